@@ -1,0 +1,19 @@
+app_name = "ims_compliance"
+app_title = "IMS Compliance"
+app_publisher = "ims_compliance developers"
+app_description = "GST Invoice Management System (IMS) for ERPNext: download, reconcile, act, upload"
+app_email = "dev@ims-compliance.invalid"
+app_license = "mit"
+required_apps = ["erpnext"]
+
+export_python_type_annotations = True
+
+after_install = "ims_compliance.install.after_install"
+after_migrate = "ims_compliance.install.after_migrate"
+before_uninstall = "ims_compliance.uninstall.before_uninstall"
+
+doc_events = {
+	"Purchase Invoice": {
+		"validate": "ims_compliance.overrides.purchase_invoice.validate",
+	},
+}

@@ -1,0 +1,38 @@
+"""Install and migrate: create this app's custom fields, idempotently."""
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from ims_compliance.constants.custom_fields import CUSTOM_FIELDS, MODULE, SHARED_FIELDNAMES
+
+
+def after_install():
+	make_custom_fields()
+
+
+def after_migrate():
+	make_custom_fields()
+
+
+def make_custom_fields():
+	"""Create or update our custom fields; skip the shared ones another app already owns."""
+	fields = {}
+	for doctype, definitions in CUSTOM_FIELDS.items():
+		fields[doctype] = [
+			{**field, "module": MODULE}
+			for field in definitions
+			if not _owned_elsewhere(doctype, field["fieldname"])
+		]
+	create_custom_fields(fields, ignore_validate=True, update=True)
+
+
+def _owned_elsewhere(doctype: str, fieldname: str) -> bool:
+	"""A shared field (e.g. India Compliance's supplier_gstin) exists and is not ours."""
+	if fieldname not in SHARED_FIELDNAMES:
+		return False
+	if not frappe.get_meta(doctype).has_field(fieldname):
+		return False
+	module = frappe.db.get_value("Custom Field", {"dt": doctype, "fieldname": fieldname}, "module")
+	if module is None and not frappe.db.exists("Custom Field", {"dt": doctype, "fieldname": fieldname}):
+		return True  # a standard field of the doctype itself
+	return module != MODULE

@@ -1,0 +1,27 @@
+"""What this app does when a Purchase Invoice is validated, submitted or cancelled."""
+
+import frappe
+
+from ims_compliance.core.gstin import normalise_gstin
+
+
+def validate(doc, method=None):
+	set_gstins(doc)
+
+
+def set_gstins(doc):
+	"""Default the GSTINs reconciliation keys on: the supplier's tax id and the company's only
+	GSTIN configured in IMS Settings. A user-entered value is never overwritten."""
+	if doc.meta.has_field("supplier_gstin"):
+		if not doc.get("supplier_gstin") and doc.supplier:
+			doc.supplier_gstin = frappe.db.get_value("Supplier", doc.supplier, "tax_id")
+		if doc.get("supplier_gstin"):
+			doc.supplier_gstin = normalise_gstin(doc.supplier_gstin)
+	if doc.meta.has_field("company_gstin") and not doc.get("company_gstin") and doc.company:
+		gstins = frappe.get_all(
+			"IMS Company GSTIN",
+			filters={"parent": "IMS Settings", "company": doc.company},
+			pluck="gstin",
+		)
+		if len(set(gstins)) == 1:
+			doc.company_gstin = gstins[0]
