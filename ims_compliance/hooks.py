@@ -17,3 +17,5 @@ doc_events = {
 		"validate": "ims_compliance.overrides.purchase_invoice.validate",
 	},
 }
+
+before_tests = "ims_compliance.tests.fixtures.before_tests"

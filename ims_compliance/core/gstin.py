@@ -80,7 +80,9 @@ class GstinCheck:
 	def warning(self) -> str | None:
 		if self.checksum_ok:
 			return None
-		return f"GSTIN {self.gstin} has check character {self.gstin[-1]}, expected {check_char(self.gstin[:14])}"
+		return (
+			f"GSTIN {self.gstin} has check character {self.gstin[-1]}, expected {check_char(self.gstin[:14])}"
+		)
 
 
 def check_char(first14: str) -> str:

@@ -41,9 +41,7 @@ class ReturnPeriod:
 			text = "0" + text
 		match = _PERIOD.match(text)
 		if not match:
-			raise IMSValidationError(
-				f"return period {value!r} is not MMYYYY", field=field, location=location
-			)
+			raise IMSValidationError(f"return period {value!r} is not MMYYYY", field=field, location=location)
 		try:
 			return cls(year=int(match.group(2)), month=int(match.group(1)))
 		except IMSValidationError as exc:
@@ -125,7 +123,9 @@ def parse_gstn_date(value: object, *, field: str = "idt", location: str | None =
 	try:
 		return dt.date(year, month, day)
 	except ValueError as exc:
-		raise IMSValidationError(f"date {value!r} is not a real date ({exc})", field=field, location=location) from None
+		raise IMSValidationError(
+			f"date {value!r} is not a real date ({exc})", field=field, location=location
+		) from None
 
 
 def format_gstn_date(day: dt.date) -> str:

@@ -44,7 +44,9 @@ def check_amount(value: object, *, field: str, location: str | None = None) -> f
 	try:
 		amount = float(value)
 	except (TypeError, ValueError):
-		raise IMSValidationError(f"amount {value!r} is not a number", field=field, location=location) from None
+		raise IMSValidationError(
+			f"amount {value!r} is not a number", field=field, location=location
+		) from None
 	if amount != amount or amount in (float("inf"), float("-inf")):
 		raise IMSValidationError(f"amount {value!r} is not a number", field=field, location=location)
 	if amount < 0:
@@ -113,7 +115,13 @@ class InwardRecord:
 		if section(self.section).is_amendment and self.original_number and self.original_date:
 			number, day = self.original_number, self.original_date
 		return "|".join(
-			(company_gstin.upper(), self.section, self.supplier_gstin.upper(), number.upper(), financial_year_of(day))
+			(
+				company_gstin.upper(),
+				self.section,
+				self.supplier_gstin.upper(),
+				number.upper(),
+				financial_year_of(day),
+			)
 		)
 
 	def as_dict(self) -> dict:

@@ -45,7 +45,15 @@ SECTIONS: dict[str, Section] = {
 	s.code: s
 	for s in (
 		Section("B2B", "b2b", INVOICE, *_INV),
-		Section("B2BA", "b2ba", INVOICE, *_INV, amends="B2B", original_number_key="oinum", original_date_key="oidt"),
+		Section(
+			"B2BA",
+			"b2ba",
+			INVOICE,
+			*_INV,
+			amends="B2B",
+			original_number_key="oinum",
+			original_date_key="oidt",
+		),
 		Section("CN", "b2bcn", CREDIT_NOTE, *_NOTE, error_keys=("cn",)),
 		Section(
 			"CNA",
@@ -69,10 +77,24 @@ SECTIONS: dict[str, Section] = {
 			error_keys=("dna",),
 		),
 		Section("ECOM", "ecom", INVOICE, *_INV),
-		Section("ECOMA", "ecoma", INVOICE, *_INV, amends="ECOM", original_number_key="oinum", original_date_key="oidt"),
+		Section(
+			"ECOMA",
+			"ecoma",
+			INVOICE,
+			*_INV,
+			amends="ECOM",
+			original_number_key="oinum",
+			original_date_key="oidt",
+		),
 		Section("IMPG", "impg", BILL_OF_ENTRY, *_BOE),
 		Section(
-			"IMPGA", "impga", BILL_OF_ENTRY, *_BOE, amends="IMPG", original_number_key="oboenum", original_date_key="oboedt"
+			"IMPGA",
+			"impga",
+			BILL_OF_ENTRY,
+			*_BOE,
+			amends="IMPG",
+			original_number_key="oboenum",
+			original_date_key="oboedt",
 		),
 		Section("IMPGSEZ", "impgsez", BILL_OF_ENTRY, *_BOE),
 		Section(

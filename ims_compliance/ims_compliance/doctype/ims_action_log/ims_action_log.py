@@ -1,0 +1,32 @@
+# Copyright (c) 2026, ims_compliance developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class IMSActionLog(Document):
+	"""Append-only audit trail of IMS actions (P3). Rows are written by the action service in the
+	same transaction as the change; no role has write or delete permission, and these guards stop
+	even Administrator or server code from editing or deleting a row through the ORM."""
+
+	def validate(self):
+		if not self.is_new():
+			frappe.throw(
+				_("IMS Action Log {0} cannot be changed (P3: the log is append-only).").format(self.name),
+				title=_("Not Allowed"),
+				exc=frappe.PermissionError,
+			)
+		if not self.timestamp:
+			self.timestamp = frappe.utils.now_datetime()
+		if not self.user:
+			self.user = frappe.session.user
+
+	def on_trash(self):
+		if not frappe.flags.in_uninstall:
+			frappe.throw(
+				_("IMS Action Log {0} cannot be deleted (P3: the log is append-only).").format(self.name),
+				title=_("Not Allowed"),
+				exc=frappe.PermissionError,
+			)

@@ -1,0 +1,77 @@
+# Copyright (c) 2026, ims_compliance developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.core.gstin import check_gstin
+from ims_compliance.core.periods import ReturnPeriod
+
+
+class IMSSettings(Document):
+	def validate(self):
+		self.validate_company_gstins()
+		self.validate_tax_accounts()
+
+	def validate_company_gstins(self):
+		seen = set()
+		for row in self.company_gstins:
+			try:
+				row.gstin = check_gstin(row.gstin, field="gstin").gstin
+				if row.gstr3b_filed_upto:
+					row.gstr3b_filed_upto = str(
+						ReturnPeriod.parse(row.gstr3b_filed_upto, field="gstr3b_filed_upto")
+					)
+			except IMSValidationError as exc:
+				frappe.throw(
+					_("Company GSTINs, row {0}: {1}").format(row.idx, exc.message), title=_("Invalid GSTIN")
+				)
+			if row.gstin in seen:
+				frappe.throw(
+					_("Company GSTINs, row {0}: GSTIN {1} is listed twice").format(row.idx, row.gstin),
+					title=_("Duplicate GSTIN"),
+				)
+			seen.add(row.gstin)
+
+	def validate_tax_accounts(self):
+		seen = set()
+		for row in self.tax_accounts:
+			account_company = frappe.db.get_value("Account", row.account, "company")
+			if account_company and account_company != row.company:
+				frappe.throw(
+					_("Tax Accounts, row {0}: account {1} belongs to {2}, not {3}").format(
+						row.idx, row.account, account_company, row.company
+					),
+					title=_("Wrong Company"),
+				)
+			if (row.company, row.account) in seen:
+				frappe.throw(
+					_("Tax Accounts, row {0}: account {1} is mapped twice").format(row.idx, row.account),
+					title=_("Duplicate Account"),
+				)
+			seen.add((row.company, row.account))
+
+
+def get_company_gstins(company: str | None = None) -> list[dict]:
+	"""The configured company GSTINs (optionally of one company), for services and the page."""
+	filters = {"parent": "IMS Settings", "parenttype": "IMS Settings"}
+	if company:
+		filters["company"] = company
+	return frappe.get_all(
+		"IMS Company GSTIN",
+		filters=filters,
+		fields=[
+			"company",
+			"gstin",
+			"gstn_username",
+			"auto_download",
+			"download_time",
+			"is_qrmp",
+			"gstr3b_filed_upto",
+			"last_auto_download_on",
+			"name",
+		],
+		order_by="idx",
+	)

@@ -1,0 +1,87 @@
+"""Fixtures for the bench tier, built once by the `before_tests` hook and committed.
+
+ERPNext's own `before_tests` (setup wizard) only runs for `--app erpnext`, so ours calls it
+first; then it adds an Indian company with two GSTINs configured in IMS Settings, a few
+suppliers with GSTINs, and users with exactly the roles the permission tests need.
+"""
+
+import frappe
+
+from ims_compliance.core.gstin import make_gstin
+
+TEST_COMPANY = "IMS Test Company"
+TEST_COMPANY_ABBR = "IMSTC"
+COMPANY_GSTIN = make_gstin("27", "AAACI1234K")  # Maharashtra
+COMPANY_GSTIN_2 = make_gstin("29", "AAACI1234K")  # Karnataka, same PAN
+SUPPLIER_GSTINS = {
+	"IMS Supplier Alpha": make_gstin("27", "AABCA1111A"),
+	"IMS Supplier Beta": make_gstin("29", "AABCB2222B"),
+	"IMS Supplier Gamma": make_gstin("07", "AABCG3333C"),
+}
+ACCOUNTS_USER = "ims.accounts.user@example.com"
+ACCOUNTS_MANAGER = "ims.accounts.manager@example.com"
+NO_ROLE_USER = "ims.no.role@example.com"
+
+
+def before_tests():
+	from erpnext.setup.utils import before_tests as erpnext_before_tests
+
+	erpnext_before_tests()
+	make_company()
+	make_suppliers()
+	make_users()
+	configure_settings()
+	frappe.db.commit()
+
+
+def make_company():
+	if frappe.db.exists("Company", TEST_COMPANY):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Company",
+			"company_name": TEST_COMPANY,
+			"abbr": TEST_COMPANY_ABBR,
+			"default_currency": "INR",
+			"country": "India",
+			"chart_of_accounts": "Standard",
+			"tax_id": COMPANY_GSTIN,
+		}
+	).insert(ignore_permissions=True)
+
+
+def make_suppliers():
+	group = frappe.db.get_value("Supplier Group", {"is_group": 0}, "name")
+	for name, gstin in SUPPLIER_GSTINS.items():
+		if frappe.db.exists("Supplier", name):
+			continue
+		frappe.get_doc(
+			{"doctype": "Supplier", "supplier_name": name, "supplier_group": group, "tax_id": gstin}
+		).insert(ignore_permissions=True)
+
+
+def make_users():
+	for email, roles in (
+		(ACCOUNTS_USER, ["Accounts User"]),
+		(ACCOUNTS_MANAGER, ["Accounts Manager"]),
+		(NO_ROLE_USER, []),
+	):
+		if frappe.db.exists("User", email):
+			continue
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		)
+		user.insert(ignore_permissions=True)
+		if roles:
+			user.add_roles(*roles)
+
+
+def configure_settings():
+	settings = frappe.get_single("IMS Settings")
+	configured = {row.gstin for row in settings.company_gstins}
+	for gstin in (COMPANY_GSTIN, COMPANY_GSTIN_2):
+		if gstin not in configured:
+			settings.append(
+				"company_gstins", {"company": TEST_COMPANY, "gstin": gstin, "gstn_username": "imstest"}
+			)
+	settings.save(ignore_permissions=True)
