@@ -71,6 +71,11 @@ if [ -d "$bench_dir/apps/frappe" ] && [ -d "$bench_dir/apps/erpnext" ] && [ -d "
 	failures="$(grep -oE 'FAILED \((failures|errors)=[0-9]+(, (failures|errors)=[0-9]+)?' "$bench_log" | grep -oE '[0-9]+' | paste -sd+ | bc 2>/dev/null || echo 0)"
 	[ -n "$failures" ] || failures=0
 	if [ "$bench_status" -ne 0 ] && [ "$failures" -eq 0 ]; then failures=1; fi
+	# bench does not always pass the runner's exit code through: trust the runner's own summary too.
+	if [ "$failures" -gt 0 ] || ! grep -qE '^OK( \(|$)' "$bench_log"; then
+		[ "$bench_status" -ne 0 ] || bench_status=1
+		[ "$failures" -gt 0 ] || failures=1
+	fi
 	bench_failed=$failures
 	bench_passed=$((ran - failures < 0 ? 0 : ran - failures))
 	bench_summary="ran $ran, failed $failures (exit $bench_status)"

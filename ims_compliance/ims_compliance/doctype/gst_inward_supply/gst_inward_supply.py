@@ -13,6 +13,66 @@ from ims_compliance.core.sections import SECTIONS
 
 
 class GSTInwardSupply(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		action: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		cess: DF.Currency
+		cgst: DF.Currency
+		changed_by_supplier: DF.Check
+		company: DF.Link
+		company_gstin: DF.Data
+		declared_cess: DF.Currency
+		declared_cgst: DF.Currency
+		declared_igst: DF.Currency
+		declared_sgst: DF.Currency
+		document_date: DF.Date
+		document_number: DF.Data
+		document_type: DF.Literal["Invoice", "Credit Note", "Debit Note", "Bill of Entry"]
+		document_value: DF.Currency
+		gstn_action: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		gstn_hash: DF.Data | None
+		igst: DF.Currency
+		ims_key: DF.Data | None
+		invoice_type: DF.Data | None
+		is_gone: DF.Check
+		itc_reduction_blocked: DF.Check
+		itc_reduction_required: DF.Literal["", "Y", "N"]
+		last_downloaded_on: DF.Datetime | None
+		match_reasons: DF.JSON | None
+		match_score: DF.Float
+		match_status: DF.Literal["Missing in PI", "Exact Match", "Suggested Match", "Mismatch", "Manual Match"]
+		needs_review: DF.Check
+		original_date: DF.Date | None
+		original_inward_supply: DF.Link | None
+		original_number: DF.Data | None
+		pending_blocked: DF.Check
+		place_of_supply: DF.Data | None
+		purchase_invoice: DF.Link | None
+		purchase_taxable_value: DF.Currency
+		purchase_total_tax: DF.Currency
+		recommended_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
+		remarks: DF.SmallText | None
+		remarks_blocked: DF.Check
+		reverse_charge: DF.Check
+		section: DF.Literal["B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECOM", "ECOMA", "IMPG", "IMPGA", "IMPGSEZ", "IMPGSEZA"]
+		sgst: DF.Currency
+		source_form: DF.Literal["", "R1", "R1A", "IFF"]
+		supplier: DF.Link | None
+		supplier_filed: DF.Check
+		supplier_gstin: DF.Data
+		supplier_name: DF.Data | None
+		supplier_period: DF.Data | None
+		taxable_value: DF.Currency
+		total_tax: DF.Currency
+		upload_error: DF.SmallText | None
+		upload_state: DF.Literal["", "Pending Upload", "Uploading", "Uploaded", "Failed"]
+	# end: auto-generated types
 	"""One supplier document as IMS shows it. Rows are normally written in bulk by the download
 	(which validates with the same core functions); this controller guards rows made by hand,
 	through the REST API or by tests, so bad data is refused with the field named."""

@@ -7,6 +7,23 @@ from frappe.model.document import Document
 
 
 class IMSActionLog(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		changed_values: DF.JSON | None
+		from_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
+		inward_supply: DF.Link
+		remarks: DF.SmallText | None
+		source: DF.Literal["User", "Bulk", "Excel", "Recommendation", "Automatic Revert", "GSTN Download", "Upload Result", "Supplier Change"]
+		timestamp: DF.Datetime
+		to_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
+		user: DF.Link | None
+	# end: auto-generated types
 	"""Append-only audit trail of IMS actions (P3). Rows are written by the action service in the
 	same transaction as the change; no role has write or delete permission, and these guards stop
 	even Administrator or server code from editing or deleting a row through the ORM."""

@@ -11,6 +11,36 @@ from ims_compliance.core.periods import ReturnPeriod
 
 
 class IMSSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+		from ims_compliance.ims_compliance.doctype.ims_company_gstin.ims_company_gstin import IMSCompanyGSTIN
+		from ims_compliance.ims_compliance.doctype.ims_tax_account.ims_tax_account import IMSTaxAccount
+
+		amount_tolerance: DF.Currency
+		apply_recommendations_after_reconcile: DF.Check
+		base_url: DF.Data | None
+		company_gstins: DF.Table[IMSCompanyGSTIN]
+		connection_mode: DF.Literal["Sandbox", "GSP API", "Offline File"]
+		date_tolerance_days: DF.Int
+		gsp_client_id: DF.Data | None
+		gsp_client_secret: DF.Password | None
+		gstn_public_key: DF.LongText | None
+		recommend_exact_match: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		recommend_manual_match: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		recommend_mismatch: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		recommend_missing_in_pi: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		recommend_not_filed: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		recommend_suggested_match: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
+		recompute_2b_after_upload: DF.Check
+		reconcile_after_download: DF.Check
+		request_timeout: DF.Int
+		tax_accounts: DF.Table[IMSTaxAccount]
+	# end: auto-generated types
 	def validate(self):
 		self.validate_company_gstins()
 		self.validate_tax_accounts()
