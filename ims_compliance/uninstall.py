@@ -1,4 +1,6 @@
-"""Uninstall: remove the custom fields this app created (never another app's shared ones)."""
+"""Uninstall: remove the custom fields this app created (never another app's shared ones),
+and their columns: Frappe keeps a deleted custom field's column, but ours mean nothing
+without the app."""
 
 import frappe
 
@@ -12,10 +14,15 @@ def before_uninstall():
 def delete_custom_fields():
 	for doctype, definitions in CUSTOM_FIELDS.items():
 		fieldnames = [field["fieldname"] for field in definitions]
-		for name in frappe.get_all(
+		ours = frappe.get_all(
 			"Custom Field",
 			filters={"dt": doctype, "fieldname": ("in", fieldnames), "module": MODULE},
-			pluck="name",
-		):
-			frappe.delete_doc("Custom Field", name, ignore_permissions=True, force=True)
+			fields=["name", "fieldname"],
+		)
+		for field in ours:
+			frappe.delete_doc("Custom Field", field.name, ignore_permissions=True, force=True)
+		columns = set(frappe.db.get_table_columns(doctype))
+		for field in ours:
+			if field.fieldname in columns:
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop column `{field.fieldname}`")
 		frappe.clear_cache(doctype=doctype)

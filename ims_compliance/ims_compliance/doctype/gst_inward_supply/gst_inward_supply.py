@@ -46,7 +46,9 @@ class GSTInwardSupply(Document):
 		last_downloaded_on: DF.Datetime | None
 		match_reasons: DF.JSON | None
 		match_score: DF.Float
-		match_status: DF.Literal["Missing in PI", "Exact Match", "Suggested Match", "Mismatch", "Manual Match"]
+		match_status: DF.Literal[
+			"Missing in PI", "Exact Match", "Suggested Match", "Mismatch", "Manual Match"
+		]
 		needs_review: DF.Check
 		original_date: DF.Date | None
 		original_inward_supply: DF.Link | None
@@ -60,7 +62,9 @@ class GSTInwardSupply(Document):
 		remarks: DF.SmallText | None
 		remarks_blocked: DF.Check
 		reverse_charge: DF.Check
-		section: DF.Literal["B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECOM", "ECOMA", "IMPG", "IMPGA", "IMPGSEZ", "IMPGSEZA"]
+		section: DF.Literal[
+			"B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECOM", "ECOMA", "IMPG", "IMPGA", "IMPGSEZ", "IMPGSEZA"
+		]
 		sgst: DF.Currency
 		source_form: DF.Literal["", "R1", "R1A", "IFF"]
 		supplier: DF.Link | None

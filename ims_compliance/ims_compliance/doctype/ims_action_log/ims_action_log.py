@@ -19,7 +19,16 @@ class IMSActionLog(Document):
 		from_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
 		inward_supply: DF.Link
 		remarks: DF.SmallText | None
-		source: DF.Literal["User", "Bulk", "Excel", "Recommendation", "Automatic Revert", "GSTN Download", "Upload Result", "Supplier Change"]
+		source: DF.Literal[
+			"User",
+			"Bulk",
+			"Excel",
+			"Recommendation",
+			"Automatic Revert",
+			"GSTN Download",
+			"Upload Result",
+			"Supplier Change",
+		]
 		timestamp: DF.Datetime
 		to_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
 		user: DF.Link | None

@@ -18,6 +18,7 @@ class IMSSettings(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
+
 		from ims_compliance.ims_compliance.doctype.ims_company_gstin.ims_company_gstin import IMSCompanyGSTIN
 		from ims_compliance.ims_compliance.doctype.ims_tax_account.ims_tax_account import IMSTaxAccount
 
@@ -40,6 +41,7 @@ class IMSSettings(Document):
 		reconcile_after_download: DF.Check
 		request_timeout: DF.Int
 		tax_accounts: DF.Table[IMSTaxAccount]
+
 	# end: auto-generated types
 	def validate(self):
 		self.validate_company_gstins()

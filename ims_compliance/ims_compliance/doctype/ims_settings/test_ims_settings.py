@@ -59,3 +59,19 @@ class TestIMSSettings(FrappeTestCase):
 	def test_company_gstins_lookup(self):
 		gstins = [row.gstin for row in get_company_gstins(TEST_COMPANY)]
 		self.assertIn(COMPANY_GSTIN, gstins)
+
+
+class TestRoles(FrappeTestCase):
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_accounts_user_can_view_and_act_but_not_create_or_delete_records(self):
+		frappe.set_user(ACCOUNTS_USER)
+		self.assertTrue(frappe.has_permission("GST Inward Supply", "read"))
+		self.assertTrue(frappe.has_permission("GST Inward Supply", "write"))
+		self.assertFalse(frappe.has_permission("GST Inward Supply", "create"))
+		self.assertFalse(frappe.has_permission("GST Inward Supply", "delete"))
+
+	def test_system_manager_has_everything(self):
+		self.assertTrue(frappe.has_permission("GST Inward Supply", "delete", user="Administrator"))
+		self.assertTrue(frappe.has_permission("IMS Settings", "write", user="Administrator"))
