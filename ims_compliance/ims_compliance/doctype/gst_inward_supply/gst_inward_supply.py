@@ -83,6 +83,7 @@ class GSTInwardSupply(Document):
 
 	def validate(self):
 		self.validate_gstins()
+		self.set_supplier()
 		self.validate_section()
 		self.validate_document()
 		self.validate_amounts()
@@ -101,6 +102,13 @@ class GSTInwardSupply(Document):
 			self.set(fieldname, result.gstin)
 			if result.warning:
 				frappe.msgprint(result.warning, indicator="orange", alert=True)
+
+	def set_supplier(self):
+		"""Resolve the ERPNext Supplier whose tax id is this GSTIN; keep GSTN's name otherwise."""
+		if not self.supplier:
+			self.supplier = frappe.db.get_value("Supplier", {"tax_id": self.supplier_gstin, "disabled": 0})
+		if self.supplier and not self.supplier_name:
+			self.supplier_name = frappe.db.get_value("Supplier", self.supplier, "supplier_name")
 
 	def validate_section(self):
 		section = SECTIONS.get(self.section or "")

@@ -35,6 +35,17 @@ class TestGSTInwardSupply(FrappeTestCase):
 		self.assertEqual(doc.action, "No Action")
 		self.assertEqual(doc.match_status, "Missing in PI")
 
+	def test_supplier_is_resolved_from_gstin(self):
+		doc = inward_supply(document_number="SUP-1").insert()
+		self.assertEqual(doc.supplier, "IMS Supplier Alpha")
+		self.assertEqual(doc.supplier_name, "IMS Supplier Alpha")
+		unknown = inward_supply(
+			document_number="SUP-2", supplier_gstin="27AAPFU0939F1ZV", supplier_name="GSTN Name"
+		)
+		unknown.insert()
+		self.assertFalse(unknown.supplier)
+		self.assertEqual(unknown.supplier_name, "GSTN Name")
+
 	def test_malformed_gstin_names_the_field(self):
 		with self.assertRaisesRegex(frappe.ValidationError, "Supplier GSTIN.*pattern"):
 			inward_supply(supplier_gstin="27AAPF10939F1ZV").insert()
