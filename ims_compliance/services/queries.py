@@ -74,22 +74,37 @@ def _grouped(filters, group_by: list[str], extra_fields: list[str] | None = None
 
 def match_summary(filters) -> list[dict]:
 	"""One row per match status: records, linked purchase documents, values, differences and the
-	share of records with an action other than No Action."""
-	rows = _grouped(
+	share of records with an action other than No Action. One GROUP BY (status, action); the
+	few resulting rows are folded here."""
+	grouped = _grouped(
 		filters,
-		["match_status"],
+		["match_status", "action"],
 		[
-			"count(distinct purchase_invoice) as purchase_documents",
+			"count(purchase_invoice) as purchase_documents",
 			"sum(purchase_taxable_value) as purchase_taxable_value",
 			"sum(purchase_total_tax) as purchase_total_tax",
-			"sum(case when action != 'No Action' then 1 else 0 end) as acted",
 		],
 	)
-	for row in rows:
-		row["taxable_value_difference"] = (row.taxable_value or 0) - (row.purchase_taxable_value or 0)
-		row["tax_difference"] = (row.total_tax or 0) - (row.purchase_total_tax or 0)
-		row["acted_percent"] = round(100.0 * (row.acted or 0) / row.records, 1) if row.records else 0.0
-	return rows
+	summary: dict[str, frappe._dict] = {}
+	numeric = (
+		"records",
+		"taxable_value",
+		"total_tax",
+		"purchase_documents",
+		"purchase_taxable_value",
+		"purchase_total_tax",
+	)
+	for row in grouped:
+		out = summary.setdefault(row.match_status, frappe._dict(match_status=row.match_status, acted=0))
+		for key in numeric:
+			out[key] = (out.get(key) or 0) + (row.get(key) or 0)
+		if row.action != "No Action":
+			out.acted += row.records
+	for out in summary.values():
+		out.taxable_value_difference = out.taxable_value - out.purchase_taxable_value
+		out.tax_difference = out.total_tax - out.purchase_total_tax
+		out.acted_percent = round(100.0 * out.acted / out.records, 1) if out.records else 0.0
+	return list(summary.values())
 
 
 def actions_summary(filters) -> dict:

@@ -1,0 +1,77 @@
+// The "GST Invoice Management System" page: filters, header cards and three tabs.
+import { Filters } from "./ims/filters";
+import { DocumentView } from "./ims/document_view";
+import { render_header, render_match_summary, render_actions_summary } from "./ims/summaries";
+
+frappe.provide("ims_compliance");
+
+const TABS = [
+	["match-summary", __("Match Summary")],
+	["document-view", __("Document View")],
+	["actions-summary", __("Actions Summary")],
+];
+
+ims_compliance.IMSPage = class IMSPage {
+	constructor(wrapper) {
+		this.page = frappe.ui.make_app_page({ parent: wrapper, title: __("GST Invoice Management System"), single_column: true });
+		this.filters = new Filters(this.page, () => this.refresh());
+		this.make_body();
+		this.show_tab(frappe.utils.get_query_params().tab || "match-summary");
+		this.refresh();
+	}
+
+	make_body() {
+		const nav = TABS.map(([id, label]) => `<li class="nav-item"><a class="nav-link" data-tab="${id}" href="#">${label}</a></li>`).join("");
+		const panes = TABS.map(([id]) => `<div class="ims-pane" data-pane="${id}"></div>`).join("");
+		this.$body = $(`
+			<div class="ims-page">
+				<div class="ims-notice"></div>
+				<div class="ims-header"></div>
+				<ul class="nav nav-tabs ims-tabs">${nav}</ul>
+				<div class="ims-panes">${panes}</div>
+			</div>`).appendTo(this.page.main);
+		this.$body.on("click", ".ims-tabs .nav-link", (e) => {
+			e.preventDefault();
+			this.show_tab($(e.currentTarget).data("tab"));
+			this.refresh_tab();
+		});
+		this.document_view = new DocumentView(this.pane("document-view"), {
+			on_row_click: (row) => frappe.set_route("Form", "GST Inward Supply", row.name),
+		});
+	}
+
+	pane(id) {
+		return this.$body.find(`[data-pane="${id}"]`);
+	}
+
+	show_tab(id) {
+		this.tab = id;
+		this.$body.find(".ims-tabs .nav-link").removeClass("active");
+		this.$body.find(`.ims-tabs [data-tab="${id}"]`).addClass("active");
+		this.$body.find(".ims-pane").hide();
+		this.pane(id).show();
+	}
+
+	on_show() {
+		if (this.loaded) this.refresh();
+	}
+
+	async refresh() {
+		const filters = this.filters.values();
+		this.loaded = true;
+		await render_header(this.$body.find(".ims-header"), filters);
+		await this.refresh_tab();
+	}
+
+	refresh_tab() {
+		const filters = this.filters.values();
+		if (this.tab === "match-summary") {
+			return render_match_summary(this.pane("match-summary"), filters, (pick) => {
+				this.show_tab("document-view");
+				this.filters.set(pick);
+			});
+		}
+		if (this.tab === "document-view") return this.document_view.load(filters);
+		return render_actions_summary(this.pane("actions-summary"), filters);
+	}
+};
