@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import frappe
+from frappe import _
 
-from ims_compliance.services import queries
+from ims_compliance.services import actions, queries
 
 DOCTYPE = "GST Inward Supply"
 
@@ -43,3 +44,50 @@ def get_actions_summary(filters: dict | str | None = None) -> dict:
 def get_action_totals(filters: dict | str | None = None) -> list[dict]:
 	_can_read()
 	return queries.action_totals(filters)
+
+
+def _names_arg(names) -> list[str] | None:
+	if isinstance(names, str):
+		names = frappe.parse_json(names) if names.strip().startswith("[") else [names]
+	return list(names) if names else None
+
+
+@frappe.whitelist(methods=["POST"])
+def apply_action(
+	action: str,
+	names: list | str | None = None,
+	filters: dict | str | None = None,
+	supplier_gstin: str | None = None,
+	itc_reduction_required: str | None = None,
+	declared_igst: float | None = None,
+	declared_cgst: float | None = None,
+	declared_sgst: float | None = None,
+	declared_cess: float | None = None,
+	remarks: str | None = None,
+) -> dict:
+	"""Set an action on a selection (`names`), all records of one supplier (`supplier_gstin`,
+	within `filters`), or every record matching `filters`. Returns applied/unchanged counts and
+	each refused record with the rule that refused it."""
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	request = actions.make_request(
+		action,
+		itc_reduction_required=itc_reduction_required,
+		declared_igst=declared_igst,
+		declared_cgst=declared_cgst,
+		declared_sgst=declared_sgst,
+		declared_cess=declared_cess,
+		remarks=remarks,
+	)
+	selected = _names_arg(names)
+	if not selected and not filters and not supplier_gstin:
+		frappe.throw(_("Select records, a supplier or a filter to act on."), title=_("Nothing Selected"))
+	targets = actions.resolve_names(names=selected, filters=filters, supplier_gstin=supplier_gstin)
+	source = "User" if selected and len(selected) == 1 else "Bulk"
+	return actions.apply_action(request, targets, source=source).as_dict()
+
+
+@frappe.whitelist()
+def get_allowed_actions(name: str) -> dict:
+	"""For the detail dialog: each action with the rule that disables it (None = allowed)."""
+	frappe.has_permission(DOCTYPE, "read", doc=name, throw=True)
+	return actions.allowed_actions_for(name)

@@ -21,3 +21,47 @@ def make_inward_supply(**values):
 	}
 	doc.update(values)
 	return frappe.get_doc(doc).insert(ignore_permissions=True)
+
+
+def bulk_inward_supplies(count: int, *, prefix: str, **values) -> list[str]:
+	"""Insert `count` rows in one statement (no controller): for tests that need volume.
+	Values are validated the same way the download's bulk writer will validate them."""
+	from ims_compliance.core.records import financial_year_of
+	from ims_compliance.core.sections import section
+
+	base = {
+		"company": TEST_COMPANY,
+		"company_gstin": COMPANY_GSTIN,
+		"supplier_gstin": SUPPLIER_GSTINS["IMS Supplier Alpha"],
+		"section": "B2B",
+		"document_date": frappe.utils.getdate("2025-10-05"),
+		"supplier_period": "102025",
+		"taxable_value": 1000.0,
+		"igst": 180.0,
+		"action": "No Action",
+		"gstn_action": "No Action",
+		"match_status": "Exact Match",
+		"supplier_filed": 1,
+	}
+	base.update(values)
+	base["document_type"] = section(base["section"]).document_type
+	base["total_tax"] = base.get("igst", 0) + base.get("cgst", 0) + base.get("sgst", 0) + base.get("cess", 0)
+	fields = ["name", "creation", "modified", "owner", "modified_by", "document_number", "ims_key", *base]
+	now = frappe.utils.now_datetime()
+	rows, names = [], []
+	for i in range(count):
+		name = frappe.generate_hash(length=12)
+		number = f"{prefix}{i:05d}"
+		key = "|".join(
+			(
+				base["company_gstin"],
+				base["section"],
+				base["supplier_gstin"],
+				number,
+				financial_year_of(base["document_date"]),
+			)
+		)
+		rows.append((name, now, now, "Administrator", "Administrator", number, key, *base.values()))
+		names.append(name)
+	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=5000)
+	return names

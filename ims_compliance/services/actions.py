@@ -1,0 +1,268 @@
+"""The one action service (issue 6). Page, API, Excel, recommendations and jobs all set actions
+through `apply_action`; it asks `core.rules` about every record, applies what passes in bulk,
+writes one IMS Action Log row per change in the same transaction, and reports each refusal
+with the rule that refused it. A record is never half-applied: its new values and its log
+row are written in one statement pair inside one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.utils import getdate, now_datetime
+
+from ims_compliance.core.actions import Action
+from ims_compliance.core.rules import (
+	ActionRequest,
+	RecordState,
+	RuleContext,
+	check_action,
+	direction_of,
+	warnings_for,
+)
+from ims_compliance.services.action_log import write_logs
+from ims_compliance.services.filters import DOCTYPE, to_db_filters
+
+CHUNK = 2000
+STATE_FIELDS = (
+	"name",
+	"document_number",
+	"supplier_gstin",
+	"company_gstin",
+	"section",
+	"supplier_period",
+	"action",
+	"gstn_action",
+	"match_status",
+	"pending_blocked",
+	"igst",
+	"cgst",
+	"sgst",
+	"cess",
+	"document_value",
+	"supplier_filed",
+	"itc_reduction_blocked",
+	"original_inward_supply",
+	"itc_reduction_required",
+	"declared_igst",
+	"declared_cgst",
+	"declared_sgst",
+	"declared_cess",
+	"remarks",
+)
+R7_FIELDS = ("itc_reduction_required", "declared_igst", "declared_cgst", "declared_sgst", "declared_cess")
+
+
+@dataclass
+class ActionResult:
+	applied: int = 0
+	unchanged: int = 0
+	refused: list[dict] = field(default_factory=list)
+	warnings: list[dict] = field(default_factory=list)
+
+	def as_dict(self) -> dict:
+		return {
+			"applied": self.applied,
+			"unchanged": self.unchanged,
+			"refused": self.refused,
+			"refused_count": len(self.refused),
+			"warnings": self.warnings,
+		}
+
+
+def make_request(action, **details) -> ActionRequest:
+	def amount(key):
+		value = details.get(key)
+		return None if value in (None, "") else float(value)
+
+	return ActionRequest(
+		action=Action.parse(action),
+		itc_reduction_required=(details.get("itc_reduction_required") or None),
+		declared_igst=amount("declared_igst"),
+		declared_cgst=amount("declared_cgst"),
+		declared_sgst=amount("declared_sgst"),
+		declared_cess=amount("declared_cess"),
+		remarks=(details.get("remarks") or None),
+	)
+
+
+def resolve_names(*, names=None, filters=None, supplier_gstin=None) -> list[str]:
+	"""The records a request targets: a selection, every record of one supplier (party-wise),
+	or every record matching the page's filter. Gone records are never targeted."""
+	if names:
+		return list(dict.fromkeys(names))
+	db_filters = to_db_filters(filters)
+	if supplier_gstin:
+		db_filters.append([DOCTYPE, "supplier_gstin", "=", supplier_gstin])
+	return frappe.get_all(DOCTYPE, filters=db_filters, pluck="name", order_by="name")
+
+
+def rule_contexts(today: dt.date | None = None) -> dict[str, RuleContext]:
+	"""One RuleContext per configured company GSTIN (3B filed up to, QRMP)."""
+	today = today or getdate()
+	rows = frappe.get_all(
+		"IMS Company GSTIN",
+		filters={"parent": "IMS Settings"},
+		fields=["gstin", "gstr3b_filed_upto", "is_qrmp"],
+	)
+	return {
+		row.gstin: RuleContext(
+			today=today,
+			gstr3b_filed_upto=row.gstr3b_filed_upto or None,
+			is_qrmp=bool(row.is_qrmp),
+			company_gstin=row.gstin,
+		)
+		for row in rows
+	}
+
+
+def record_states(rows: list[dict]) -> dict[str, RecordState]:
+	"""RecordState for each row, with what R5 needs about the amended original."""
+	original_names = {r["original_inward_supply"] for r in rows if r.get("original_inward_supply")}
+	originals = {}
+	if original_names:
+		originals = {
+			o.name: o
+			for o in frappe.get_all(
+				DOCTYPE,
+				filters={"name": ("in", list(original_names))},
+				fields=["name", "action", "supplier_period", "document_value"],
+			)
+		}
+	states = {}
+	for row in rows:
+		extra = {}
+		original = originals.get(row.get("original_inward_supply"))
+		if original:
+			extra = {
+				"original_action": original.action,
+				"original_period": original.supplier_period,
+				"amendment_direction": direction_of(row["document_value"] or 0, original.document_value or 0),
+			}
+		states[row["name"]] = RecordState.from_row({**row, **extra})
+	return states
+
+
+def apply_action(
+	request: ActionRequest,
+	names: Iterable[str],
+	*,
+	source: str = "User",
+	today: dt.date | None = None,
+	commit_per_chunk: bool = False,
+) -> ActionResult:
+	"""Apply `request` to every named record the rules allow; report the rest per record."""
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	names = list(names)
+	result = ActionResult()
+	contexts = rule_contexts(today)
+	default_context = RuleContext(today=today or getdate())
+	for start in range(0, len(names), CHUNK):
+		chunk = names[start : start + CHUNK]
+		rows = frappe.get_all(DOCTYPE, filters={"name": ("in", chunk)}, fields=list(STATE_FIELDS))
+		found = {row.name for row in rows}
+		for missing in sorted(set(chunk) - found):
+			result.refused.append({"name": missing, "rule": None, "message": _("No such inward supply")})
+		states = record_states(rows)
+		to_apply = []
+		for row in rows:
+			context = contexts.get(row.company_gstin, default_context)
+			refusal = check_action(states[row.name], request, context)
+			if refusal:
+				result.refused.append(
+					{
+						"name": row.name,
+						"document_number": row.document_number,
+						"supplier_gstin": row.supplier_gstin,
+						"rule": refusal.rule,
+						"message": refusal.message,
+					}
+				)
+				continue
+			if _unchanged(row, request):
+				result.unchanged += 1
+				continue
+			for warning in warnings_for(states[row.name], request):
+				result.warnings.append(
+					{"name": row.name, "document_number": row.document_number, "message": warning}
+				)
+			to_apply.append(row)
+		_write(to_apply, request, source)
+		result.applied += len(to_apply)
+		if commit_per_chunk:
+			frappe.db.commit()  # nosemgrep: a background job commits per chunk so progress survives a crash
+	return result
+
+
+def _unchanged(row, request: ActionRequest) -> bool:
+	if Action.parse(row.action) is not request.action:
+		return False
+	if not request.has_r7_fields and not request.remarks:
+		return True
+	current = {key: row.get(key) for key in R7_FIELDS}
+	wanted = {
+		"itc_reduction_required": request.itc_reduction_required,
+		**{f"declared_{h}": request.declared(h) for h in ("igst", "cgst", "sgst", "cess")},
+	}
+	same_r7 = all(
+		(current[k] or None) == (wanted[k] or None)
+		if k == "itc_reduction_required"
+		else float(current[k] or 0) == float(wanted[k] or 0)
+		for k in R7_FIELDS
+	)
+	return same_r7 and (row.remarks or None) == (request.remarks or None)
+
+
+def _write(rows: list, request: ActionRequest, source: str) -> None:
+	"""One UPDATE for the chunk (upload state depends on GSTN's action per row) + its log rows."""
+	if not rows:
+		return
+	table = frappe.qb.DocType(DOCTYPE)
+	new_action = request.action.value
+	needs_upload = Case().when(table.gstn_action != new_action, "Pending Upload")
+	needs_upload = needs_upload.else_("Pending Upload" if request.has_r7_fields else "")
+	query = (
+		frappe.qb.update(table)
+		.set(table.action, new_action)
+		.set(table.upload_state, needs_upload)
+		.set(table.upload_error, None)
+		.set(table.modified, now_datetime())
+		.set(table.modified_by, frappe.session.user)
+		.where(table.name.isin([row.name for row in rows]))
+	)
+	query = query.set(table.itc_reduction_required, request.itc_reduction_required or "")
+	for head in ("igst", "cgst", "sgst", "cess"):
+		query = query.set(table[f"declared_{head}"], request.declared(head) or 0)
+	if request.remarks is not None:
+		query = query.set(table.remarks, request.remarks)
+	query.run()
+	write_logs(
+		[
+			{
+				"inward_supply": row.name,
+				"from_action": row.action,
+				"to_action": new_action,
+				"remarks": request.remarks,
+			}
+			for row in rows
+		],
+		source=source,
+	)
+
+
+def allowed_actions_for(name: str, today: dt.date | None = None) -> dict:
+	from ims_compliance.core.rules import allowed_actions
+
+	row = frappe.get_all(DOCTYPE, filters={"name": name}, fields=list(STATE_FIELDS))
+	if not row:
+		frappe.throw(_("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+	state = record_states(row)[name]
+	context = rule_contexts(today).get(row[0].company_gstin) or RuleContext(today=today or getdate())
+	return {
+		action.value: ({"rule": r.rule, "message": r.message} if r else None)
+		for action, r in allowed_actions(state, context).items()
+	}
