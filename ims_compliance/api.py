@@ -91,3 +91,12 @@ def get_allowed_actions(name: str) -> dict:
 	"""For the detail dialog: each action with the rule that disables it (None = allowed)."""
 	frappe.has_permission(DOCTYPE, "read", doc=name, throw=True)
 	return actions.allowed_actions_for(name)
+
+
+@frappe.whitelist(methods=["POST"])
+def apply_recommendations(filters: dict | str | None = None, dry_run: bool | int | str = 1) -> dict:
+	"""P4: move the filtered records to their recommended actions (dry run by default)."""
+	from ims_compliance.services.recommendations import apply_recommendations as apply
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	return apply(filters, dry_run=frappe.utils.cint(dry_run) == 1)

@@ -154,8 +154,10 @@ def apply_action(
 	source: str = "User",
 	today: dt.date | None = None,
 	commit_per_chunk: bool = False,
+	dry_run: bool = False,
 ) -> ActionResult:
-	"""Apply `request` to every named record the rules allow; report the rest per record."""
+	"""Apply `request` to every named record the rules allow; report the rest per record.
+	With `dry_run`, only count what would happen."""
 	frappe.has_permission(DOCTYPE, "write", throw=True)
 	names = list(names)
 	result = ActionResult()
@@ -191,7 +193,8 @@ def apply_action(
 					{"name": row.name, "document_number": row.document_number, "message": warning}
 				)
 			to_apply.append(row)
-		_write(to_apply, request, source)
+		if not dry_run:
+			_write(to_apply, request, source)
 		result.applied += len(to_apply)
 		if commit_per_chunk:
 			frappe.db.commit()  # nosemgrep: a background job commits per chunk so progress survives a crash

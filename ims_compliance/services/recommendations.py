@@ -1,0 +1,76 @@
+"""Recommended actions (P4): what each match status suggests, applied through the one action
+service with source "Recommendation". The mapping lives in IMS Settings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import frappe
+
+from ims_compliance.core.actions import Action
+from ims_compliance.services.actions import ActionRequest, apply_action, resolve_names
+from ims_compliance.services.filters import DOCTYPE
+
+SETTING_FOR_STATUS = {
+	"Exact Match": "recommend_exact_match",
+	"Manual Match": "recommend_manual_match",
+	"Suggested Match": "recommend_suggested_match",
+	"Mismatch": "recommend_mismatch",
+	"Missing in PI": "recommend_missing_in_pi",
+}
+DEFAULTS = {
+	"recommend_exact_match": "Accepted",
+	"recommend_manual_match": "Accepted",
+	"recommend_suggested_match": "Accepted",
+	"recommend_mismatch": "Rejected",
+	"recommend_missing_in_pi": "Pending",
+	"recommend_not_filed": "Pending",
+}
+
+
+def recommendation_map() -> dict[str, str]:
+	"""Match status (and "Not Filed", R10) -> action word, from IMS Settings."""
+	values = frappe.db.get_singles_dict("IMS Settings")
+	mapping = {status: values.get(key) or DEFAULTS[key] for status, key in SETTING_FOR_STATUS.items()}
+	mapping["Not Filed"] = values.get("recommend_not_filed") or DEFAULTS["recommend_not_filed"]
+	return mapping
+
+
+def recommended_action(row, mapping: dict[str, str]) -> str:
+	"""R10 first (a supplier who has not filed may still change the record), then the status."""
+	if not row.supplier_filed:
+		return mapping["Not Filed"]
+	return row.recommended_action or mapping.get(row.match_status or "Missing in PI", "No Action")
+
+
+def apply_recommendations(filters, *, dry_run: bool = False) -> dict:
+	"""Move every record in the filter to its recommended action. The dry run reports how many
+	records would move to each action and how many the rules would refuse (by rule)."""
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	names = resolve_names(filters=filters)
+	mapping = recommendation_map()
+	by_action: dict[str, list[str]] = defaultdict(list)
+	for start in range(0, len(names), 5000):
+		rows = frappe.get_all(
+			DOCTYPE,
+			filters={"name": ("in", names[start : start + 5000])},
+			fields=["name", "match_status", "supplier_filed", "recommended_action"],
+		)
+		for row in rows:
+			by_action[recommended_action(row, mapping)].append(row.name)
+	summary = {"dry_run": dry_run, "by_action": {}, "refused_by_rule": defaultdict(int), "refused": []}
+	for action, targets in sorted(by_action.items()):
+		result = apply_action(
+			ActionRequest(action=Action.parse(action)), targets, source="Recommendation", dry_run=dry_run
+		)
+		summary["by_action"][action] = {
+			"records": len(targets),
+			"moving": result.applied,
+			"unchanged": result.unchanged,
+			"refused": len(result.refused),
+		}
+		for refusal in result.refused:
+			summary["refused_by_rule"][refusal["rule"] or "missing"] += 1
+		summary["refused"].extend(result.refused[:200])
+	summary["refused_by_rule"] = dict(summary["refused_by_rule"])
+	return summary
