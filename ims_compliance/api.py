@@ -100,3 +100,9 @@ def apply_recommendations(filters: dict | str | None = None, dry_run: bool | int
 
 	frappe.has_permission(DOCTYPE, "write", throw=True)
 	return apply(filters, dry_run=frappe.utils.cint(dry_run) == 1)
+
+
+@frappe.whitelist()
+def get_record_detail(name: str) -> dict:
+	frappe.has_permission(DOCTYPE, "read", doc=name, throw=True)
+	return queries.record_detail(name)

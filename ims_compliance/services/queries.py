@@ -118,3 +118,77 @@ def actions_summary(filters) -> dict:
 def action_totals(filters) -> list[dict]:
 	"""Header cards: totals per action with the ITC at stake."""
 	return _grouped(filters, ["action"])
+
+
+DETAIL_FIELDS = (
+	*DOCUMENT_VIEW_FIELDS,
+	"company",
+	"original_number",
+	"original_date",
+	"original_inward_supply",
+	"source_form",
+	"invoice_type",
+	"place_of_supply",
+	"reverse_charge",
+	"igst",
+	"cgst",
+	"sgst",
+	"cess",
+	"match_score",
+	"match_reasons",
+	"purchase_taxable_value",
+	"purchase_total_tax",
+	"itc_reduction_required",
+	"declared_igst",
+	"declared_cgst",
+	"declared_sgst",
+	"declared_cess",
+	"remarks",
+	"is_gone",
+	"gstn_hash",
+	"last_downloaded_on",
+)
+
+
+def record_detail(name: str) -> dict:
+	"""Everything the detail dialog shows: the record, its linked Purchase Invoice's comparable
+	values, the match reasons, the actions the rules allow, and the record's action log."""
+	from ims_compliance.services.actions import allowed_actions_for
+
+	record = frappe.get_all(DOCTYPE, filters={"name": name}, fields=list(DETAIL_FIELDS))
+	if not record:
+		frappe.throw(frappe._("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+	record = record[0]
+	purchase = None
+	if record.purchase_invoice:
+		purchase = frappe.db.get_value(
+			"Purchase Invoice",
+			record.purchase_invoice,
+			[
+				"name",
+				"supplier",
+				"bill_no",
+				"bill_date",
+				"posting_date",
+				"base_net_total",
+				"base_total_taxes_and_charges",
+				"base_grand_total",
+				"is_return",
+				"docstatus",
+			],
+			as_dict=True,
+		)
+	log = frappe.get_all(
+		"IMS Action Log",
+		filters={"inward_supply": name},
+		fields=["timestamp", "from_action", "to_action", "source", "user", "remarks", "changed_values"],
+		order_by="timestamp desc, creation desc",
+		limit_page_length=100,
+	)
+	return {
+		"record": record,
+		"purchase": purchase,
+		"reasons": frappe.parse_json(record.match_reasons) if record.match_reasons else [],
+		"allowed_actions": allowed_actions_for(name),
+		"log": log,
+	}

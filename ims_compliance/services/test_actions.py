@@ -176,3 +176,25 @@ class TestBulkActions(FrappeTestCase):
 		)
 		with self.assertRaises(frappe.ValidationError):
 			api.apply_action("Rejected")
+
+
+class TestRecordDetail(FrappeTestCase):
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def test_detail_has_allowed_actions_and_log(self):
+		doc = make_inward_supply(match_status="Missing in PI")
+		api.apply_action("Rejected", names=[doc.name], remarks="not ours")
+		frappe.set_user(ACCOUNTS_USER)
+		detail = api.get_record_detail(doc.name)
+		self.assertEqual(detail["record"].action, "Rejected")
+		self.assertEqual(detail["allowed_actions"]["Accepted"]["rule"], "P1")
+		self.assertEqual(
+			[(r.from_action, r.to_action, r.remarks) for r in detail["log"]],
+			[("No Action", "Rejected", "not ours")],
+		)
+		self.assertIsNone(detail["purchase"])
+		frappe.set_user(NO_ROLE_USER)
+		with self.assertRaises(frappe.PermissionError):
+			api.get_record_detail(doc.name)

@@ -27,6 +27,7 @@ async function step(name, fn) {
 		console.log(`ok - ${name}`);
 	} catch (error) {
 		failed += 1;
+		await page.screenshot({ path: `${shots}/failed-${passed + failed}.png`, fullPage: true }).catch(() => {});
 		console.log(`not ok - ${name}\n  ${String(error).split("\n").join("\n  ")}`);
 	}
 }
@@ -61,9 +62,57 @@ try {
 		assert.match(page.url(), /match_status=Missing/);
 		await page.screenshot({ path: `${shots}/document-view.png`, fullPage: true });
 	});
+	const menu = async (label) => {
+		await page.click('.inner-group-button button:has-text("Actions")');
+		await page.locator(".inner-group-button .dropdown-item", { hasText: label }).first().click();
+	};
+	const checkRows = async (n) => {
+		const boxes = page.locator('[data-pane="document-view"] .dt-scrollable .dt-row input[type="checkbox"]');
+		await boxes.first().waitFor();
+		for (let i = 0; i < n; i++) await boxes.nth(i).check();
+	};
+	const accepted = async () => Number((await page.locator('.ims-card[data-action="Accepted"] .ims-card-value').innerText()).replace(/[^0-9]/g, ""));
+	await step("Accept on a Missing in PI record is refused with P1", async () => {
+		await checkRows(1);
+		await menu("Accept");
+		await page.locator(".modal.show .btn-primary").click();
+		const result = page.locator(".modal.show .ims-refusals");
+		await result.waitFor();
+		assert.match(await result.innerText(), /P1/);
+		await page.screenshot({ path: `${shots}/p1-refusal.png`, fullPage: true });
+		await page.keyboard.press("Escape");
+	});
+	let before = 0;
+	await step("select five Exact Match rows and Accept them; the Accepted count rises by five", async () => {
+		const exact = `${base}/app/gst-invoice-management-system?match_status=Exact%20Match&section=B2B`;
+		await page.goto(exact);
+		await page.locator('.ims-card[data-action="Accepted"]').waitFor();
+		const before = await accepted();
+		await page.goto(`${exact}&action=No%20Action&tab=document-view`);
+		await page.locator('[data-pane="document-view"] .dt-row').first().waitFor();
+		await checkRows(5);
+		await menu("Accept");
+		await page.locator(".modal.show .btn-primary").click();
+		await page.locator(".alert-message, .desk-alert", { hasText: "5 applied" }).first().waitFor();
+		await page.goto(`${exact}&tab=actions-summary`);
+		await page.locator('[data-pane="actions-summary"] table').first().waitFor();
+		assert.equal(await accepted(), before + 5);
+	});
+	await step("open a detail dialog with allowed actions and the log", async () => {
+		await page.goto(`${base}/app/gst-invoice-management-system?match_status=Exact%20Match&action=Accepted&tab=document-view`);
+		await page.locator('[data-pane="document-view"] .dt-row .dt-cell__content--col-3').first().click();
+		const dialog = page.locator(".modal.show .ims-detail");
+		await dialog.waitFor();
+		assert.match(await dialog.innerText(), /Action log/);
+		assert.match(await dialog.innerText(), /No Action → Accepted/);
+		await page.screenshot({ path: `${shots}/detail-dialog.png`, fullPage: true });
+		await page.keyboard.press("Escape");
+	});
 	await step("Actions Summary tab shows both tables", async () => {
-		await page.click('.ims-tabs [data-tab="actions-summary"]');
+		await page.goto(`${base}/app/gst-invoice-management-system?tab=actions-summary`);
 		await page.locator('[data-pane="actions-summary"] table').nth(1).waitFor();
+		const text = await page.locator('[data-pane="actions-summary"] table').first().innerText();
+		assert.match(text, /Invoice/);
 		await page.screenshot({ path: `${shots}/actions-summary.png`, fullPage: true });
 	});
 } finally {

@@ -2,6 +2,8 @@
 import { Filters } from "./ims/filters";
 import { DocumentView } from "./ims/document_view";
 import { render_header, render_match_summary, render_actions_summary } from "./ims/summaries";
+import { ACTION_LABELS, apply_recommended, choose_scope } from "./ims/actions";
+import { show_detail } from "./ims/detail_dialog";
 
 frappe.provide("ims_compliance");
 
@@ -16,6 +18,7 @@ ims_compliance.IMSPage = class IMSPage {
 		this.page = frappe.ui.make_app_page({ parent: wrapper, title: __("GST Invoice Management System"), single_column: true });
 		this.filters = new Filters(this.page, () => this.refresh());
 		this.make_body();
+		this.make_toolbar();
 		this.show_tab(frappe.utils.get_query_params().tab || "match-summary");
 		this.refresh();
 	}
@@ -36,8 +39,23 @@ ims_compliance.IMSPage = class IMSPage {
 			this.refresh_tab();
 		});
 		this.document_view = new DocumentView(this.pane("document-view"), {
-			on_row_click: (row) => frappe.set_route("Form", "GST Inward Supply", row.name),
+			on_row_click: (row) => show_detail(row.name, () => this.refresh()),
 		});
+	}
+
+	make_toolbar() {
+		for (const action of Object.keys(ACTION_LABELS)) {
+			this.page.add_inner_button(ACTION_LABELS[action], () => this.act(action), __("Actions"));
+		}
+		this.page.add_inner_button(__("Apply Recommended"), () => apply_recommended(this.filters.values(), () => this.refresh()), __("Actions"));
+	}
+
+	act(action) {
+		choose_scope(
+			action,
+			{ selected: this.document_view.selected_names(), filters: this.filters.values(), total: this.document_view.total || 0 },
+			() => this.refresh()
+		);
 	}
 
 	pane(id) {

@@ -1,0 +1,52 @@
+// The detail dialog: IMS values beside the linked Purchase Invoice, reasons, allowed actions, log.
+import { call } from "./api";
+import { money } from "./format";
+import { ACTION_LABELS, act } from "./actions";
+
+const COMPARE = [
+	["Number", "document_number", "bill_no"],
+	["Date", "document_date", "bill_date"],
+	["Taxable Value", "taxable_value", "base_net_total", money],
+	["Total Tax", "total_tax", "base_total_taxes_and_charges", money],
+];
+
+export async function show_detail(name, on_change) {
+	const data = await call("get_record_detail", { name });
+	const r = data.record;
+	const p = data.purchase || {};
+	const differs = new Set((data.reasons || []).map((x) => x.field));
+	const rows = COMPARE.map(([label, ims, pi, fmt]) => {
+		const f = fmt || ((v) => frappe.utils.escape_html(v ?? ""));
+		const cls = differs.has(ims) || differs.has(label.toLowerCase().replace(/ /g, "_")) ? "ims-differs" : "";
+		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase ? f(p[pi]) : ""}</td></tr>`;
+	}).join("");
+	const reasons = (data.reasons || []).map((x) => `<li>${frappe.utils.escape_html(x.text || `${x.field}: ${x.ims} vs ${x.purchase}`)}</li>`).join("");
+	const log = (data.log || [])
+		.map((l) => `<tr><td>${frappe.datetime.str_to_user(l.timestamp)}</td><td>${l.from_action || ""} → ${l.to_action || ""}</td><td>${l.source}</td><td>${l.user || ""}</td><td>${frappe.utils.escape_html(l.remarks || "")}</td></tr>`)
+		.join("");
+	const dialog = new frappe.ui.Dialog({ title: `${r.supplier_name || r.supplier_gstin} · ${r.document_number}`, size: "extra-large" });
+	dialog.$body.html(`
+		<div class="ims-detail">
+			<p><b>${r.match_status}</b> · ${__("Action")}: <b>${r.action}</b> · ${__("GSTN")}: ${r.gstn_action} ${r.upload_error ? `· <span class="text-danger">${frappe.utils.escape_html(r.upload_error)}</span>` : ""}</p>
+			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${r.section})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${p.name}</a>` : __("none linked")}</th></tr></thead><tbody>${rows}</tbody></table>
+			${reasons ? `<h6>${__("Why")}</h6><ul>${reasons}</ul>` : ""}
+			<div class="ims-detail-actions"></div>
+			<h6>${__("Action log")}</h6>
+			<table class="table table-sm"><tbody>${log || `<tr><td class="text-muted">${__("No changes yet")}</td></tr>`}</tbody></table>
+		</div>`);
+	const $actions = dialog.$body.find(".ims-detail-actions");
+	for (const [action, refusal] of Object.entries(data.allowed_actions)) {
+		const $btn = $(`<button class="btn btn-sm btn-default" style="margin-right: 6px">${ACTION_LABELS[action]}</button>`).appendTo($actions);
+		if (refusal) {
+			$btn.prop("disabled", true).attr("title", `${refusal.rule}: ${refusal.message}`);
+			$btn.wrap(`<span title="${frappe.utils.escape_html(`${refusal.rule}: ${refusal.message}`)}"></span>`);
+		} else {
+			$btn.on("click", () => {
+				dialog.hide();
+				act(action, { names: [name] }, on_change);
+			});
+		}
+	}
+	dialog.show();
+	return dialog;
+}
