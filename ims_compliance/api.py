@@ -106,3 +106,17 @@ def apply_recommendations(filters: dict | str | None = None, dry_run: bool | int
 def get_record_detail(name: str) -> dict:
 	frappe.has_permission(DOCTYPE, "read", doc=name, throw=True)
 	return queries.record_detail(name)
+
+
+@frappe.whitelist(methods=["POST"])
+def link_purchase_invoice(name: str, purchase_invoice: str) -> dict:
+	from ims_compliance.services.links import link
+
+	return link(name, purchase_invoice)
+
+
+@frappe.whitelist(methods=["POST"])
+def unlink_purchase_invoice(name: str) -> dict:
+	from ims_compliance.services.links import unlink
+
+	return unlink(name)

@@ -1,12 +1,20 @@
 """What this app does when a Purchase Invoice is validated, submitted or cancelled."""
 
 import frappe
+from frappe import _
 
 from ims_compliance.core.gstin import normalise_gstin
 
 
 def validate(doc, method=None):
 	set_gstins(doc)
+
+
+def on_cancel(doc, method=None):
+	"""P2: a cancelled Purchase Invoice no longer backs the supply it was linked to."""
+	from ims_compliance.services.links import unlink_purchase_invoice
+
+	unlink_purchase_invoice(doc.name, reason=_("Purchase Invoice {0} was cancelled (P2)").format(doc.name))
 
 
 def set_gstins(doc):

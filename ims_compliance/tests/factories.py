@@ -2,7 +2,14 @@
 
 import frappe
 
-from ims_compliance.tests.fixtures import COMPANY_GSTIN, SUPPLIER_GSTINS, TEST_COMPANY
+from ims_compliance.tests.fixtures import (
+	COMPANY_GSTIN,
+	SUPPLIER_GSTINS,
+	TEST_COMPANY,
+	TEST_COMPANY_ABBR,
+	TEST_ITEM,
+	tax_account,
+)
 
 
 def make_inward_supply(**values):
@@ -65,3 +72,59 @@ def bulk_inward_supplies(count: int, *, prefix: str, **values) -> list[str]:
 		names.append(name)
 	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=5000)
 	return names
+
+
+def make_purchase_invoice(
+	*,
+	supplier: str = "IMS Supplier Alpha",
+	bill_no: str | None = None,
+	bill_date: str = "2025-10-05",
+	net: float = 1000.0,
+	taxes: dict | None = None,
+	is_return: bool = False,
+	return_against: str | None = None,
+	submit: bool = True,
+):
+	"""A real Purchase Invoice of the test company (non-stock item, tax rows on the mapped
+	IMS tax accounts). `taxes` maps tax head -> amount, default IGST 18%."""
+	taxes = {"IGST": round(net * 0.18, 2)} if taxes is None else taxes
+	sign = -1 if is_return else 1
+	doc = frappe.get_doc(
+		{
+			"doctype": "Purchase Invoice",
+			"supplier": supplier,
+			"company": TEST_COMPANY,
+			"company_gstin": COMPANY_GSTIN,
+			"posting_date": frappe.utils.nowdate(),
+			"bill_no": bill_no or "PI-" + frappe.generate_hash(length=8),
+			"bill_date": bill_date,
+			"currency": "INR",
+			"conversion_rate": 1,
+			"is_return": 1 if is_return else 0,
+			"return_against": return_against,
+			"update_stock": 0,
+			"items": [
+				{
+					"item_code": TEST_ITEM,
+					"qty": sign,
+					"rate": net,
+					"expense_account": f"Cost of Goods Sold - {TEST_COMPANY_ABBR}",
+					"cost_center": f"Main - {TEST_COMPANY_ABBR}",
+				}
+			],
+			"taxes": [
+				{
+					"charge_type": "Actual",
+					"account_head": tax_account(head),
+					"description": head,
+					"tax_amount": sign * amount,
+					"cost_center": f"Main - {TEST_COMPANY_ABBR}",
+				}
+				for head, amount in taxes.items()
+			],
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc

@@ -28,6 +28,8 @@ def before_tests():
 
 	erpnext_before_tests()
 	make_company()
+	make_tax_accounts()
+	make_item()
 	make_suppliers()
 	make_users()
 	configure_settings()
@@ -46,6 +48,48 @@ def make_company():
 			"country": "India",
 			"chart_of_accounts": "Standard",
 			"tax_id": COMPANY_GSTIN,
+		}
+	).insert(ignore_permissions=True)
+
+
+TEST_ITEM = "IMS Test Service"
+TAX_ACCOUNTS = {"IGST": "IMS IGST", "CGST": "IMS CGST", "SGST": "IMS SGST", "Cess": "IMS Cess"}
+
+
+def tax_account(head: str) -> str:
+	return f"{TAX_ACCOUNTS[head]} - {TEST_COMPANY_ABBR}"
+
+
+def make_tax_accounts():
+	parent = frappe.db.get_value(
+		"Account", {"company": TEST_COMPANY, "account_name": "Duties and Taxes", "is_group": 1}, "name"
+	)
+	for head, account_name in TAX_ACCOUNTS.items():
+		if frappe.db.exists("Account", tax_account(head)):
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": account_name,
+				"parent_account": parent,
+				"company": TEST_COMPANY,
+				"account_type": "Tax",
+				"is_group": 0,
+			}
+		).insert(ignore_permissions=True)
+
+
+def make_item():
+	if frappe.db.exists("Item", TEST_ITEM):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Item",
+			"item_code": TEST_ITEM,
+			"item_name": TEST_ITEM,
+			"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
+			"stock_uom": "Nos",
+			"is_stock_item": 0,
 		}
 	).insert(ignore_permissions=True)
 
