@@ -19,4 +19,10 @@ doc_events = {
 	},
 }
 
+scheduler_events = {
+	"cron": {
+		"*/5 * * * *": ["ims_compliance.services.schedule.enqueue_scheduled_downloads"],
+	},
+}
+
 before_tests = "ims_compliance.tests.fixtures.before_tests"
