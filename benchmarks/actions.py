@@ -1,0 +1,165 @@
+"""Benchmark of the pure half of bulk actions (issue 6): writing the Excel action template,
+parsing a filled-in template (the import), and checking the action rules on every record.
+
+Run: python benchmarks/actions.py [--sizes 5000,50000]
+Prints `metric: value unit` lines. The bench half (applying actions through the service) is
+added beside these functions later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import random
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from openpyxl import Workbook
+from openpyxl.xml import LXML
+
+from ims_compliance.core.actions import Action
+from ims_compliance.core.excel_import import read_action_rows
+from ims_compliance.core.excel_template import TEMPLATE_COLUMNS, write_action_template
+from ims_compliance.core.gstin import make_gstin
+from ims_compliance.core.rules import ActionRequest, RecordState, RuleContext, check_action
+
+SECTIONS = ("B2B", "B2B", "B2B", "CN", "CNA", "DN", "B2BA", "ECOM", "IMPG")
+MATCH = ("Exact Match", "Suggested Match", "Mismatch", "Missing in PI", "Manual Match")
+
+
+def generate_records(count: int, *, seed: int = 7) -> list[dict]:
+	"""Records shaped like GST Inward Supply rows: 2,000 suppliers, mixed sections and statuses."""
+	rng = random.Random(seed)
+	suppliers = [
+		make_gstin(f"{rng.choice((27, 29, 33, 7, 9)):02d}", f"AAB{'CFHP'[i % 4]}{chr(65 + i % 26)}{i:04d}K")
+		for i in range(2000)
+	]
+	rows = []
+	for i in range(count):
+		taxable = round(rng.uniform(100, 500_000), 2)
+		inter = rng.random() < 0.4
+		igst = round(taxable * 0.18, 2) if inter else 0.0
+		half = 0.0 if inter else round(taxable * 0.09, 2)
+		code = rng.choice(SECTIONS)
+		rows.append(
+			{
+				"name": f"GIS-{i:07d}",
+				"supplier_gstin": suppliers[i % len(suppliers)],
+				"supplier_name": f"Supplier {i % 2000}",
+				"section": code,
+				"document_type": "",
+				"document_number": f"INV/{i:06d}",
+				"document_date": dt.date(2025, 10, 1) + dt.timedelta(days=i % 30),
+				"supplier_period": "102025",
+				"document_value": round(taxable + igst + 2 * half, 2),
+				"taxable_value": taxable,
+				"igst": igst,
+				"cgst": half,
+				"sgst": half,
+				"cess": 0.0,
+				"match_status": rng.choice(MATCH),
+				"gstn_action": "No Action",
+				"action": "No Action",
+				"recommended_action": "Accepted",
+				"pending_blocked": code == "CN",
+				"amendment_direction": "upward"
+				if code == "CNA"
+				else ("downward" if code == "B2BA" else None),
+			}
+		)
+	return rows
+
+
+def filled_template(records: list[dict]) -> bytes:
+	"""A template as a user would return it: a new action on every row (so every row is parsed),
+	R7 answers on credit notes."""
+	workbook = Workbook(write_only=True)
+	ws = workbook.create_sheet("Actions")
+	ws.append([c.label for c in TEMPLATE_COLUMNS])
+	actions = [a.value for a in Action]
+	for i, row in enumerate(records):
+		values = [row.get(c.field) for c in TEMPLATE_COLUMNS]
+		values[-7] = actions[i % 4]
+		if row["section"] == "CN":
+			values[-6] = "Y"
+		ws.append(values)
+	buffer = io.BytesIO()
+	workbook.save(buffer)
+	return buffer.getvalue()
+
+
+def measure(fn: Callable[[], object]) -> tuple[float, float, object]:
+	"""Seconds of one call and the growth of the process's peak RSS (MB) during it.
+
+	Peak RSS (getrusage) rather than tracemalloc, which slows allocation-heavy code several
+	times over and would distort the timing."""
+	before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+	start = time.perf_counter()
+	result = fn()
+	seconds = time.perf_counter() - start
+	after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+	return seconds, (after - before) / 1024, result
+
+
+def bench_template_write(records: list[dict]) -> Iterator[str]:
+	buffer = io.BytesIO()
+	seconds, peak, _ = measure(lambda: write_action_template(records, buffer))
+	n = len(records)
+	yield f"template_write_{n}_seconds: {seconds:.2f} s"
+	yield f"template_write_{n}_rows_per_second: {n / seconds:.0f} rows/s"
+	yield f"template_write_{n}_peak_rss_growth: {peak:.1f} MB"
+	yield f"template_write_{n}_file_size: {len(buffer.getvalue()) / 1e6:.1f} MB"
+
+
+def bench_import_parse(records: list[dict]) -> Iterator[str]:
+	data = filled_template(records)
+	seconds, peak, parsed = measure(lambda: read_action_rows(data))
+	n = len(records)
+	yield f"import_parse_{n}_seconds: {seconds:.2f} s"
+	yield f"import_parse_{n}_rows_per_second: {n / seconds:.0f} rows/s"
+	yield f"import_parse_{n}_peak_rss_growth: {peak:.1f} MB"
+	yield f"import_parse_{n}_valid_rows: {len(parsed.rows)} rows"
+	yield f"import_parse_{n}_error_rows: {len(parsed.errors)} rows"
+
+
+def bench_rule_checks(records: list[dict]) -> Iterator[str]:
+	context = RuleContext(today=dt.date(2025, 11, 18), gstr3b_filed_upto="092025")
+	actions = list(Action)
+
+	def run() -> int:
+		refused = 0
+		for i, row in enumerate(records):
+			state = RecordState.from_row(row)
+			request = ActionRequest(action=actions[i % 4], itc_reduction_required="Y" if i % 8 == 0 else None)
+			if check_action(state, request, context) is not None:
+				refused += 1
+		return refused
+
+	seconds, peak, refused = measure(run)
+	n = len(records)
+	yield f"rule_check_{n}_seconds: {seconds:.2f} s"
+	yield f"rule_check_{n}_per_record: {seconds / n * 1e6:.1f} us"
+	yield f"rule_check_{n}_peak_rss_growth: {peak:.1f} MB"
+	yield f"rule_check_{n}_refused: {refused} records"
+
+
+def main(argv: list[str] | None = None) -> None:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--sizes", default="5000,50000", help="comma-separated record counts")
+	args = parser.parse_args(argv)
+	print(f"openpyxl_uses_lxml: {int(LXML)} flag")
+	for size in (int(s) for s in args.sizes.split(",")):
+		records = generate_records(size)
+		for bench in (bench_rule_checks, bench_import_parse, bench_template_write):
+			for line in bench(records):
+				print(line, flush=True)
+
+
+if __name__ == "__main__":
+	main()
