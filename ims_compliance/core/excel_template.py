@@ -1,18 +1,22 @@
 """Excel files we write: the action template, the import error workbook and the generic export.
 
-All three stream rows through openpyxl's write-only mode so 50,000 records fit in bounded
-memory. Cells are styled only where the value needs it (dates, rupees); read-only columns are
-greyed by one conditional-format rule and editable columns are unlocked by a column style, so the
-sheet can be protected without paying a style per cell.
+openpyxl (write-only) builds each workbook; the data rows are rendered as sheet XML by
+`_SheetWriter` and spliced in, which is several times faster than openpyxl per cell. Cells are
+styled only where the value needs it (dates, rupees); read-only columns are greyed by one
+conditional-format rule and editable columns are unlocked by a column style, so the sheet can be
+protected without paying a style per cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import math
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import IO
 
 from openpyxl import Workbook
@@ -20,6 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ims_compliance.core.actions import ACTION_LABELS
@@ -154,21 +159,42 @@ def _get(row: object, key: str) -> object:
 	return getattr(row, key, None)
 
 
+_XML_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_XML_TEXT.update({c: None for c in (*range(0, 9), 11, 12, *range(14, 32))})  # illegal in XML 1.0
+
+
 class _SheetWriter:
-	"""Streams rows into a write-only sheet with per-kind prototype styles."""
+	"""Writes one sheet: openpyxl (write-only) lays out the sheet and its header, styles,
+	widths, validations; the data rows are rendered as sheet XML here and spliced in at save.
+
+	Why: openpyxl spends ~15 us per cell, so 50,000 x 24 cells took 15-19 s on the 2-core
+	machine; rendering the same cells as strings takes a fraction of that. Only plain values
+	are rendered (inline strings, numbers, booleans, dates as serials) with style ids that
+	openpyxl registered for the prototypes, so the workbook stays openpyxl's in every other part.
+	"""
 
 	def __init__(self, workbook: Workbook, title: str, columns: Sequence[Column]):
+		self.workbook = workbook
 		self.ws = workbook.create_sheet(title)
 		self.columns = list(columns)
 		self.rows = 0
-		self._prototypes: dict[str, WriteOnlyCell] = {}
+		self._parts: list[str] = []
+		self._letters = [get_column_letter(i) for i in range(1, len(self.columns) + 1)]
+		self._kind_style: dict[str, int] = {}
 		for kind, number_format in _FORMATS.items():
 			proto = WriteOnlyCell(self.ws)
 			proto.number_format = number_format
-			self._prototypes[kind] = proto
-		for index, column in enumerate(self.columns, start=1):
-			self.ws.column_dimensions[get_column_letter(index)].width = column.display_width
+			self._kind_style[kind] = proto.style_id
+		#: style id per column index for cells that carry a value (editable columns override)
+		self._column_style: dict[int, int] = {
+			i: self._kind_style[c.kind] for i, c in enumerate(self.columns) if c.kind in self._kind_style
+		}
+		for letter, column in zip(self._letters, self.columns, strict=True):
+			self.ws.column_dimensions[letter].width = column.display_width
 		self.ws.freeze_panes = "A2"
+
+	def style_column(self, index: int, proto: WriteOnlyCell) -> None:
+		self._column_style[index] = proto.style_id
 
 	def header(self) -> None:
 		cells = []
@@ -181,16 +207,27 @@ class _SheetWriter:
 		self.ws.append(cells)
 
 	def append(self, row: object, *, upto: int | None = None) -> None:
-		out: list[object] = []
-		for column in self.columns[:upto]:
+		number = self.rows + 2
+		cells: list[str] = []
+		styles = self._column_style
+		for index, column in enumerate(self.columns[:upto]):
 			value = _cell_value(_get(row, column.field), column.kind)
-			proto = self._prototypes.get(column.kind)
-			if proto is not None and value is not None and not isinstance(value, str):
-				cell = WriteOnlyCell(self.ws, value=value)
-				cell._style = copy(proto._style)
-				value = cell
-			out.append(value)
-		self.ws.append(out)
+			if value is None or (isinstance(value, float) and not math.isfinite(value)):
+				continue
+			ref = f"{self._letters[index]}{number}"
+			style = styles.get(index)
+			s = f' s="{style}"' if style else ""
+			if isinstance(value, str):
+				text = value.translate(_XML_TEXT)
+				space = ' xml:space="preserve"' if text != text.strip() else ""
+				cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+			elif isinstance(value, bool):
+				cells.append(f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>')
+			elif isinstance(value, dt.date):
+				cells.append(f'<c r="{ref}"{s}><v>{to_excel(value)}</v></c>')
+			else:
+				cells.append(f'<c r="{ref}"{s}><v>{value!r}</v></c>')
+		self._parts.append(f'<row r="{number}">{"".join(cells)}</row>')
 		self.rows += 1
 
 	@property
@@ -205,6 +242,34 @@ class _SheetWriter:
 		if self.columns:
 			self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self.last_row}"
 
+	@property
+	def part_name(self) -> str:
+		"""openpyxl names write-only sheet parts by their position in the workbook."""
+		return f"xl/worksheets/sheet{self.workbook._sheets.index(self.ws) + 1}.xml"
+
+
+def _save(workbook: Workbook, sheets: Sequence[_SheetWriter], path_or_stream: str | IO[bytes]) -> None:
+	"""Save with openpyxl, then splice each sheet's rendered rows into its sheetData."""
+	buffer = io.BytesIO()
+	workbook.save(buffer)
+	rows = {sheet.part_name: "".join(sheet._parts).encode("utf-8") for sheet in sheets}
+	buffer.seek(0)
+	with zipfile.ZipFile(buffer) as source:
+		target = path_or_stream if not isinstance(path_or_stream, (str, Path)) else open(path_or_stream, "wb")
+		try:
+			with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+				for item in source.infolist():
+					content = source.read(item.filename)
+					if item.filename in rows:
+						end = content.rfind(b"</sheetData>")
+						if end < 0:
+							raise RuntimeError(f"no sheetData closing tag in {item.filename}")
+						content = content[:end] + rows[item.filename] + content[end:]
+					out.writestr(item.filename, content, compress_type=zipfile.ZIP_DEFLATED)
+		finally:
+			if target is not path_or_stream:
+				target.close()
+
 
 def write_action_template(rows: Iterable[Mapping | object], path_or_stream: str | IO[bytes]) -> int:
 	"""One row per record; read-only identifying columns, editable action columns with
@@ -217,27 +282,22 @@ def write_action_template(rows: Iterable[Mapping | object], path_or_stream: str 
 	workbook = Workbook(write_only=True)
 	sheet = _SheetWriter(workbook, ACTIONS_SHEET, TEMPLATE_COLUMNS)
 	first_editable = next(i for i, c in enumerate(TEMPLATE_COLUMNS) if c.editable)
-	editable_prototypes: dict[int, WriteOnlyCell] = {}
-	for index, column in enumerate(TEMPLATE_COLUMNS, start=1):
+	for index, column in enumerate(TEMPLATE_COLUMNS):
 		if column.editable:
-			dim = sheet.ws.column_dimensions[get_column_letter(index)]
+			dim = sheet.ws.column_dimensions[get_column_letter(index + 1)]
 			dim.fill = _EDITABLE_FILL
 			dim.protection = Protection(locked=False)
-			if column.kind in _FORMATS:
-				dim.number_format = _FORMATS[column.kind]
 			proto = WriteOnlyCell(sheet.ws)
 			proto.fill = _EDITABLE_FILL
 			proto.protection = Protection(locked=False)
 			if column.kind in _FORMATS:
+				dim.number_format = _FORMATS[column.kind]
 				proto.number_format = _FORMATS[column.kind]
-			editable_prototypes[index - 1] = proto
+			sheet.style_column(index, proto)
 
 	sheet.header()
 	for row in rows:
-		if any(_get(row, c.field) not in (None, "") for c in TEMPLATE_COLUMNS[first_editable:]):
-			_append_with_editable(sheet, row, editable_prototypes)
-		else:
-			sheet.append(row, upto=first_editable)  # blank editable cells take the column style
+		sheet.append(row)  # blank editable cells are not written: they take the column style
 	last = sheet.last_row
 	ws = sheet.ws
 	ws.conditional_formatting.add(
@@ -289,23 +349,8 @@ def write_action_template(rows: Iterable[Mapping | object], path_or_stream: str 
 	notes.column_dimensions["A"].width = 110
 	for line in _INSTRUCTIONS:
 		notes.append([line])
-	workbook.save(path_or_stream)
+	_save(workbook, [sheet], path_or_stream)
 	return sheet.rows
-
-
-def _append_with_editable(sheet: _SheetWriter, row: object, prototypes: Mapping[int, WriteOnlyCell]) -> None:
-	"""A row that arrives with editable values filled (e.g. a re-exported edited sheet)."""
-	out: list[object] = []
-	for index, column in enumerate(sheet.columns):
-		value = _cell_value(_get(row, column.field), column.kind)
-		proto = prototypes.get(index) or sheet._prototypes.get(column.kind)
-		if proto is not None and ((value is not None and not isinstance(value, str)) or index in prototypes):
-			cell = WriteOnlyCell(sheet.ws, value=value)
-			cell._style = copy(proto._style)
-			value = cell
-		out.append(value)
-	sheet.ws.append(out)
-	sheet.rows += 1
 
 
 def write_error_workbook(errors: Iterable[Mapping | object], path_or_stream: str | IO[bytes]) -> int:
@@ -320,7 +365,7 @@ def write_error_workbook(errors: Iterable[Mapping | object], path_or_stream: str
 	for error in errors:
 		sheet.append(error)
 	sheet.finish()
-	workbook.save(path_or_stream)
+	_save(workbook, [sheet], path_or_stream)
 	return sheet.rows
 
 
@@ -353,5 +398,5 @@ def write_export(
 	for row in rows:
 		sheet.append(row)
 	sheet.finish()
-	workbook.save(path_or_stream)
+	_save(workbook, [sheet], path_or_stream)
 	return sheet.rows

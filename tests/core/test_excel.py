@@ -494,6 +494,40 @@ def test_export_formats_columns_given_in_any_form():
 	assert ws.column_dimensions["A"].width == 25 and ws.freeze_panes == "A2"
 
 
+def test_rendered_cells_survive_escaping_spaces_control_characters_and_types():
+	rows = [
+		{"a": 'x < y & "z" > w', "b": True, "c": 12345678901234, "d": float("nan")},
+		{"a": "  padded  ", "b": False, "c": -0.5, "d": "text in a number column"},
+		{"a": "bell\x07tab\tnew\nline", "b": None, "c": 0, "d": 1e-7},
+	]
+	columns = [("a", "A"), ("b", "B"), ("c", "C", "number"), ("d", "D", "rupees")]
+	out = io.BytesIO()
+	write_export(rows, columns, out)
+	ws = load_workbook(io.BytesIO(out.getvalue())).active
+	values = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+	assert values[0] == ['x < y & "z" > w', True, 12345678901234, None]
+	assert values[1] == ["  padded  ", False, -0.5, "text in a number column"]
+	assert values[2] == ["belltab\tnew\nline", None, 0, 1e-7]
+	assert ws["C2"].number_format == "#,##0.00"
+
+
+def test_prefilled_editable_cells_stay_unlocked_and_formatted():
+	data = template_bytes([record(1, new_action="Accepted", declared_igst=10, remarks="kept")])
+	ws = load_workbook(io.BytesIO(data))["Actions"]
+	cell = ws.cell(row=2, column=COL["declared_igst"])
+	assert cell.value == 10 and cell.protection.locked is False and cell.number_format == RUPEE_FORMAT
+	assert ws.cell(row=2, column=COL["remarks"]).protection.locked is False
+	assert ws.cell(row=2, column=COL["supplier_gstin"]).protection.locked is True
+	parse = read_action_rows(data)
+	assert parse.rows[0].action is Action.ACCEPTED and parse.rows[0].remarks == "kept"
+
+
+def test_template_to_a_path(tmp_path):
+	path = tmp_path / "template.xlsx"
+	assert write_action_template([record(1), record(2)], str(path)) == 2
+	assert load_workbook(path)["Actions"].max_row == 3
+
+
 def test_column_kind_is_checked():
 	with pytest.raises(ValueError):
 		Column("x", "X", kind="money")
