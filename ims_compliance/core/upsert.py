@@ -212,6 +212,10 @@ def record_values(record: InwardRecord) -> dict[str, object]:
 	return {name: normalise_value(name, getattr(record, name)) for name in (*DIFF_FIELDS, *STATUS_FIELDS)}
 
 
+def _status_values(record: InwardRecord) -> dict[str, object]:
+	return {name: bool(getattr(record, name)) for name in STATUS_FIELDS}
+
+
 def _diff(stored: StoredRow, new_values: Mapping[str, object], names: Iterable[str]) -> list[FieldChange]:
 	changes = []
 	for name in names:
@@ -303,11 +307,13 @@ def plan_upsert(
 			)
 			continue
 
-		new_values = record_values(record)
 		if record.gstn_hash and row.gstn_hash:
 			edited = record.gstn_hash != row.gstn_hash
+			# the common re-download case (same hash) only needs the GSTN flags compared
+			new_values = record_values(record) if edited else _status_values(record)
 			changes = _diff(row, new_values, DIFF_FIELDS) if edited else []
 		else:  # no hash on one side (legacy row, some portal files): the values decide
+			new_values = record_values(record)
 			changes = _diff(row, new_values, DIFF_FIELDS)
 			edited = bool(changes)
 		status_changes = _diff(row, new_values, STATUS_FIELDS)
