@@ -461,12 +461,13 @@ def read_action_rows(path_or_stream: str | Path | bytes | IO[bytes]) -> ImportPa
 	title, rows, epoch = sheet_rows(path_or_stream)
 	position, header_row, columns = _find_header(rows)
 	result = ImportParse(sheet=title, header_row=header_row, columns=columns)
+	memo = _Memo(epoch)
 	first_seen: dict[object, ActionRow] = {}
 	conflicts: dict[object, list[ActionRow]] = {}
 	for number, values in rows[position + 1 :]:
 		if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
 			continue
-		parsed = _parse_row(number, values, columns, epoch, result)
+		parsed = _parse_row(number, values, columns, memo, result)
 		if parsed is None:
 			continue
 		key = ("id", parsed.record_id) if parsed.record_id else parsed.lookup_key
@@ -520,8 +521,60 @@ class _Raw:
 	action: object = None
 
 
+def _gstin_field(value: object) -> tuple[str, str | None]:
+	if value in (None, ""):
+		raise IMSValidationError("supplier GSTIN is missing")
+	check = check_gstin(value, field="supplier_gstin")
+	return check.gstin, check.warning
+
+
+def _number_field(value: object) -> str:
+	text = _text(value)
+	if not text:
+		raise IMSValidationError("document number is missing")
+	return check_document_number(text, field="document_number")
+
+
+def _section_field(value: object) -> str:
+	if value in (None, ""):
+		raise IMSValidationError("section is missing")
+	return parse_section(value)
+
+
+def _itc_field(value: object) -> str | None:
+	text = _text(value).lower()
+	if not text:
+		return None
+	if text not in _YES_NO:
+		raise IMSValidationError(f"ITC reduction required must be Y or N, not {value!r}")
+	return _YES_NO[text]
+
+
+class _Memo:
+	"""Per-import memo of field parsers: a 50,000-row file repeats the same GSTINs, sections,
+	dates and action words thousands of times, and each parse is pure."""
+
+	def __init__(self, epoch: dt.datetime | None):
+		self.epoch = epoch
+		self._seen: dict[tuple[str, object], object] = {}
+
+	def __call__(self, name: str, fn, value: object) -> object:
+		key = (name, value)
+		try:
+			found = self._seen.get(key, _MISSING)
+		except TypeError:  # unhashable cell value: parse without the memo
+			return fn(value)
+		if found is _MISSING:
+			found = self._seen[key] = fn(value)
+		return found
+
+
+_MISSING = object()
+_MEMO_FIELDS = ("supplier_gstin", "section", "document_date", "action", "itc_reduction_required")
+
+
 def _parse_row(
-	number: int, values: tuple, columns: dict[str, int], epoch: dt.datetime | None, result: ImportParse
+	number: int, values: tuple, columns: dict[str, int], memo: _Memo, result: ImportParse
 ) -> ActionRow | None:
 	width = len(values)
 
@@ -530,7 +583,7 @@ def _parse_row(
 		return values[index] if index is not None and index < width else None
 
 	raw_action = cell("action")
-	if raw_action is None or not str(raw_action).strip():
+	if raw_action is None or (isinstance(raw_action, str) and not raw_action.strip()):
 		result.skipped += 1
 		return None
 	raw = _Raw(
@@ -540,62 +593,31 @@ def _parse_row(
 		document_date=cell("document_date"),
 		action=raw_action,
 	)
-	errors: list[RowError] = []
+	parsers = (
+		("supplier_gstin", _gstin_field, raw.supplier_gstin),
+		("section", _section_field, raw.section),
+		("document_number", _number_field, raw.document_number),
+		("document_date", lambda v: parse_date(v, epoch=memo.epoch), raw.document_date),
+		("action", Action.parse, raw_action),
+		("itc_reduction_required", _itc_field, cell("itc_reduction_required")),
+		*((name, lambda v, name=name: _amount(v, name), cell(name)) for name in DECLARED_FIELDS),
+	)
 	parsed: dict[str, object] = {}
-	warnings: list[str] = []
-
-	def attempt(name: str, fn) -> None:
+	errors: list[RowError] = []
+	for name, fn, value in parsers:
 		try:
-			parsed[name] = fn()
+			parsed[name] = memo(name, fn, value) if name in _MEMO_FIELDS else fn(value)
 		except IMSValidationError as exc:
 			errors.append(_error(number, name, exc.message, raw))
-
-	def gstin() -> str:
-		if raw.supplier_gstin in (None, ""):
-			raise IMSValidationError("supplier GSTIN is missing")
-		check = check_gstin(raw.supplier_gstin, field="supplier_gstin")
-		if check.warning:
-			warnings.append(check.warning)
-		return check.gstin
-
-	def number_() -> str:
-		text = _text(raw.document_number)
-		if not text:
-			raise IMSValidationError("document number is missing")
-		return check_document_number(text, field="document_number")
-
-	def section_() -> str:
-		if raw.section in (None, ""):
-			raise IMSValidationError("section is missing")
-		return parse_section(raw.section)
-
-	def itc() -> str | None:
-		text = _text(cell("itc_reduction_required")).lower()
-		if not text:
-			return None
-		if text not in _YES_NO:
-			raise IMSValidationError(
-				f"ITC reduction required must be Y or N, not {cell('itc_reduction_required')!r}"
-			)
-		return _YES_NO[text]
-
-	attempt("supplier_gstin", gstin)
-	attempt("section", section_)
-	attempt("document_number", number_)
-	attempt("document_date", lambda: parse_date(raw.document_date, epoch=epoch))
-	attempt("action", lambda: Action.parse(raw_action))
-	attempt("itc_reduction_required", itc)
-	for name in DECLARED_FIELDS:
-		attempt(name, lambda name=name: _amount(cell(name), name))
 	if errors:
 		result.errors.extend(errors)
 		return None
-	record_id = _text(cell("record_id")) or None
-	remarks = _text(cell("remarks")) or None
+	gstin, warning = parsed.pop("supplier_gstin")
 	return ActionRow(
 		row=number,
-		record_id=record_id,
-		remarks=remarks,
-		warnings=tuple(warnings),
+		supplier_gstin=gstin,
+		record_id=_text(cell("record_id")) or None,
+		remarks=_text(cell("remarks")) or None,
+		warnings=(warning,) if warning else (),
 		**parsed,
 	)
