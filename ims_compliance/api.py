@@ -120,3 +120,31 @@ def unlink_purchase_invoice(name: str) -> dict:
 	from ims_compliance.services.links import unlink
 
 	return unlink(name)
+
+
+def _send_workbook(content: bytes, filename: str) -> None:
+	frappe.response["filename"] = filename
+	frappe.response["filecontent"] = content
+	frappe.response["type"] = "binary"
+
+
+@frappe.whitelist()
+def download_action_template(filters: dict | str | None = None) -> None:
+	from ims_compliance.services.excel import action_template
+
+	_send_workbook(action_template(filters), "ims-action-template.xlsx")
+
+
+@frappe.whitelist()
+def export_document_view(filters: dict | str | None = None) -> None:
+	from ims_compliance.services.excel import export
+
+	_send_workbook(export(filters), "gst-inward-supplies.xlsx")
+
+
+@frappe.whitelist(methods=["POST"])
+def import_actions(file_url: str) -> dict:
+	from ims_compliance.services.excel import enqueue_or_import
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	return enqueue_or_import(file_url)
