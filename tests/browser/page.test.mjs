@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { mkdirSync } from "node:fs";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
@@ -32,7 +33,33 @@ async function step(name, fn) {
 	}
 }
 
-const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+// The walk seeds its own records (through the REST API, as the logged-in user) under a unique
+// document-number prefix, so it never depends on what the site already holds.
+const batch = `BT${Date.now().toString(36).toUpperCase().slice(-6)}`;
+async function seed() {
+	const settings = await page.evaluate(() => frappe.xcall("frappe.client.get", { doctype: "IMS Settings", name: "IMS Settings" }));
+	const gstin = settings.company_gstins[0];
+	const records = [];
+	for (let i = 0; i < 8; i++) {
+		records.push({
+			doctype: "GST Inward Supply",
+			company: gstin.company,
+			company_gstin: gstin.gstin,
+			supplier_gstin: "27AAPFU0939F1ZV",
+			supplier_name: "Browser Walk Supplier",
+			section: "B2B",
+			document_number: `${batch}-${i}`,
+			document_date: "2025-10-15",
+			supplier_period: "102025",
+			document_value: 1180 + i,
+			taxable_value: 1000 + i,
+			igst: 180,
+			match_status: i < 6 ? "Exact Match" : "Missing in PI",
+		});
+	}
+	await page.evaluate((docs) => frappe.xcall("frappe.client.insert_many", { docs }), records);
+}
 page.setDefaultTimeout(20000);
 try {
 	await step("log in", async () => {
@@ -41,6 +68,8 @@ try {
 		await page.fill("#login_password", process.env.IMS_PASSWORD || "admin");
 		await page.click(".btn-login");
 		await page.waitForURL(/\/app/);
+		await page.waitForFunction(() => window.frappe?.xcall);
+		await seed();
 	});
 	await step("find the page from the awesomebar", async () => {
 		await page.click("#navbar-search");
@@ -72,7 +101,9 @@ try {
 		for (let i = 0; i < n; i++) await boxes.nth(i).check();
 	};
 	const accepted = async () => Number((await page.locator('.ims-card[data-action="Accepted"] .ims-card-value').innerText()).replace(/[^0-9]/g, ""));
+	const view = (query) => `${base}/app/gst-invoice-management-system?document_number=${batch}&${query}`;
 	await step("Accept on a Missing in PI record is refused with P1", async () => {
+		await page.goto(view("match_status=Missing%20in%20PI&tab=document-view"));
 		await checkRows(1);
 		await menu("Accept");
 		await page.locator(".modal.show .btn-primary").click();
@@ -84,7 +115,7 @@ try {
 	});
 	let before = 0;
 	await step("select five Exact Match rows and Accept them; the Accepted count rises by five", async () => {
-		const exact = `${base}/app/gst-invoice-management-system?match_status=Exact%20Match&section=B2B`;
+		const exact = view("match_status=Exact%20Match");
 		await page.goto(exact);
 		await page.locator('.ims-card[data-action="Accepted"]').waitFor();
 		const before = await accepted();
@@ -99,7 +130,7 @@ try {
 		assert.equal(await accepted(), before + 5);
 	});
 	await step("open a detail dialog with allowed actions and the log", async () => {
-		await page.goto(`${base}/app/gst-invoice-management-system?match_status=Exact%20Match&action=Accepted&tab=document-view`);
+		await page.goto(view("match_status=Exact%20Match&action=Accepted&tab=document-view"));
 		await page.locator('[data-pane="document-view"] .dt-row .dt-cell__content--col-3').first().click();
 		const dialog = page.locator(".modal.show .ims-detail");
 		await dialog.waitFor();
@@ -107,6 +138,20 @@ try {
 		assert.match(await dialog.innerText(), /No Action → Accepted/);
 		await page.screenshot({ path: `${shots}/detail-dialog.png`, fullPage: true });
 		await page.keyboard.press("Escape");
+	});
+	await step("Export to Excel: the file arrives and opens with openpyxl", async () => {
+		await page.goto(view("tab=document-view"));
+		await page.locator('[data-pane="document-view"] .dt-row').first().waitFor();
+		const total = Number((await page.locator(".ims-dv-count").innerText()).replace(/[^0-9]/g, ""));
+		const downloading = page.waitForEvent("download");
+		await page.click('.inner-group-button button:has-text("Excel")');
+		await page.locator(".inner-group-button .dropdown-item", { hasText: "Export" }).first().click();
+		const download = await downloading;
+		const path = `${shots}/export.xlsx`;
+		await download.saveAs(path);
+		const rows = execFileSync(process.env.PYTHON || "python3", ["-c",
+			"import openpyxl, sys; ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]; print(ws.max_row - 1)", path]).toString().trim();
+		assert.equal(Number(rows), total);
 	});
 	await step("Actions Summary tab shows both tables", async () => {
 		await page.goto(`${base}/app/gst-invoice-management-system?tab=actions-summary`);

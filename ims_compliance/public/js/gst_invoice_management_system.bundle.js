@@ -4,6 +4,7 @@ import { DocumentView } from "./ims/document_view";
 import { render_header, render_match_summary, render_actions_summary } from "./ims/summaries";
 import { ACTION_LABELS, apply_recommended, choose_scope } from "./ims/actions";
 import { show_detail } from "./ims/detail_dialog";
+import { download_template, export_view, import_actions } from "./ims/files";
 
 frappe.provide("ims_compliance");
 
@@ -48,6 +49,9 @@ ims_compliance.IMSPage = class IMSPage {
 			this.page.add_inner_button(ACTION_LABELS[action], () => this.act(action), __("Actions"));
 		}
 		this.page.add_inner_button(__("Apply Recommended"), () => apply_recommended(this.filters.values(), () => this.refresh()), __("Actions"));
+		this.page.add_inner_button(__("Download Action Template"), () => download_template(this.filters.values()), __("Excel"));
+		this.page.add_inner_button(__("Import Actions"), () => import_actions(() => this.refresh()), __("Excel"));
+		this.page.add_inner_button(__("Export"), () => export_view(this.filters.values()), __("Excel"));
 	}
 
 	act(action) {

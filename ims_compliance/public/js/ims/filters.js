@@ -4,6 +4,7 @@ export const FILTER_FIELDS = [
 	{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Data" },
 	{ fieldname: "supplier_period", label: __("Supplier Period (MMYYYY)"), fieldtype: "Data" },
 	{ fieldname: "supplier", label: __("Supplier"), fieldtype: "Link", options: "Supplier" },
+	{ fieldname: "document_number", label: __("Document Number"), fieldtype: "Data" },
 	{
 		fieldname: "match_status",
 		label: __("Match Status"),
