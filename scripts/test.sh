@@ -79,6 +79,28 @@ if [ -d "$bench_dir/apps/frappe" ] && [ -d "$bench_dir/apps/erpnext" ] && [ -d "
 	bench_failed=$failures
 	bench_passed=$((ran - failures < 0 ? 0 : ran - failures))
 	bench_summary="ran $ran, failed $failures (exit $bench_status)"
+	# Browser tier (opt-in: IMS_BROWSER=1): the page walked in headless Chromium against the test site.
+	if [ "${IMS_BROWSER:-0}" = 1 ] && [ "$bench_status" -eq 0 ] && [ -x /usr/bin/chromium ]; then
+		echo
+		echo "== browser tier (headless chromium, $test_site) =="
+		(cd "$repo/tests/browser" && [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund >/dev/null 2>&1)
+		(cd "$bench_dir" && "$bench_cmd" build --app ims_compliance >/dev/null 2>&1)
+		port="${IMS_BROWSER_PORT:-8011}"
+		(cd "$bench_dir" && exec "$bench_cmd" serve --port "$port" >/dev/null 2>&1) &
+		serve_pid=$!
+		for _ in $(seq 1 30); do curl -sf -o /dev/null "http://127.0.0.1:$port/login" && break; sleep 1; done
+		IMS_URL="http://$test_site:$port" IMS_SCREENSHOTS="$repo/benchmarks/out/screenshots" \
+			node "$repo/tests/browser/page.test.mjs" | tee "$bench_log.browser"
+		browser_status=${PIPESTATUS[0]}
+		pkill -P "$serve_pid" 2>/dev/null; kill "$serve_pid" 2>/dev/null
+		pkill -f "serve --port $port" 2>/dev/null || true
+		b_passed="$(grep -c '^ok - ' "$bench_log.browser" || true)"
+		b_failed="$(grep -c '^not ok - ' "$bench_log.browser" || true)"
+		bench_passed=$((bench_passed + b_passed))
+		bench_failed=$((bench_failed + b_failed))
+		bench_summary="$bench_summary; browser $b_passed passed, $b_failed failed"
+		[ "$browser_status" -eq 0 ] || bench_status=1
+	fi
 	restore
 	trap - EXIT
 fi
