@@ -1,9 +1,10 @@
 """Benchmark of the pure half of bulk actions (issue 6): writing the Excel action template,
 parsing a filled-in template (the import), and checking the action rules on every record.
 
-Run: python benchmarks/actions.py [--sizes 5000,50000]
-Prints `metric: value unit` lines. The bench half (applying actions through the service) is
-added beside these functions later.
+Run: python benchmarks/actions.py [--sizes 5000,50000] [--bench-sizes 5000,50000]
+Prints `metric: value unit` lines. When a bench is found (IMS_BENCH, site IMS_SITE) it also runs
+the bench half inside the bench: a bulk action through the action service and an Excel import
+of the same number of rows, end to end (read, rules, write, IMS Action Log).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from openpyxl import Workbook
 from openpyxl.xml import LXML
@@ -170,17 +172,153 @@ def bench_rule_checks(records: list[dict], *, baseline: bool) -> Iterator[str]:
 	yield f"rule_check_{n}_refused: {refused} records"
 
 
+def bench_half(sizes: list[int]) -> None:
+	"""Inside the bench: bulk action and Excel import through the real services, on throwaway
+	rows of the site's first configured company GSTIN (deleted afterwards)."""
+	from _bench import connect, peak_rss_mb
+
+	frappe = connect()
+	from ims_compliance.services.actions import ActionRequest, apply_action
+	from ims_compliance.services.excel import import_actions
+
+	gstin_row = frappe.get_all(
+		"IMS Company GSTIN", filters={"parent": "IMS Settings"}, fields=["company", "gstin"], limit=1
+	)
+	if not gstin_row:
+		print("bench_skipped: 1 flag (no company GSTIN configured on the site)")
+		return
+	company, gstin = gstin_row[0].company, gstin_row[0].gstin
+	for size in sizes:
+		records = [dict(r, section="B2B", match_status="Exact Match") for r in generate_records(size)]
+		names = _insert_rows(frappe, records, company=company, gstin=gstin)
+		try:
+			start = time.perf_counter()
+			result = apply_action(
+				ActionRequest(action=Action.ACCEPTED), names, source="Bulk", commit_per_chunk=True
+			)
+			seconds = time.perf_counter() - start
+			print(f"bench_bulk_action_seconds_{size}: {seconds:.2f} s")
+			print(f"bench_bulk_action_applied_{size}: {result.applied} records")
+			print(f"bench_bulk_action_records_per_second_{size}: {size / seconds:.0f} records/s")
+			for rec, name in zip(records, names, strict=True):
+				rec["name"] = name
+			content = filled_template([dict(r, action="Accepted") for r in records])
+			start = time.perf_counter()
+			imported = import_actions(content, commit=True)
+			seconds = time.perf_counter() - start
+			print(f"bench_excel_import_seconds_{size}: {seconds:.2f} s")
+			print(f"bench_excel_import_applied_{size}: {imported['applied']} records")
+			print(f"bench_excel_import_unchanged_{size}: {imported['unchanged']} records")
+			print(f"bench_peak_rss_{size}: {peak_rss_mb():.0f} MB")
+		finally:
+			_delete_rows(frappe, names)
+
+
+def _insert_rows(frappe, records, *, company: str, gstin: str) -> list[str]:
+	from ims_compliance.core.records import financial_year_of
+
+	now = frappe.utils.now_datetime()
+	run = frappe.generate_hash(length=4).upper()
+	fields = [
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"company",
+		"company_gstin",
+		"supplier_gstin",
+		"supplier_name",
+		"section",
+		"document_type",
+		"document_number",
+		"document_date",
+		"supplier_period",
+		"taxable_value",
+		"igst",
+		"cgst",
+		"sgst",
+		"cess",
+		"total_tax",
+		"action",
+		"gstn_action",
+		"match_status",
+		"supplier_filed",
+		"ims_key",
+	]
+	rows, names = [], []
+	for i, r in enumerate(records):
+		name = f"BENCH{run}{i:07d}"
+		number = f"B{run}{i:08d}"
+		r["document_number"] = number
+		key = "|".join((gstin, "B2B", r["supplier_gstin"], number, financial_year_of(r["document_date"])))
+		rows.append(
+			(
+				name,
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				company,
+				gstin,
+				r["supplier_gstin"],
+				r["supplier_name"],
+				"B2B",
+				"Invoice",
+				number,
+				r["document_date"],
+				"102025",
+				r["taxable_value"],
+				r["igst"],
+				r["cgst"],
+				r["sgst"],
+				r["cess"],
+				r["igst"] + r["cgst"] + r["sgst"] + r["cess"],
+				"No Action",
+				"No Action",
+				"Exact Match",
+				1,
+				key,
+			)
+		)
+		names.append(name)
+	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=10000)
+	frappe.db.commit()
+	return names
+
+
+def _delete_rows(frappe, names: list[str]) -> None:
+	for start in range(0, len(names), 10000):
+		chunk = names[start : start + 10000]
+		frappe.db.delete("IMS Action Log", {"inward_supply": ("in", chunk)})
+		frappe.db.delete("GST Inward Supply", {"name": ("in", chunk)})
+	frappe.db.commit()
+
+
 def main(argv: list[str] | None = None) -> None:
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--sizes", default="5000,50000", help="comma-separated record counts")
+	parser.add_argument("--bench-sizes", default="5000,50000", help="record counts for the bench half")
 	parser.add_argument("--no-baseline", action="store_true", help="skip the slow openpyxl baselines")
+	parser.add_argument("--in-bench", action="store_true", help=argparse.SUPPRESS)
+	parser.add_argument("--no-bench", action="store_true", help="skip the bench half")
 	args = parser.parse_args(argv)
+	if args.in_bench:
+		bench_half([int(s) for s in args.bench_sizes.split(",")])
+		return
 	print(f"openpyxl_uses_lxml: {int(LXML)} flag")
 	for size in (int(s) for s in args.sizes.split(",")):
 		records = generate_records(size)
 		for bench in (bench_rule_checks, bench_import_parse, bench_template_write):
 			for line in bench(records, baseline=not args.no_baseline):
 				print(line, flush=True)
+	from _bench import bench_available, run_in_bench
+
+	if args.no_bench or not bench_available():
+		print("bench_half_ran: 0 flag")
+		return
+	print("bench_half_ran: 1 flag", flush=True)
+	run_in_bench(__file__, ["--bench-sizes", args.bench_sizes])
 
 
 if __name__ == "__main__":

@@ -95,3 +95,37 @@ class TestExcelRoundTrip(FrappeTestCase):
 			action_template(self.filters)
 		with self.assertRaises(frappe.PermissionError):
 			api.import_actions("/private/files/none.xlsx")
+
+
+class TestBackgroundImport(FrappeTestCase):
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def test_import_job_applies_and_notifies_the_user(self):
+		from ims_compliance.services.excel import import_job
+
+		names = bulk_inward_supplies(
+			30, prefix="XL-JOB-", match_status="Exact Match", supplier_period="022026"
+		)
+		book = openpyxl.load_workbook(io.BytesIO(action_template({"supplier_period": "022026"})))
+		sheet = book.worksheets[0]
+		action_col = [c.value for c in sheet[1]].index("New Action") + 1
+		for r in range(2, sheet.max_row + 1):
+			sheet.cell(r, action_col).value = "Rejected"
+		stream = io.BytesIO()
+		book.save(stream)
+		file = frappe.get_doc(
+			{"doctype": "File", "file_name": "job.xlsx", "is_private": 1, "content": stream.getvalue()}
+		)
+		file.insert(ignore_permissions=True)
+		result = import_job(file.file_url, ACCOUNTS_USER)
+		self.assertEqual(result["applied"], 30)
+		self.assertEqual(
+			frappe.db.count("GST Inward Supply", {"name": ("in", names), "action": "Rejected"}), 30
+		)
+		self.assertTrue(
+			frappe.db.exists(
+				"Notification Log", {"for_user": ACCOUNTS_USER, "subject": ("like", "%30 applied%")}
+			)
+		)
