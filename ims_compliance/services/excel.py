@@ -221,7 +221,7 @@ def enqueue_or_import(file_url: str) -> dict:
 	return {"queued": True, "job_id": job_id, "rows": len(parsed.rows)}
 
 
-def import_job(file_url: str, user: str):
+def import_job(file_url: str, user: str, commit: bool = True):
 	from ims_compliance.services.notify import notify
 
 	frappe.set_user(user)
@@ -231,8 +231,9 @@ def import_job(file_url: str, user: str):
 			done * 100 / max(total, 1), title=_("Importing actions"), description=f"{done}/{total}"
 		)
 
-	result = import_actions(file_content(file_url), commit=True, on_progress=progress)
-	frappe.db.commit()  # nosemgrep: end of a background job
+	result = import_actions(file_content(file_url), commit=commit, on_progress=progress)
+	if commit:
+		frappe.db.commit()  # nosemgrep: end of a background job
 	notify(
 		[user],
 		_("Excel import: {0} applied, {1} unchanged, {2} refused").format(

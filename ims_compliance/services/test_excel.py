@@ -116,10 +116,16 @@ class TestBackgroundImport(FrappeTestCase):
 		stream = io.BytesIO()
 		book.save(stream)
 		file = frappe.get_doc(
-			{"doctype": "File", "file_name": "job.xlsx", "is_private": 1, "content": stream.getvalue()}
+			{
+				"doctype": "File",
+				"file_name": f"job-{frappe.generate_hash(length=6)}.xlsx",
+				"is_private": 1,
+				"content": stream.getvalue(),
+			}
 		)
 		file.insert(ignore_permissions=True)
-		result = import_job(file.file_url, ACCOUNTS_USER)
+		file.db_set("owner", ACCOUNTS_USER)  # the user uploaded it, so it is theirs
+		result = import_job(file.file_url, ACCOUNTS_USER, commit=False)
 		self.assertEqual(result["applied"], 30)
 		self.assertEqual(
 			frappe.db.count("GST Inward Supply", {"name": ("in", names), "action": "Rejected"}), 30
