@@ -12,6 +12,15 @@ def after_install():
 
 def after_migrate():
 	make_custom_fields()
+	make_indexes()
+
+
+def make_indexes():
+	"""Composite indexes are created on DocType sync; re-assert them on every migrate so a site
+	that already had the DocType gets them too (add_index is idempotent)."""
+	from ims_compliance.ims_compliance.doctype.gst_inward_supply.gst_inward_supply import on_doctype_update
+
+	on_doctype_update()
 
 
 def make_custom_fields():

@@ -108,11 +108,25 @@ def match_summary(filters) -> list[dict]:
 
 
 def actions_summary(filters) -> dict:
-	"""Counts and rupees per document type x action and per match status x action."""
-	return {
-		"by_document_type": _grouped(filters, ["document_type", "action"]),
-		"by_match_status": _grouped(filters, ["match_status", "action"]),
-	}
+	"""Counts and rupees per document type x action and per match status x action, folded from
+	one GROUP BY (document type, match status, action): one pass over the records."""
+	by_type: dict[tuple, frappe._dict] = {}
+	by_status: dict[tuple, frappe._dict] = {}
+	for row in _grouped(filters, ["document_type", "match_status", "action"]):
+		for target, key, first in (
+			(by_type, (row.document_type, row.action), "document_type"),
+			(by_status, (row.match_status, row.action), "match_status"),
+		):
+			out = target.setdefault(
+				key,
+				frappe._dict(
+					{first: key[0], "action": key[1], "records": 0, "taxable_value": 0, "total_tax": 0}
+				),
+			)
+			out.records += row.records
+			out.taxable_value += row.taxable_value or 0
+			out.total_tax += row.total_tax or 0
+	return {"by_document_type": list(by_type.values()), "by_match_status": list(by_status.values())}
 
 
 def action_totals(filters) -> list[dict]:
