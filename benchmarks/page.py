@@ -15,6 +15,7 @@ import random
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -134,18 +135,18 @@ def in_bench(sizes: list[int]) -> None:
 		try:
 			total = size + existing
 			print(f"page_records_{size}: {total} records")
-			print(
-				f"page_first_page_ms_{size}: {timed(lambda: queries.document_view(base, page_length=50)):.1f} ms"
-			)
-			print(
-				f"page_filtered_sorted_ms_{size}: {timed(lambda: queries.document_view(filtered, page_length=50, sort_by='taxable_value', sort_order='asc')):.1f} ms"
-			)
-			print(
-				f"page_deep_page_ms_{size}: {timed(lambda: queries.document_view(base, start=total // 2, page_length=50)):.1f} ms"
-			)
-			print(f"page_match_summary_ms_{size}: {timed(lambda: queries.match_summary(base)):.1f} ms")
-			print(f"page_actions_summary_ms_{size}: {timed(lambda: queries.actions_summary(base)):.1f} ms")
-			print(f"page_header_totals_ms_{size}: {timed(lambda: queries.action_totals(base)):.1f} ms")
+			calls = {
+				"first_page": partial(queries.document_view, base, page_length=50),
+				"filtered_sorted": partial(
+					queries.document_view, filtered, page_length=50, sort_by="taxable_value", sort_order="asc"
+				),
+				"deep_page": partial(queries.document_view, base, start=total // 2, page_length=50),
+				"match_summary": partial(queries.match_summary, base),
+				"actions_summary": partial(queries.actions_summary, base),
+				"header_totals": partial(queries.action_totals, base),
+			}
+			for label, call in calls.items():
+				print(f"page_{label}_ms_{size}: {timed(call):.1f} ms")
 		finally:
 			names = frappe.get_all("GST Inward Supply", filters={"name": ("like", f"PG{run}%")}, pluck="name")
 			for start in range(0, len(names), 10000):
