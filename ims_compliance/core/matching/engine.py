@@ -107,7 +107,7 @@ def _prepare_purchases(purchases: pd.DataFrame) -> pd.DataFrame:
 		if column not in p:
 			p[column] = default
 	p["p_class"] = _doc_class(p["document_type"])
-	p["p_key"] = p["bill_no"].map(normalise_number)
+	p["p_key"] = [normalise_number(v) for v in p["bill_no"].tolist()]
 	p["p_pan"] = p["supplier_gstin"].fillna("").astype(str).str.slice(2, 12)
 	p["bill_date"] = pd.to_datetime(p["bill_date"])
 	for column in AMOUNTS:
@@ -354,8 +354,13 @@ def reconcile(
 		out.loc[names, "purchase"] = matched["p_name"].to_numpy()
 		out.loc[names, "score"] = matched["score"].to_numpy()
 		out.loc[names, "amount_bad"] = matched["amount_bad"].to_numpy()
-		reasons = pd.Series([_reasons(row, tol) for row in matched.itertuples(index=False)], index=names)
-		out.loc[names, "reasons"] = reasons
+		differing = matched[matched["match_status"].to_numpy() != MatchStatus.EXACT]  # exact pairs have none
+		if not differing.empty:
+			reasons = pd.Series(
+				[_reasons(row, tol) for row in differing.itertuples(index=False)],
+				index=differing["name"].to_numpy(),
+			)
+			out.loc[reasons.index, "reasons"] = reasons
 	recs = [
 		recommend(st, filed, bad, mapping)
 		for st, filed, bad in zip(out["match_status"], out["supplier_filed"], out["amount_bad"], strict=True)

@@ -10,51 +10,33 @@ from __future__ import annotations
 
 import re
 
+_YEARS = range(17, 41)  # financial years of the GST era: 2017-18 .. 2040-41
+_SEP_PAIRS = "|".join(rf"{y}\s*[-/]\s*(?:20)?{y + 1}" for y in _YEARS)  # 23-24, 23/2024
+_LOOSE_PAIRS = "|".join(rf"{y}\s*[-/]?\s*(?:20)?{y + 1}" for y in _YEARS)  # after FY: 2324 too
+_COMPACT_PAIRS = "|".join(f"{y}{y + 1}" for y in _YEARS)  # 2324
+_SINGLE_YEARS = "|".join(str(y) for y in _YEARS)
 _FY = re.compile(
-	r"""
-	FY\s*[-/]?\s*(?:20)?(\d{2})(?:\s*[-/]?\s*(?:20)?(\d{2})(?!\d))?   # FY24, FY2024, FY 23-24, FY2023-24
-	| (?<!\d)20(\d{2})\s*[-/]\s*(?:20)?(\d{2})(?!\d)        # 2023-24, 2023-2024, 2023/24
-	| (?<!\d)(\d{2})\s*[-/]\s*(\d{2})(?!\d)                  # 23-24 (checked: consecutive years)
-	| (?<!\d)(\d{2})(\d{2})(?!\d)                            # 2324 (checked: consecutive years)
-	""",
-	re.VERBOSE,
+	r"FY\s*[-/]?\s*(?:20)?(?:"
+	+ _LOOSE_PAIRS
+	+ "|"
+	+ _SINGLE_YEARS
+	+ r")(?!\d)"
+	+ r"|(?<!\d)(?:20)?(?:"
+	+ _SEP_PAIRS
+	+ r")(?!\d)"
+	+ r"|(?<!\d)(?:"
+	+ _COMPACT_PAIRS
+	+ r")(?!\d)"
 )
 _PREFIX = re.compile(r"^(?:TAX\s*INVOICE|INVOICE|INV|BILL|TI|SI|GST)(?=[\s/\-_.#:]*[A-Z0-9])")
 _SEPARATORS = re.compile(r"[\s/\-_.#:\\]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 
-def _consecutive(first: str | None, second: str | None) -> bool:
-	"""A financial-year pair of the GST era (2017-18 to 2040-41): 25-26 yes, 00-01 or 12-13 no."""
-	if first is None or second is None:
-		return True
-	return 17 <= int(first) <= 40 and int(first) + 1 == int(second)
-
-
 def _strip_fy(text: str) -> str:
-	"""Remove year tokens. Scans position by position because candidates overlap: in
-	"12/25-26" the pair "12/25" is no year range but "25-26" is."""
-	out: list[str] = []
-	pos = 0
-	while pos < len(text):
-		match = _FY.match(text, pos)
-		if match is None:
-			out.append(text[pos])
-			pos += 1
-			continue
-		groups = match.groups()
-		if groups[0] is not None:  # FY token: drop "FY24"; keep a following number that is no year
-			out.append(" " if _consecutive(groups[0], groups[1]) else f" {groups[1]}")
-			pos = match.end()
-			continue
-		first = next(i for i in (2, 4, 6) if groups[i] is not None)
-		if _consecutive(groups[first], groups[first + 1]):
-			out.append(" ")
-			pos = match.end()
-		else:
-			out.append(text[pos])
-			pos += 1
-	return "".join(out)
+	"""Remove financial-year tokens. Only real year pairs are in the pattern, so in "12/25-26"
+	the scan passes over "12/25" and removes "25-26"."""
+	return _FY.sub(" ", text)
 
 
 def normalise_number(value: object) -> str:
