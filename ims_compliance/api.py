@@ -148,3 +148,12 @@ def import_actions(file_url: str) -> dict:
 
 	frappe.has_permission(DOCTYPE, "write", throw=True)
 	return enqueue_or_import(file_url)
+
+
+@frappe.whitelist(methods=["POST"])
+def reconcile(company_gstin: str, from_period: str, to_period: str | None = None) -> dict:
+	"""Queue a reconciliation of one company GSTIN over a period range (one job per GSTIN)."""
+	from ims_compliance.services.reconcile import enqueue_reconcile
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	return enqueue_reconcile(company_gstin, from_period, to_period)

@@ -15,6 +15,7 @@ before_uninstall = "ims_compliance.uninstall.before_uninstall"
 doc_events = {
 	"Purchase Invoice": {
 		"validate": "ims_compliance.overrides.purchase_invoice.validate",
+		"on_submit": "ims_compliance.overrides.purchase_invoice.on_submit",
 		"on_cancel": "ims_compliance.overrides.purchase_invoice.on_cancel",
 	},
 }

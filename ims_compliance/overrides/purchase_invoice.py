@@ -10,6 +10,25 @@ def validate(doc, method=None):
 	set_gstins(doc)
 
 
+def on_submit(doc, method=None):
+	"""Try to match the new Purchase Invoice (an amended one too) once it is committed."""
+	company_gstin = doc.get("company_gstin")
+	if not company_gstin or not frappe.db.exists(
+		"IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}
+	):
+		return
+	frappe.enqueue(
+		"ims_compliance.services.reconcile.reconcile_for_invoice",
+		queue="short",
+		job_id=f"ims-reconcile-pi::{company_gstin}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+		now=frappe.flags.in_test,
+		company_gstin=company_gstin,
+		bill_date=str(doc.bill_date or doc.posting_date),
+	)
+
+
 def on_cancel(doc, method=None):
 	"""P2: a cancelled Purchase Invoice no longer backs the supply it was linked to."""
 	from ims_compliance.services.links import unlink_purchase_invoice

@@ -11,6 +11,7 @@ import json
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, getdate
 
 from ims_compliance.core.periods import ReturnPeriod, period_range
@@ -76,7 +77,7 @@ def read_purchases(company_gstin: str, from_date, to_date):
 	supplier = frappe.qb.DocType("Supplier")
 	fields = [
 		pi.name,
-		frappe.qb.functions.Coalesce(pi.supplier_gstin, supplier.tax_id).as_("supplier_gstin"),
+		Coalesce(pi.supplier_gstin, supplier.tax_id).as_("supplier_gstin"),
 		pi.company_gstin,
 		pi.is_return,
 		pi.bill_no,
@@ -93,9 +94,7 @@ def read_purchases(company_gstin: str, from_date, to_date):
 		.select(*fields)
 		.where(pi.docstatus == 1)
 		.where(pi.company_gstin == company_gstin)
-		.where(
-			frappe.qb.functions.Coalesce(pi.bill_date, pi.posting_date)[getdate(from_date) : getdate(to_date)]
-		)
+		.where(Coalesce(pi.bill_date, pi.posting_date)[getdate(from_date) : getdate(to_date)])
 	)
 	if meta.has_field("is_reverse_charge"):
 		query = query.where(pi.is_reverse_charge == 0)
@@ -156,7 +155,7 @@ def _tax_amounts(company_gstin: str, names: list[str]) -> dict[tuple[str, str], 
 				tax.parent,
 				tax.account_head,
 				tax.add_deduct_tax,
-				frappe.qb.functions.Sum(tax.base_tax_amount_after_discount_amount).as_("amount"),
+				Sum(tax.base_tax_amount_after_discount_amount).as_("amount"),
 			)
 			.where(tax.parenttype == "Purchase Invoice")
 			.where(tax.parent.isin(names[start : start + 20000]))
@@ -177,17 +176,13 @@ def period_window(from_period: str, to_period: str, days: int) -> tuple[list[str
 
 
 def write_results(company_gstin: str, supplies_result) -> int:
-	"""Bulk write-back through a temporary table joined in one UPDATE per table."""
+	"""Bulk write-back: chunked UPDATE ... SET col = CASE name WHEN ... END, one statement per
+	chunk of supplies and one per chunk of linked Purchase Invoices (no per-row round trips,
+	no DDL inside the caller's transaction)."""
 	frame = supplies_result.reset_index() if "name" not in supplies_result.columns else supplies_result
 	if frame.empty:
 		return 0
-	frappe.db.sql("drop temporary table if exists `ims_match_tmp`")
-	frappe.db.sql(
-		"""create temporary table `ims_match_tmp` (
-			name varchar(140) primary key, match_status varchar(140), purchase varchar(140),
-			score decimal(6,2), reasons longtext, recommended varchar(140), review int(1))"""
-	)
-	values = [
+	rows = [
 		(
 			row.name,
 			row.match_status,
@@ -199,29 +194,82 @@ def write_results(company_gstin: str, supplies_result) -> int:
 		)
 		for row in frame.itertuples(index=False)
 	]
-	for start in range(0, len(values), 5000):
-		chunk = values[start : start + 5000]
-		placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-		frappe.db.sql(f"insert into `ims_match_tmp` values {placeholders}", [v for row in chunk for v in row])
-	frappe.db.sql(
-		"""update `tabGST Inward Supply` s join `ims_match_tmp` t on t.name = s.name
-		left join `tabPurchase Invoice` pi on pi.name = t.purchase
-		set s.match_status = t.match_status, s.purchase_invoice = t.purchase, s.match_score = t.score,
-			s.match_reasons = t.reasons, s.recommended_action = t.recommended, s.needs_review = t.review,
-			s.purchase_taxable_value = coalesce(pi.base_net_total, 0),
-			s.purchase_total_tax = coalesce(pi.base_total_taxes_and_charges, 0)"""
+	purchase_amounts = _purchase_amounts([r[2] for r in rows if r[2]])
+	for start in range(0, len(rows), 2000):
+		chunk = rows[start : start + 2000]
+		columns = {
+			"match_status": [r[1] for r in chunk],
+			"purchase_invoice": [r[2] for r in chunk],
+			"match_score": [r[3] for r in chunk],
+			"match_reasons": [r[4] for r in chunk],
+			"recommended_action": [r[5] for r in chunk],
+			"needs_review": [r[6] for r in chunk],
+			"purchase_taxable_value": [purchase_amounts.get(r[2], (0, 0))[0] for r in chunk],
+			"purchase_total_tax": [purchase_amounts.get(r[2], (0, 0))[1] for r in chunk],
+		}
+		_case_update("GST Inward Supply", [r[0] for r in chunk], columns)
+	links = [(r[2], r[0], r[1]) for r in rows if r[2]]
+	actions = (
+		dict(
+			frappe.get_all(
+				DOCTYPE,
+				filters={"name": ("in", [link[1] for link in links])},
+				fields=["name", "action"],
+				as_list=True,
+			)
+		)
+		if links
+		else {}
 	)
+	for start in range(0, len(links), 2000):
+		chunk = links[start : start + 2000]
+		_case_update(
+			"Purchase Invoice",
+			[link[0] for link in chunk],
+			{
+				"ims_inward_supply": [link[1] for link in chunk],
+				"ims_match_status": [link[2] for link in chunk],
+				"ims_action": [actions.get(link[1]) for link in chunk],
+			},
+		)
+	return len(rows)
+
+
+def _purchase_amounts(names: list[str]) -> dict[str, tuple[float, float]]:
+	amounts = {}
+	for start in range(0, len(names), 10000):
+		for row in frappe.get_all(
+			"Purchase Invoice",
+			filters={"name": ("in", names[start : start + 10000])},
+			fields=["name", "base_net_total", "base_total_taxes_and_charges"],
+		):
+			amounts[row.name] = (abs(row.base_net_total or 0), abs(row.base_total_taxes_and_charges or 0))
+	return amounts
+
+
+def _case_update(doctype: str, names: list[str], columns: dict[str, list]) -> None:
+	"""UPDATE `tab<doctype>` SET col = CASE name WHEN %s THEN %s ... END WHERE name IN (...)."""
+	if not names:
+		return
+	sets, values = [], []
+	for column, column_values in columns.items():
+		sets.append(f"`{column}` = CASE `name` " + "WHEN %s THEN %s " * len(names) + "END")
+		for name, value in zip(names, column_values, strict=True):
+			values.extend((name, value))
+	placeholders = ", ".join(["%s"] * len(names))
 	frappe.db.sql(
-		"""update `tabPurchase Invoice` pi join `ims_match_tmp` t on t.purchase = pi.name
-		join `tabGST Inward Supply` s on s.name = t.name
-		set pi.ims_inward_supply = t.name, pi.ims_match_status = t.match_status, pi.ims_action = s.action"""
+		f"UPDATE `tab{doctype}` SET {', '.join(sets)} WHERE `name` IN ({placeholders})",
+		[*values, *names],
 	)
-	frappe.db.sql("drop temporary table if exists `ims_match_tmp`")
-	return len(values)
 
 
 def reconcile(
-	company_gstin: str, from_period: str, to_period: str | None = None, *, publish: bool = False
+	company_gstin: str,
+	from_period: str,
+	to_period: str | None = None,
+	*,
+	publish: bool = False,
+	check_permission: bool = True,
 ) -> dict:
 	"""Reconcile one company GSTIN over a period range: read, match (pure engine), write back.
 	Links of records whose supply moves to another purchase are cleared first, so one Purchase
@@ -229,7 +277,8 @@ def reconcile(
 	from ims_compliance.core.matching import reconcile as run_engine
 	from ims_compliance.services.recommendations import recommendation_map
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	if check_permission:
+		frappe.has_permission(DOCTYPE, "write", throw=True)
 	to_period = to_period or from_period
 	tol = tolerances()
 	periods, from_date, to_date = period_window(from_period, to_period, tol.days)
@@ -308,3 +357,10 @@ def reconcile_job(
 	frappe.db.commit()  # nosemgrep: the job's write-back is complete
 	frappe.publish_realtime("ims_reconcile_done", result, user=user or frappe.session.user)
 	return result
+
+
+def reconcile_for_invoice(company_gstin: str, bill_date: str) -> dict:
+	"""A Purchase Invoice was submitted (or amended): match its bill period and the next one
+	(suppliers often report late). Runs for whoever submitted it, whatever their IMS roles."""
+	period = ReturnPeriod.of_date(getdate(bill_date))
+	return reconcile(company_gstin, str(period), str(period.next()), check_permission=False)

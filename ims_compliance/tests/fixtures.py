@@ -128,4 +128,10 @@ def configure_settings():
 			settings.append(
 				"company_gstins", {"company": TEST_COMPANY, "gstin": gstin, "gstn_username": "imstest"}
 			)
+	mapped = {row.account for row in settings.tax_accounts}
+	for head in TAX_ACCOUNTS:
+		if tax_account(head) not in mapped:
+			settings.append(
+				"tax_accounts", {"company": TEST_COMPANY, "account": tax_account(head), "tax_head": head}
+			)
 	settings.save(ignore_permissions=True)

@@ -1,0 +1,118 @@
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from ims_compliance import api
+from ims_compliance.services.reconcile import read_purchases, reconcile
+from ims_compliance.tests.factories import make_inward_supply, make_purchase_invoice
+from ims_compliance.tests.fixtures import COMPANY_GSTIN, NO_ROLE_USER, SUPPLIER_GSTINS
+
+
+def supply(name):
+	return frappe.db.get_value(
+		"GST Inward Supply",
+		name,
+		[
+			"match_status",
+			"purchase_invoice",
+			"recommended_action",
+			"match_reasons",
+			"purchase_taxable_value",
+			"purchase_total_tax",
+			"action",
+		],
+		as_dict=True,
+	)
+
+
+class TestReconcileOnTheBench(FrappeTestCase):
+	"""The full job with real Purchase Invoices: read (tax accounts from IMS Settings), match,
+	write back on both sides."""
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def test_reads_purchase_amounts_from_the_mapped_tax_accounts(self):
+		pi = make_purchase_invoice(bill_no="RD-TAX-1", net=2000, taxes={"CGST": 180, "SGST": 180})
+		frame = read_purchases(COMPANY_GSTIN, "2025-09-01", "2025-11-30")
+		row = frame[frame["name"] == pi.name].iloc[0]
+		self.assertEqual((row.taxable_value, row.cgst, row.sgst, row.igst), (2000, 180, 180, 0))
+		self.assertEqual(row.supplier_gstin, SUPPLIER_GSTINS["IMS Supplier Alpha"])
+		ret = make_purchase_invoice(
+			bill_no="RD-RET-1",
+			net=500,
+			is_return=True,
+			return_against=pi.name,
+			taxes={"CGST": 45, "SGST": 45},
+		)
+		frame = read_purchases(COMPANY_GSTIN, "2025-09-01", "2025-11-30")
+		row = frame[frame["name"] == ret.name].iloc[0]
+		self.assertEqual((row.document_type, row.taxable_value, row.cgst), ("Credit Note", 500, 45))
+
+	def test_job_matches_and_writes_both_sides(self):
+		exact = make_inward_supply(document_number="RC-EX-1", taxable_value=1000, igst=180)
+		mismatch = make_inward_supply(document_number="RC-MM-1", taxable_value=1000, igst=190)
+		missing = make_inward_supply(document_number="RC-MP-1")
+		pi_exact = make_purchase_invoice(bill_no="RC-EX-1", net=1000)
+		pi_mismatch = make_purchase_invoice(bill_no="RC-MM-1", net=1000)
+		lonely = make_purchase_invoice(bill_no="RC-LONELY", net=777, taxes={"IGST": 1})
+		result = reconcile(COMPANY_GSTIN, "102025")
+		self.assertGreaterEqual(result["missing_in_ims"], 1)
+		self.assertEqual(
+			(supply(exact.name).match_status, supply(exact.name).purchase_invoice),
+			("Exact Match", pi_exact.name),
+		)
+		self.assertEqual(supply(exact.name).recommended_action, "Accepted")
+		self.assertEqual(supply(exact.name).purchase_total_tax, 180)
+		row = supply(mismatch.name)
+		self.assertEqual(
+			(row.match_status, row.purchase_invoice, row.recommended_action),
+			("Mismatch", pi_mismatch.name, "Rejected"),
+		)
+		self.assertEqual([r["field"] for r in frappe.parse_json(row.match_reasons)], ["igst"])
+		self.assertEqual(supply(missing.name).match_status, "Missing in PI")
+		pi_side = frappe.db.get_value(
+			"Purchase Invoice", pi_exact.name, ["ims_inward_supply", "ims_match_status"], as_dict=True
+		)
+		self.assertEqual((pi_side.ims_inward_supply, pi_side.ims_match_status), (exact.name, "Exact Match"))
+		self.assertIsNone(frappe.db.get_value("Purchase Invoice", lonely.name, "ims_inward_supply"))
+
+	def test_manual_match_survives_a_reconcile(self):
+		doc = make_inward_supply(document_number="RC-MAN-1")
+		other = make_purchase_invoice(bill_no="SOMETHING-ELSE", net=50, taxes={"IGST": 9})
+		api.link_purchase_invoice(doc.name, other.name)
+		make_purchase_invoice(bill_no="RC-MAN-1", net=1000)
+		reconcile(COMPANY_GSTIN, "102025")
+		self.assertEqual(
+			(supply(doc.name).match_status, supply(doc.name).purchase_invoice), ("Manual Match", other.name)
+		)
+
+	def test_submitting_a_purchase_invoice_matches_it(self):
+		doc = make_inward_supply(document_number="RC-SUB-1", match_status="Missing in PI")
+		pi = make_purchase_invoice(
+			bill_no="RC-SUB-1", net=1000
+		)  # on_submit runs the match (synchronously in tests)
+		self.assertEqual(
+			(supply(doc.name).match_status, supply(doc.name).purchase_invoice), ("Exact Match", pi.name)
+		)
+
+	def test_amending_a_purchase_invoice_matches_the_new_one(self):
+		doc = make_inward_supply(document_number="RC-AMD-1")
+		pi = make_purchase_invoice(bill_no="RC-AMD-1", net=1000)
+		self.assertEqual(supply(doc.name).purchase_invoice, pi.name)
+		pi.reload()
+		pi.cancel()
+		self.assertEqual(supply(doc.name).match_status, "Missing in PI")
+		amended = frappe.copy_doc(pi)
+		amended.amended_from = pi.name
+		amended.docstatus = 0
+		amended.insert()
+		amended.submit()
+		self.assertEqual(
+			(supply(doc.name).match_status, supply(doc.name).purchase_invoice), ("Exact Match", amended.name)
+		)
+
+	def test_reconcile_endpoint_needs_write_permission(self):
+		frappe.set_user(NO_ROLE_USER)
+		with self.assertRaises(frappe.PermissionError):
+			api.reconcile(COMPANY_GSTIN, "102025")
