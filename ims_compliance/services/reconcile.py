@@ -15,6 +15,7 @@ from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, getdate
 
 from ims_compliance.core.periods import ReturnPeriod, period_range
+from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.filters import DOCTYPE
 
 HEADS = {"IGST": "igst", "CGST": "cgst", "SGST": "sgst", "Cess": "cess"}
@@ -194,6 +195,7 @@ def write_results(company_gstin: str, supplies_result) -> int:
 		)
 		for row in frame.itertuples(index=False)
 	]
+	_revert_accepted_on_relink(rows)
 	purchase_amounts = _purchase_amounts([r[2] for r in rows if r[2]])
 	for start in range(0, len(rows), 2000):
 		chunk = rows[start : start + 2000]
@@ -233,6 +235,47 @@ def write_results(company_gstin: str, supplies_result) -> int:
 			},
 		)
 	return len(rows)
+
+
+def _revert_accepted_on_relink(rows: list[tuple]) -> None:
+	"""P2 holds for automatic matching too: an Accepted record whose Purchase Invoice changes (a
+	new link, another invoice, or none) goes back to No Action, logged as an automatic revert."""
+	new_link = {r[0]: r[2] for r in rows}
+	accepted = []
+	for start in range(0, len(rows), 10000):
+		accepted += frappe.get_all(
+			DOCTYPE,
+			filters={"name": ("in", [r[0] for r in rows[start : start + 10000]]), "action": "Accepted"},
+			fields=["name", "purchase_invoice", "gstn_action"],
+		)
+	moved = [row for row in accepted if (row.purchase_invoice or None) != new_link[row.name]]
+	if not moved:
+		return
+	table = frappe.qb.DocType(DOCTYPE)
+	for gstn_action_is_none, upload_state in ((True, ""), (False, "Pending Upload")):
+		names = [r.name for r in moved if (r.gstn_action == "No Action") == gstn_action_is_none]
+		if names:
+			(
+				frappe.qb.update(table)
+				.set(table.action, "No Action")
+				.set(table.upload_state, upload_state)
+				.set(table.itc_reduction_required, "")
+				.where(table.name.isin(names))
+			).run()
+	write_logs(
+		[
+			{
+				"inward_supply": row.name,
+				"from_action": "Accepted",
+				"to_action": "No Action",
+				"remarks": _("Matched Purchase Invoice changed from {0} to {1} (P2)").format(
+					row.purchase_invoice or "-", new_link[row.name] or "-"
+				),
+			}
+			for row in moved
+		],
+		source="Automatic Revert",
+	)
 
 
 def _purchase_amounts(names: list[str]) -> dict[str, tuple[float, float]]:

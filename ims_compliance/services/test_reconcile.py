@@ -116,3 +116,21 @@ class TestReconcileOnTheBench(FrappeTestCase):
 		frappe.set_user(NO_ROLE_USER)
 		with self.assertRaises(frappe.PermissionError):
 			api.reconcile(COMPANY_GSTIN, "102025")
+
+	def test_automatic_relink_of_an_accepted_record_reverts_it(self):
+		"""P2 also when the engine, not a person, changes the pairing."""
+		doc = make_inward_supply(document_number="RC-P2-1", match_status="Exact Match")
+		api.apply_action("Accepted", names=[doc.name])
+		pi = make_purchase_invoice(bill_no="RC-P2-1", net=1000)  # submit -> matched: link None -> pi
+		row = supply(doc.name)
+		self.assertEqual((row.purchase_invoice, row.action), (pi.name, "No Action"))
+		logs = frappe.get_all(
+			"IMS Action Log",
+			filters={"inward_supply": doc.name, "source": "Automatic Revert"},
+			pluck="remarks",
+		)
+		self.assertEqual(len(logs), 1)
+		self.assertIn(pi.name, logs[0])
+		api.apply_action("Accepted", names=[doc.name])
+		reconcile(COMPANY_GSTIN, "102025")  # same pairing again: nothing reverts
+		self.assertEqual(supply(doc.name).action, "Accepted")
