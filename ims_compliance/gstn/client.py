@@ -1,0 +1,381 @@
+"""`GstnClient`: one client for the sandbox and for a GSP (which adds GSTN's payload protection).
+
+It owns the conversation rules: GSTN's headers, the OTP session (request OTP, authenticate,
+refresh before expiry, one refresh-and-retry on AUTH4033/AUTH4038), following a queued GETINV
+(RTN_24 token) through FILEDET to its checked file parts, chunked SAVE/RESETIMS with one request
+in flight at a time (IMSSAV0015), and turning every GSTN answer into records or typed errors.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ims_compliance.core.periods import ReturnPeriod
+from ims_compliance.core.records import InwardRecord
+from ims_compliance.core.sections import DOWNLOAD_SECTIONS
+from ims_compliance.gstn import crypto
+from ims_compliance.gstn import protocol as p
+from ims_compliance.gstn.errors import (
+	FILE_NOT_READY,
+	NO_DOCUMENTS,
+	QUEUED,
+	GstnError,
+	IntegrityError,
+	OtpRequired,
+	ProtocolError,
+	SessionExpired,
+	error_for,
+)
+from ims_compliance.gstn.payloads import (
+	ActionUpdate,
+	Counts,
+	RequestStatus,
+	build_reset_bodies,
+	build_save_bodies,
+	parse_counts,
+	parse_request_status,
+)
+from ims_compliance.gstn.settings import ConnectionSettings, MemorySessionStore, SessionStore
+from ims_compliance.gstn.transport import Exchange, Transport
+
+Warn = Callable[[str], None]
+_ENVELOPE_SLACK = 512  # bytes for `action`/`hmac` around an encrypted body
+
+
+class GstnClient:
+	def __init__(
+		self,
+		settings: ConnectionSettings,
+		*,
+		store: SessionStore | None = None,
+		on_exchange: Exchange | None = None,
+		sleep: Callable[[float], None] = time.sleep,
+		clock: Callable[[], float] = time.time,
+	):
+		self.settings = settings
+		self.store = store or MemorySessionStore()
+		self.sleep = sleep
+		self.clock = clock
+		self.transport = Transport(
+			connect_timeout=settings.connect_timeout,
+			read_timeout=settings.read_timeout,
+			retry=settings.retry,
+			on_exchange=on_exchange,
+			sleep=sleep,
+		)
+
+	def close(self) -> None:
+		self.transport.close()
+
+	def __enter__(self) -> GstnClient:
+		return self
+
+	def __exit__(self, *exc: object) -> None:
+		self.close()
+
+	# --- session -------------------------------------------------------------------------
+	@property
+	def session(self) -> dict:
+		return self.store.load() or {}
+
+	@property
+	def has_session(self) -> bool:
+		return bool(self.session.get("auth_token"))
+
+	def _headers(self, *, ret_period: str | None = None, with_token: bool = True) -> dict[str, str]:
+		s = self.settings
+		headers = {
+			"gstin": s.gstin,
+			"state-cd": s.state_cd,
+			"username": s.username,
+			"ip-usr": s.ip_usr,
+			"txn": uuid.uuid4().hex,
+		}
+		if s.client_id:
+			headers["clientid"] = s.client_id
+		if s.client_secret:
+			headers["client-secret"] = s.client_secret
+		if ret_period:
+			headers["ret_period"] = ret_period
+		if with_token:
+			headers["auth-token"] = self.session.get("auth_token", "")
+		return headers
+
+	def _authenticate_call(self, body: dict) -> dict:
+		status, answer = self.transport.json(
+			"POST", self.settings.url(p.AUTH_PATH), headers=self._headers(with_token=False), body=body
+		)
+		return _unwrap(status, answer)
+
+	def request_otp(self) -> None:
+		"""OTPREQUEST: GSTN sends an OTP to the taxpayer's phone (the sandbox's is fixed)."""
+		body: dict[str, Any] = {"action": p.OTPREQUEST, "username": self.settings.username}
+		session: dict[str, Any] = {}
+		if self.settings.encrypted:
+			app_key = crypto.new_key()
+			body["app_key"] = crypto.rsa_encrypt(self.settings.gstn_public_key or "", app_key)
+			session["app_key"] = crypto.b64(app_key)  # kept for AUTHTOKEN, maybe in another process
+		self._authenticate_call(body)
+		self.store.save({**session, "otp_requested_at": self.clock()})
+
+	def authenticate(self, otp: str) -> None:
+		"""AUTHTOKEN with the OTP the user received; stores the token (and session key)."""
+		pending = self.session
+		body: dict[str, Any] = {"action": p.AUTHTOKEN, "username": self.settings.username, "otp": otp}
+		app_key = None
+		if self.settings.encrypted:
+			if not pending.get("app_key"):
+				raise OtpRequired("request an OTP first: the app key it was sent with is missing")
+			app_key = crypto.unb64(pending["app_key"])
+			body["app_key"] = crypto.rsa_encrypt(self.settings.gstn_public_key or "", app_key)
+			body["otp"] = crypto.encrypt_text(app_key, otp)
+		self._store_token(self._authenticate_call(body), app_key)
+
+	def refresh(self) -> None:
+		"""REFRESHTOKEN: a new token (and session key) without a new OTP, while GSTN allows it."""
+		current = self.session
+		if not current.get("auth_token"):
+			raise OtpRequired()
+		body: dict[str, Any] = {
+			"action": p.REFRESHTOKEN,
+			"username": self.settings.username,
+			"auth_token": current["auth_token"],
+		}
+		app_key = None
+		if self.settings.encrypted:
+			app_key = crypto.new_key()
+			body["app_key"] = crypto.b64(crypto.aes_encrypt(crypto.unb64(current["sek"]), app_key))
+		try:
+			answer = self._authenticate_call(body)
+		except GstnError as exc:
+			self.store.save({})
+			raise SessionExpired(
+				f"refresh refused ({exc.code}: {exc.message}); log in again with an OTP"
+			) from exc
+		self._store_token(answer, app_key)
+
+	def _store_token(self, answer: Mapping, app_key: bytes | None) -> None:
+		if not answer.get("auth_token"):
+			raise ProtocolError("authentication answer without auth_token")
+		minutes = float(answer.get("expiry") or 360)
+		session = {"auth_token": answer["auth_token"], "expires_at": self.clock() + minutes * 60}
+		if app_key is not None:
+			if not answer.get("sek"):
+				raise ProtocolError("encrypted authentication answer without sek")
+			session["sek"] = crypto.b64(crypto.aes_decrypt(app_key, crypto.unb64(answer["sek"])))
+		self.store.save(session)
+
+	def _ensure_session(self) -> dict:
+		session = self.session
+		if not session.get("auth_token"):
+			raise OtpRequired()
+		if float(session.get("expires_at") or 0) - self.clock() < self.settings.refresh_margin:
+			self.refresh()
+			session = self.session
+		return session
+
+	# --- calls ---------------------------------------------------------------------------
+	def _call(
+		self,
+		method: str,
+		path: str,
+		params: dict[str, str],
+		*,
+		body: dict | None = None,
+		ret_period: str | None = None,
+		_retried: bool = False,
+	) -> Any:
+		session = self._ensure_session()
+		sek = crypto.unb64(session["sek"]) if self.settings.encrypted else None
+		wire_body = body
+		if body is not None and sek is not None:
+			wire_body = {"action": body.get("action"), **crypto.seal_request(sek, body.get("data"))}
+		try:
+			status, answer = self.transport.json(
+				method,
+				self.settings.url(path),
+				params=params,
+				headers=self._headers(ret_period=ret_period),
+				body=wire_body,
+			)
+			if sek is not None and str(answer.get("status_cd")) == "1" and answer.get("rek"):
+				answer = {"status_cd": "1", "data": crypto.open_response(sek, answer)}
+			return _unwrap(status, answer)
+		except SessionExpired:
+			if _retried:
+				self.store.save({})
+				raise
+			self.refresh()  # raises SessionExpired itself when GSTN will not refresh
+			return self._call(method, path, params, body=body, ret_period=ret_period, _retried=True)
+
+	def _ims_get(self, action: str, **params: str) -> Any:
+		return self._call("GET", p.IMS_PATH, {"action": action, "gstin": self.settings.gstin, **params})
+
+	def get_counts(self) -> Counts:
+		return parse_counts(self._ims_get(p.GETCNT))
+
+	def get_raw_section(self, section: str) -> list:
+		"""GETINV for one section as GSTN's list of dicts, following RTN_24 -> FILEDET."""
+		code = p.resolve_section(section).code
+		try:
+			data = self._ims_get(p.GETINV, section=code)
+		except GstnError as exc:
+			if exc.code in NO_DOCUMENTS:
+				return []
+			if exc.code != QUEUED:
+				raise
+			data = {"token": _token_of(exc)}
+		if isinstance(data, Mapping) and data.get("token"):
+			return self._queued_section(code, str(data["token"]), float(data.get("est") or 0))
+		key = p.resolve_section(code).key
+		if not isinstance(data, Mapping):
+			raise ProtocolError(f"GETINV {code} data is not an object")
+		return data.get(key) or []
+
+	def get_records(self, section: str, *, on_warning: Warn | None = None) -> list[InwardRecord]:
+		"""One section parsed into records; the whole section or an IMSValidationError."""
+		return p.parse_section(section, self.get_raw_section(section), on_warning=on_warning)
+
+	def get_all_records(
+		self, sections: Iterable[str] = DOWNLOAD_SECTIONS, *, on_warning: Warn | None = None
+	) -> dict[str, list[InwardRecord]]:
+		return {code: self.get_records(code, on_warning=on_warning) for code in sections}
+
+	def _queued_section(self, code: str, token: str, est_minutes: float) -> list:
+		deadline = self.clock() + self.settings.poll_timeout
+		while True:
+			try:
+				files = self._ims_get(p.FILEDET, token=token)
+				if isinstance(files, Mapping) and files.get("urls"):
+					break
+			except GstnError as exc:
+				if exc.code not in (QUEUED, FILE_NOT_READY):
+					raise
+			if self.clock() > deadline:
+				raise GstnError(
+					QUEUED,
+					f"GETINV {code} file (token {token}) not ready after {self.settings.poll_timeout}s",
+				)
+			self.sleep(self.settings.poll_interval)
+		key = p.resolve_section(code).key
+		ek = crypto.unb64(files["ek"]) if files.get("ek") else None
+		records: list = []
+		for index, part in enumerate(files["urls"]):
+			content = self.transport.download(part["ul"])
+			if crypto.sha256_hex(content) != str(part.get("hash", "")).lower():
+				raise IntegrityError(f"GETINV {code} file part {index + 1}: SHA-256 does not match its hash")
+			if ek is not None:
+				content = crypto.aes_decrypt(ek, content)
+			for payload in _read_tar_json(content, part=index + 1):
+				value = payload.get(key) if isinstance(payload, Mapping) else None
+				if value is not None and not isinstance(value, list):
+					raise ProtocolError(f"file part {index + 1}: {key} is not a list")
+				records.extend(value or [])
+		return records
+
+	def send_body(self, body: dict) -> str:
+		"""PUT one prepared SAVE/RESETIMS body; returns GSTN's reference_id."""
+		data = self._call("PUT", p.IMS_PATH, {"action": body["action"]}, body=body)
+		if not isinstance(data, Mapping) or not data.get("reference_id"):
+			raise ProtocolError(f"{body['action']} answer without reference_id")
+		return str(data["reference_id"])
+
+	def _send_bodies(self, bodies: list[dict], *, wait: bool) -> list[str]:
+		"""One request at a time per GSTIN (IMSSAV0015): wait for each chunk before the next."""
+		references = []
+		for index, body in enumerate(bodies):
+			references.append(self.send_body(body))
+			if wait or index < len(bodies) - 1:
+				self.wait_for_request(references[-1])
+		return references
+
+	@property
+	def _max_plain_bytes(self) -> int:
+		limit = self.settings.max_body_bytes
+		return (limit - _ENVELOPE_SLACK) * 3 // 4 - 16 if self.settings.encrypted else limit
+
+	def save_actions(
+		self, updates: Iterable[ActionUpdate], *, strict: bool = True, wait: bool = False
+	) -> list[str]:
+		"""SAVE the actions in as many bodies as the 4 MB limit needs; reference ids in order."""
+		bodies = build_save_bodies(
+			self.settings.gstin, updates, max_bytes=self._max_plain_bytes, strict=strict
+		)
+		return self._send_bodies(bodies, wait=wait)
+
+	def reset_actions(self, records: Iterable[InwardRecord], *, wait: bool = False) -> list[str]:
+		bodies = build_reset_bodies(self.settings.gstin, records, max_bytes=self._max_plain_bytes)
+		return self._send_bodies(bodies, wait=wait)
+
+	def request_status(self, reference_id: str) -> RequestStatus:
+		return parse_request_status(self._ims_get(p.REQSTS, int_tran_id=reference_id))
+
+	def _wait(self, poll: Callable[[], RequestStatus], what: str) -> RequestStatus:
+		deadline = self.clock() + self.settings.poll_timeout
+		while True:
+			status = poll()
+			if status.done:
+				return status
+			if self.clock() > deadline:
+				raise GstnError("IP", f"{what} still in progress after {self.settings.poll_timeout}s")
+			self.sleep(self.settings.poll_interval)
+
+	def wait_for_request(self, reference_id: str) -> RequestStatus:
+		return self._wait(lambda: self.request_status(reference_id), f"request {reference_id}")
+
+	def generate_2b(self, period: ReturnPeriod | str) -> str:
+		"""GEN2B: recompute GSTR-2B for the period (R8: needed after actions taken after the 14th)."""
+		itcprd = str(ReturnPeriod.parse(str(period)))
+		body = {"action": p.GEN2B, "data": {"rtin": self.settings.gstin, "itcprd": itcprd}}
+		data = self._call("PUT", p.GSTR2B_PATH, {"action": p.GEN2B}, body=body, ret_period=itcprd)
+		if not isinstance(data, Mapping) or not data.get("reference_id"):
+			raise ProtocolError("GEN2B answer without reference_id")
+		return str(data["reference_id"])
+
+	def gen2b_status(self, reference_id: str) -> RequestStatus:
+		params = {"action": p.GENSTS2B, "gstin": self.settings.gstin, "int_tran_id": reference_id}
+		return parse_request_status(self._call("GET", p.GSTR2B_PATH, params))
+
+	def wait_for_2b(self, reference_id: str) -> RequestStatus:
+		return self._wait(lambda: self.gen2b_status(reference_id), f"GSTR-2B generation {reference_id}")
+
+
+def _unwrap(http_status: int, answer: Mapping) -> Any:
+	"""GSTN's envelope: status_cd "1" -> data; otherwise the typed error for error.error_cd."""
+	if str(answer.get("status_cd")) == "1":
+		return answer.get("data", {k: v for k, v in answer.items() if k != "status_cd"})
+	error = answer.get("error")
+	if not isinstance(error, Mapping):
+		raise ProtocolError(
+			f"HTTP {http_status} answer without status_cd 1 or an error", http_status=http_status
+		)
+	exc = error_for(
+		str(error.get("error_cd") or ""), str(error.get("message") or ""), http_status=http_status
+	)
+	exc.details = dict(error)
+	raise exc
+
+
+def _token_of(exc: GstnError) -> str:
+	token = exc.details.get("token")
+	if not token:
+		raise ProtocolError(f"{exc.code} without a token")
+	return str(token)
+
+
+def _read_tar_json(content: bytes, *, part: int) -> list[Any]:
+	try:
+		with tarfile.open(fileobj=io.BytesIO(content), mode="r:gz") as archive:
+			return [
+				json.loads(archive.extractfile(member).read())  # type: ignore[union-attr]
+				for member in archive.getmembers()
+				if member.isfile()
+			]
+	except (tarfile.TarError, OSError, ValueError) as exc:
+		raise ProtocolError(f"file part {part} is not a tar.gz of JSON: {exc}") from None

@@ -1,0 +1,229 @@
+"""The ONE builder of SAVE / RESETIMS bodies, and the readers of GSTN's answers about them
+(REQSTS status with its per-record error report, the counts call).
+
+Bodies are split into chunks under GSTN's 4 MB limit here, not in the client, so the offline
+export and the API upload produce the same shapes. Rules GSTN enforces (R4, R5, N is not
+savable) are checked before sending when `strict`, so the user hears about them at once instead
+of from a REQSTS error report minutes later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ims_compliance.core.actions import Action
+from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.core.gstin import check_gstin
+from ims_compliance.core.records import InwardRecord
+from ims_compliance.core.sections import SECTIONS, section_by_key
+from ims_compliance.gstn.protocol import COUNT_KEYS, DECLARED_KEYS, MAX_BODY_BYTES, to_gstn_record
+
+SAVE_REQUEST, RESET_REQUEST = "SAVE", "RESET"
+_COMPACT = (",", ":")
+
+
+@dataclass(frozen=True)
+class ActionUpdate:
+	"""One action to send to GSTN. `prev_status` is what GSTN last had (defaults to the record's
+	`gstn_action`): GSTN refuses the update (IMSSAV0010) when it no longer matches."""
+
+	record: InwardRecord
+	action: Action
+	prev_status: Action | None = None
+	remarks: str | None = None
+	itc_reduction_required: str | None = None  # R7 "Y"/"N"
+	declared: Mapping[str, float] | None = None  # declIgst/declCgst/declSgst/declCess (R7)
+
+	def to_payload(self) -> dict:
+		out = to_gstn_record(self.record, for_save=True)
+		out["action"] = self.action.code
+		out["prev_status"] = (self.prev_status or self.record.gstn_action).code
+		if self.remarks is not None:
+			out["remarks"] = self.remarks
+		if self.itc_reduction_required is not None:
+			out["itcRedReq"] = self.itc_reduction_required
+		for key, amount in (self.declared or {}).items():
+			if key not in DECLARED_KEYS:
+				raise IMSValidationError(f"unknown declaration key {key!r}", field=key)
+			out[key] = amount
+		return out
+
+
+def check_update(update: ActionUpdate, *, location: str) -> None:
+	"""The rules GSTN applies to a saved action, checked before sending (R4, R5, N via RESETIMS)."""
+	record, action = update.record, update.action
+	if action is Action.NO_ACTION:
+		raise IMSValidationError(
+			"No Action cannot be saved; send a RESETIMS for this record", location=location, field="action"
+		)
+	if action is Action.REJECTED and SECTIONS[record.section].is_import:
+		raise IMSValidationError("R4: a Bill of Entry cannot be rejected", location=location, field="action")
+	if action is Action.PENDING and record.pending_blocked:
+		raise IMSValidationError(
+			"R5: GSTN blocks Pending for this record (ispendactblocked = Y)",
+			location=location,
+			field="action",
+		)
+
+
+def _chunk(gstin: str, request_type: str, items: Iterable[tuple[str, dict]], max_bytes: int) -> list[dict]:
+	"""Group records by section key into envelopes whose compact JSON stays under max_bytes."""
+	envelope_action = "SAVE" if request_type == SAVE_REQUEST else "RESETIMS"
+
+	def envelope(invdata: dict) -> dict:
+		return {
+			"action": envelope_action,
+			"data": {"rtin": gstin, "reqtyp": request_type, "invdata": invdata},
+		}
+
+	base = len(json.dumps(envelope({}), separators=_COMPACT).encode())
+	bodies: list[dict] = []
+	invdata: dict[str, list[dict]] = {}
+	size = base
+	for key, record in items:
+		record_size = len(json.dumps(record, separators=_COMPACT, ensure_ascii=False).encode()) + 1
+		extra = record_size + (0 if key in invdata else len(key) + 6)
+		if base + extra > max_bytes:
+			raise IMSValidationError(f"one {key} record alone is larger than {max_bytes} bytes")
+		if size + extra > max_bytes and invdata:
+			bodies.append(envelope(invdata))
+			invdata, size = {}, base
+			extra = record_size + len(key) + 6
+		invdata.setdefault(key, []).append(record)
+		size += extra
+	if invdata:
+		bodies.append(envelope(invdata))
+	return bodies
+
+
+def build_save_bodies(
+	gstin: str, updates: Iterable[ActionUpdate], *, max_bytes: int = MAX_BODY_BYTES, strict: bool = True
+) -> list[dict]:
+	"""SAVE bodies for action updates, each under `max_bytes` as compact JSON."""
+	gstin = check_gstin(gstin, field="rtin").gstin
+	items = []
+	for index, update in enumerate(updates):
+		key = SECTIONS[update.record.section].key
+		if strict:
+			check_update(update, location=f"{key} update {index}")
+		items.append((key, update.to_payload()))
+	return _chunk(gstin, SAVE_REQUEST, items, max_bytes)
+
+
+def build_reset_bodies(
+	gstin: str, records: Iterable[InwardRecord], *, max_bytes: int = MAX_BODY_BYTES
+) -> list[dict]:
+	"""RESETIMS bodies: the records back to No Action; GSTN wants them without `action`."""
+	gstin = check_gstin(gstin, field="rtin").gstin
+	items = []
+	for record in records:
+		payload = to_gstn_record(record, for_save=True)
+		payload.pop("action", None)
+		items.append((SECTIONS[record.section].key, payload))
+	return _chunk(gstin, RESET_REQUEST, items, max_bytes)
+
+
+def body_size(body: Mapping) -> int:
+	return len(json.dumps(body, separators=_COMPACT, ensure_ascii=False).encode())
+
+
+@dataclass(frozen=True)
+class RecordError:
+	"""One line of a REQSTS error report. `section` is our code even when GSTN used `cn`/`dn`."""
+
+	section: str | None
+	supplier_gstin: str
+	error_code: str
+	error_message: str
+	document_number: str | None = None
+	supplier_period: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+	"""REQSTS / GENSTS2B: IP (in progress), P (processed), PE (with errors), ER (error)."""
+
+	status: str
+	processed: int = 0
+	errors: int = 0
+	record_errors: list[RecordError] = field(default_factory=list)
+	raw: Mapping = field(default_factory=dict)
+
+	@property
+	def done(self) -> bool:
+		return self.status in ("P", "PE", "ER")
+
+	@property
+	def ok(self) -> bool:
+		return self.status == "P"
+
+
+def _int(value: object) -> int:
+	try:
+		return int(value or 0)
+	except (TypeError, ValueError):
+		return 0
+
+
+def parse_request_status(data: Mapping) -> RequestStatus:
+	"""REQSTS `data`. Notes' errors may come under `cn`/`dn` instead of `b2bcn`/`b2bdn`."""
+	if not isinstance(data, Mapping):
+		raise IMSValidationError("request status must be an object")
+	status = str(data.get("status_cd") or data.get("status") or "").upper()
+	if status not in ("IP", "P", "PE", "ER"):
+		raise IMSValidationError(f"unknown request status {status!r}", field="status_cd")
+	record_errors: list[RecordError] = []
+	report = data.get("error_report") or {}
+	if isinstance(report, Mapping):
+		for key, entries in report.items():
+			sec = section_by_key(str(key))
+			for entry in entries if isinstance(entries, list) else []:
+				if not isinstance(entry, Mapping):
+					continue
+				invs = entry.get("inv") or [{}]
+				for inv in invs if isinstance(invs, list) else [{}]:
+					inv = inv if isinstance(inv, Mapping) else {}
+					number = next((inv[k] for k in ("inum", "nt_num", "boenum") if inv.get(k)), None)
+					record_errors.append(
+						RecordError(
+							section=sec.code if sec else None,
+							supplier_gstin=str(entry.get("stin") or ""),
+							error_code=str(entry.get("error_cd") or ""),
+							error_message=str(entry.get("error_msg") or ""),
+							document_number=str(number) if number is not None else None,
+							supplier_period=inv.get("rtnprd"),
+						)
+					)
+	return RequestStatus(
+		status=status,
+		processed=_int(data.get("proc_cnt")),
+		errors=_int(data.get("err_cnt")),
+		record_errors=record_errors,
+		raw=dict(data),
+	)
+
+
+@dataclass(frozen=True)
+class Counts:
+	"""The counts call: per section code, records per GSTN action, and the total."""
+
+	by_section: dict[str, dict[Action, int]]
+	total: int
+
+
+def parse_counts(data: Mapping) -> Counts:
+	if not isinstance(data, Mapping):
+		raise IMSValidationError("counts must be an object")
+	groups = data.get("all_oth", data)
+	by_section: dict[str, dict[Action, int]] = {}
+	for key, counts in groups.items() if isinstance(groups, Mapping) else ():
+		sec = section_by_key(str(key))
+		if sec is None or not isinstance(counts, Mapping):
+			continue
+		by_section[sec.code] = {action: _int(counts.get(name)) for name, action in COUNT_KEYS.items()}
+	total = data.get("ttl_cnt", groups.get("ttl_cnt") if isinstance(groups, Mapping) else None)
+	if total is None:
+		total = sum(sum(c.values()) for c in by_section.values())
+	return Counts(by_section=by_section, total=_int(total))

@@ -1,0 +1,312 @@
+"""The ONE parser of GSTN IMS records and the wire vocabulary around it.
+
+Every connection (sandbox, GSP API, the portal's offline file) hands a section's list of records
+to `parse_section`, so one set of checks decides what is a valid record. A payload is parsed
+whole before anything is returned: one bad record raises `IMSValidationError` naming section,
+index and key, and the caller applies nothing from that payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+
+from ims_compliance.core.actions import Action
+from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.core.gstin import GstinCheck, check_gstin, is_valid_pos
+from ims_compliance.core.periods import ReturnPeriod, format_gstn_date, parse_gstn_date
+from ims_compliance.core.records import (
+	INVOICE_TYPES,
+	SOURCE_FORMS,
+	InwardRecord,
+	check_amount,
+	check_document_number,
+)
+from ims_compliance.core.sections import SECTIONS, Section, section_by_key
+
+log = logging.getLogger("ims_compliance.gstn")
+
+IMS_PATH = "returns/ims"
+GSTR2B_PATH = "returns/gstr2b"
+AUTH_PATH = "authenticate"
+GETINV, FILEDET, REQSTS, SAVE, RESETIMS = "GETINV", "FILEDET", "REQSTS", "SAVE", "RESETIMS"
+#: The counts call's action name is not confirmed in GSTN's published sheets (verify).
+GETCNT = "GETCNT"
+GEN2B, GENSTS2B = "GEN2B", "GENSTS2B"
+OTPREQUEST, AUTHTOKEN, REFRESHTOKEN = "OTPREQUEST", "AUTHTOKEN", "REFRESHTOKEN"
+#: GSTN refuses a SAVE/RESETIMS body above 4 MB.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+#: GETCNT keys per action, in the order GSTN lists them.
+COUNT_KEYS: dict[str, Action] = {
+	"accept": Action.ACCEPTED,
+	"noaction": Action.NO_ACTION,
+	"pending": Action.PENDING,
+	"reject": Action.REJECTED,
+}
+
+AMOUNT_KEYS: dict[str, str] = {
+	"val": "document_value",
+	"txval": "taxable_value",
+	"iamt": "igst",
+	"camt": "cgst",
+	"samt": "sgst",
+	"cess": "cess",
+}
+DECLARED_KEYS: dict[str, str] = {
+	"declIgst": "declared_igst",
+	"declCgst": "declared_cgst",
+	"declSgst": "declared_sgst",
+	"declCess": "declared_cess",
+}
+FLAG_KEYS: dict[str, str] = {
+	"ispendactblocked": "pending_blocked",
+	"isItcRedReqBlocked": "itc_reduction_blocked",
+	"isRemarksBlocked": "remarks_blocked",
+}
+#: Keys GETINV sends that a SAVE must not repeat (IMS_DOMAIN.md section 3).
+NOT_IN_SAVE = ("hash", "srcfilstatus", "ispendactblocked", "isItcRedReqBlocked", "isRemarksBlocked")
+FILED, NOT_FILED = "Filed", "Not Filed"
+_HANDLED = {
+	"stin",
+	"sgstin",
+	"trdnm",
+	"inv_typ",
+	"srcform",
+	"rtnprd",
+	"srcfilstatus",
+	"action",
+	"pos",
+	"hash",
+	"itcRedReq",
+	"remarks",
+	*AMOUNT_KEYS,
+	*DECLARED_KEYS,
+	*FLAG_KEYS,
+}
+Warn = Callable[[str], None]
+_REQUIRED_AMOUNTS = ("val", "txval")
+_MAX_REMARKS = 500
+
+
+def resolve_section(section_key_or_code: object) -> Section:
+	"""A section from its code (B2B, CN) or payload key (b2b, b2bcn, and REQSTS' cn/dn)."""
+	text = str(section_key_or_code or "").strip()
+	found = SECTIONS.get(text.upper()) or section_by_key(text)
+	if found is None:
+		raise IMSValidationError(
+			f"unknown IMS section {section_key_or_code!r}; expected one of {', '.join(SECTIONS)}",
+			field="section",
+		)
+	return found
+
+
+@lru_cache(maxsize=65536)
+def _cached_gstin(text: str) -> GstinCheck:
+	return check_gstin(text)
+
+
+@lru_cache(maxsize=65536)
+def _cached_date(text: str) -> dt.date:
+	return parse_gstn_date(text)
+
+
+@lru_cache(maxsize=4096)
+def _cached_period(text: str) -> str:
+	return str(ReturnPeriod.parse(text))
+
+
+def _relocate(exc: IMSValidationError, key: str, location: str) -> IMSValidationError:
+	return IMSValidationError(exc.message, location=location, field=key)
+
+
+def _text(raw: Mapping, key: str, location: str, *, required: bool = True) -> str | None:
+	value = raw.get(key)
+	if value is None or value == "":
+		if required:
+			raise IMSValidationError("is missing", location=location, field=key)
+		return None
+	if not isinstance(value, str):
+		raise IMSValidationError(
+			f"must be text, got {type(value).__name__} {value!r}", location=location, field=key
+		)
+	return value
+
+
+def _gstin(raw: Mapping, key: str, location: str, on_warning: Warn | None) -> str:
+	text = _text(raw, key, location)
+	try:
+		checked = _cached_gstin(text.strip().upper())
+	except IMSValidationError as exc:
+		raise _relocate(exc, key, location) from None
+	if not checked.checksum_ok:
+		# GSTN's own sample data carries such GSTINs and its API checks only the pattern.
+		message = f"{location}: {checked.warning}"
+		(on_warning or log.warning)(message)
+	return checked.gstin
+
+
+def _date(raw: Mapping, key: str, location: str) -> dt.date:
+	try:
+		return _cached_date(_text(raw, key, location).strip())
+	except IMSValidationError as exc:
+		raise _relocate(exc, key, location) from None
+
+
+def _amount(raw: Mapping, key: str, location: str, *, required: bool) -> float | None:
+	value = raw.get(key)
+	if value is None:
+		if required:
+			raise IMSValidationError("is missing", location=location, field=key)
+		return None
+	if isinstance(value, bool) or not isinstance(value, int | float):
+		raise IMSValidationError(
+			f"must be a number, got {type(value).__name__} {value!r}", location=location, field=key
+		)
+	return check_amount(value, field=key, location=location)
+
+
+def _choice(raw: Mapping, key: str, location: str, allowed: tuple[str, ...]) -> str | None:
+	text = _text(raw, key, location, required=False)
+	if text is not None and text not in allowed:
+		raise IMSValidationError(f"{text!r} is not one of {', '.join(allowed)}", location=location, field=key)
+	return text
+
+
+def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | None = None) -> InwardRecord:
+	"""One GETINV record to an `InwardRecord`; raises `IMSValidationError` naming section[index] and key."""
+	location = f"{sec.key}[{index}]"
+	if not isinstance(raw, Mapping):
+		raise IMSValidationError(f"record must be an object, got {type(raw).__name__}", location=location)
+	supplier_key = "stin" if (not sec.is_import or "stin" in raw) else "sgstin"
+	if sec.is_import and not raw.get(supplier_key):
+		supplier = ""  # a Bill of Entry for an import from abroad has no supplier GSTIN
+	else:
+		supplier = _gstin(raw, supplier_key, location, on_warning)
+	number = check_document_number(
+		_text(raw, sec.number_key, location), field=sec.number_key, location=location
+	)
+	values: dict[str, object] = {
+		"section": sec.code,
+		"supplier_gstin": supplier,
+		"document_number": number,
+		"document_date": _date(raw, sec.date_key, location),
+	}
+	try:
+		values["supplier_period"] = _cached_period(_text(raw, "rtnprd", location).strip())
+	except IMSValidationError as exc:
+		raise _relocate(exc, "rtnprd", location) from None
+	for key, name in AMOUNT_KEYS.items():
+		amount = _amount(raw, key, location, required=key in _REQUIRED_AMOUNTS)
+		values[name] = amount or 0.0
+	for key, name in DECLARED_KEYS.items():
+		values[name] = _amount(raw, key, location, required=False)
+	for key, name in FLAG_KEYS.items():
+		values[name] = _choice(raw, key, location, ("Y", "N")) == "Y"
+	pos = _text(raw, "pos", location, required=False)
+	if pos is not None:
+		if not is_valid_pos(pos) or len(pos.strip()) > 2:
+			raise IMSValidationError(
+				f"place of supply {pos!r} is not a state code", location=location, field="pos"
+			)
+		values["place_of_supply"] = pos.strip().zfill(2)
+	values["invoice_type"] = _choice(raw, "inv_typ", location, INVOICE_TYPES)
+	values["source_form"] = _choice(raw, "srcform", location, SOURCE_FORMS)
+	values["supplier_filed"] = _choice(raw, "srcfilstatus", location, (FILED, NOT_FILED)) != NOT_FILED
+	code = _text(raw, "action", location, required=False) or "N"
+	if code not in ("A", "R", "P", "N"):
+		raise IMSValidationError(f"action {code!r} is not A, R, P or N", location=location, field="action")
+	values["gstn_action"] = Action.from_code(code)
+	values["gstn_hash"] = _text(raw, "hash", location, required=False)
+	values["itc_reduction_required"] = _choice(raw, "itcRedReq", location, ("Y", "N"))
+	remarks = _text(raw, "remarks", location, required=False)
+	if remarks is not None and len(remarks) > _MAX_REMARKS:
+		raise IMSValidationError(
+			f"remarks longer than {_MAX_REMARKS} characters", location=location, field="remarks"
+		)
+	values["remarks"] = remarks
+	values["supplier_name"] = _text(raw, "trdnm", location, required=False)
+	handled = _HANDLED | {sec.number_key, sec.date_key}
+	if sec.is_amendment:
+		okey, dkey = sec.original_number_key, sec.original_date_key
+		values["original_number"] = check_document_number(
+			_text(raw, okey, location), field=okey, location=location
+		)
+		values["original_date"] = _date(raw, dkey, location)
+		handled |= {okey, dkey}
+	values["extra"] = {k: v for k, v in raw.items() if k not in handled}
+	return InwardRecord(**values)
+
+
+def parse_section(
+	section_key_or_code: object, payload_list: object, *, on_warning: Warn | None = None
+) -> list[InwardRecord]:
+	"""All records of one section, or an `IMSValidationError` and nothing (the payload is atomic)."""
+	sec = resolve_section(section_key_or_code)
+	if payload_list is None:
+		return []
+	if not isinstance(payload_list, list):
+		raise IMSValidationError(
+			f"section must be a list of records, got {type(payload_list).__name__}", location=sec.key
+		)
+	return [parse_record(sec, raw, index=i, on_warning=on_warning) for i, raw in enumerate(payload_list)]
+
+
+def parse_sections(payload: object, *, on_warning: Warn | None = None) -> dict[str, list[InwardRecord]]:
+	"""A GETINV `data` object (or a portal file's) holding several sections: code -> records.
+	Keys that are not IMS sections are ignored (GSTN adds metadata such as `gstin`)."""
+	if not isinstance(payload, Mapping):
+		raise IMSValidationError(f"payload must be an object, got {type(payload).__name__}")
+	parsed: dict[str, list[InwardRecord]] = {}
+	for key, value in payload.items():
+		sec = section_by_key(str(key))
+		if sec is None or sec.key != str(key).strip().lower():
+			continue
+		parsed.setdefault(sec.code, []).extend(parse_section(sec.code, value, on_warning=on_warning))
+	return parsed
+
+
+def _amount_out(value: float | None) -> float | int | None:
+	if value is None:
+		return None
+	return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def to_gstn_record(record: InwardRecord, *, for_save: bool = False) -> dict:
+	"""The GSTN shape of a record: GETINV's (default) or SAVE's (no hash, no GSTN-only flags)."""
+	sec = SECTIONS[record.section]
+	out: dict = dict(record.extra)
+	if record.supplier_gstin:
+		out["stin"] = record.supplier_gstin
+	out[sec.number_key] = record.document_number
+	out[sec.date_key] = format_gstn_date(record.document_date)
+	if sec.is_amendment and record.original_number and record.original_date:
+		out[sec.original_number_key] = record.original_number
+		out[sec.original_date_key] = format_gstn_date(record.original_date)
+	for key, name in (("inv_typ", "invoice_type"), ("srcform", "source_form"), ("trdnm", "supplier_name")):
+		if getattr(record, name):
+			out[key] = getattr(record, name)
+	out["rtnprd"] = record.supplier_period
+	if record.place_of_supply:
+		out["pos"] = record.place_of_supply
+	for key, name in AMOUNT_KEYS.items():
+		out[key] = _amount_out(getattr(record, name))
+	out["action"] = record.gstn_action.code
+	if record.itc_reduction_required:
+		out["itcRedReq"] = record.itc_reduction_required
+	for key, name in DECLARED_KEYS.items():
+		if getattr(record, name) is not None:
+			out[key] = _amount_out(getattr(record, name))
+	if record.remarks:
+		out["remarks"] = record.remarks
+	if not for_save:
+		out["srcfilstatus"] = FILED if record.supplier_filed else NOT_FILED
+		for key, name in FLAG_KEYS.items():
+			out[key] = "Y" if getattr(record, name) else "N"
+		if record.gstn_hash:
+			out["hash"] = record.gstn_hash
+	else:
+		for key in NOT_IN_SAVE:
+			out.pop(key, None)
+	return out
