@@ -253,6 +253,8 @@ def in_bench(size: int) -> None:
 		print(f"bench_job_seconds_{size}: {seconds:.2f} s")
 		print(f"bench_job_supplies_{size}: {result['supplies']} records")
 		print(f"bench_job_peak_rss_{size}: {peak_rss_mb():.0f} MB")
+		for stage, stage_seconds in result["timings"].items():
+			print(f"bench_job_{stage}_seconds_{size}: {stage_seconds:.2f} s")
 		for status, count in sorted(result["by_status"].items()):
 			print(f"bench_job_{status.lower().replace(' ', '_')}_{size}: {count} records")
 	finally:

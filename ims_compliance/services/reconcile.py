@@ -8,6 +8,7 @@ return invoices compare with credit notes, which GSTN reports positive)."""
 from __future__ import annotations
 
 import json
+import time
 
 import frappe
 from frappe import _
@@ -197,19 +198,20 @@ def write_results(company_gstin: str, supplies_result) -> int:
 	]
 	_revert_accepted_on_relink(rows)
 	purchase_amounts = _purchase_amounts([r[2] for r in rows if r[2]])
-	for start in range(0, len(rows), 2000):
-		chunk = rows[start : start + 2000]
-		columns = {
-			"match_status": [r[1] for r in chunk],
-			"purchase_invoice": [r[2] for r in chunk],
-			"match_score": [r[3] for r in chunk],
-			"match_reasons": [r[4] for r in chunk],
-			"recommended_action": [r[5] for r in chunk],
-			"needs_review": [r[6] for r in chunk],
-			"purchase_taxable_value": [purchase_amounts.get(r[2], (0, 0))[0] for r in chunk],
-			"purchase_total_tax": [purchase_amounts.get(r[2], (0, 0))[1] for r in chunk],
-		}
-		_case_update("GST Inward Supply", [r[0] for r in chunk], columns)
+	_upsert_columns(
+		DOCTYPE,
+		(
+			"match_status",
+			"purchase_invoice",
+			"match_score",
+			"match_reasons",
+			"recommended_action",
+			"needs_review",
+			"purchase_taxable_value",
+			"purchase_total_tax",
+		),
+		[(*r, *purchase_amounts.get(r[2], (0, 0))) for r in rows],
+	)
 	links = [(r[2], r[0], r[1]) for r in rows if r[2]]
 	actions = (
 		dict(
@@ -223,8 +225,8 @@ def write_results(company_gstin: str, supplies_result) -> int:
 		if links
 		else {}
 	)
-	for start in range(0, len(links), 2000):
-		chunk = links[start : start + 2000]
+	for start in range(0, len(links), 250):  # CASE costs O(rows x WHENs): keep the chunks small
+		chunk = links[start : start + 250]
 		_case_update(
 			"Purchase Invoice",
 			[link[0] for link in chunk],
@@ -290,6 +292,22 @@ def _purchase_amounts(names: list[str]) -> dict[str, tuple[float, float]]:
 	return amounts
 
 
+def _upsert_columns(doctype: str, columns: tuple[str, ...], rows: list[tuple], chunk: int = 5000) -> None:
+	"""Update existing rows of our own table by primary key: a multi-row INSERT ... ON DUPLICATE
+	KEY UPDATE touches only `columns` (every other column of the table is nullable or has a
+	default, so no row is ever created by it: all names already exist)."""
+	fields = ", ".join(f"`{c}`" for c in ("name", *columns))
+	updates = ", ".join(f"`{c}` = VALUES(`{c}`)" for c in columns)
+	width = len(columns) + 1
+	for start in range(0, len(rows), chunk):
+		part = rows[start : start + chunk]
+		placeholders = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(part))
+		frappe.db.sql(
+			f"INSERT INTO `tab{doctype}` ({fields}) VALUES {placeholders} ON DUPLICATE KEY UPDATE {updates}",
+			[value for row in part for value in row],
+		)
+
+
 def _case_update(doctype: str, names: list[str], columns: dict[str, list]) -> None:
 	"""UPDATE `tab<doctype>` SET col = CASE name WHEN %s THEN %s ... END WHERE name IN (...)."""
 	if not names:
@@ -326,15 +344,27 @@ def reconcile(
 	tol = tolerances()
 	periods, from_date, to_date = period_window(from_period, to_period, tol.days)
 	progress = _progress(publish, company_gstin)
+	timings = {}
+	clock = time.perf_counter()
+
+	def lap(stage: str) -> None:
+		nonlocal clock
+		timings[stage] = round(time.perf_counter() - clock, 3)
+		clock = time.perf_counter()
+
 	progress(10, _("Reading inward supplies"))
 	supplies = read_supplies(company_gstin, periods)
+	lap("read_supplies")
 	progress(30, _("Reading Purchase Invoices"))
 	purchases = read_purchases(company_gstin, from_date, to_date)
+	lap("read_purchases")
 	progress(50, _("Matching {0} supplies with {1} purchase documents").format(len(supplies), len(purchases)))
 	result = run_engine(supplies, purchases, tolerances=tol, recommendation_map=recommendation_map())
+	lap("match")
 	progress(80, _("Writing results"))
 	_clear_stale_purchase_links(supplies)
 	written = write_results(company_gstin, result.supplies)
+	lap("write")
 	counts = result.supplies["match_status"].value_counts().to_dict() if written else {}
 	progress(100, _("Done"))
 	return {
@@ -342,6 +372,7 @@ def reconcile(
 		"purchases": len(purchases),
 		"missing_in_ims": len(result.missing_in_ims),
 		"by_status": counts,
+		"timings": timings,
 	}
 
 
