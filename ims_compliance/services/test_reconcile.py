@@ -4,7 +4,7 @@ from frappe.tests.utils import FrappeTestCase
 from ims_compliance import api
 from ims_compliance.services.reconcile import read_purchases, reconcile
 from ims_compliance.tests.factories import make_inward_supply, make_purchase_invoice
-from ims_compliance.tests.fixtures import COMPANY_GSTIN, NO_ROLE_USER, SUPPLIER_GSTINS
+from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN, NO_ROLE_USER, SUPPLIER_GSTINS
 
 
 def supply(name):
@@ -134,3 +134,12 @@ class TestReconcileOnTheBench(FrappeTestCase):
 		api.apply_action("Accepted", names=[doc.name])
 		reconcile(COMPANY_GSTIN, "102025")  # same pairing again: nothing reverts
 		self.assertEqual(supply(doc.name).action, "Accepted")
+
+	def test_reconcile_endpoint_queues_one_job_per_gstin(self):
+		doc = make_inward_supply(document_number="RC-JOB-1")
+		make_purchase_invoice(bill_no="ZZ-RC-JOB", net=321, taxes={"IGST": 3})
+		frappe.set_user(ACCOUNTS_USER)
+		result = api.reconcile(COMPANY_GSTIN, "102025")  # runs inline in tests (now=in_test)
+		self.assertEqual((result["queued"], result["job_id"]), (True, f"ims-reconcile::{COMPANY_GSTIN}"))
+		frappe.set_user("Administrator")
+		self.assertEqual(supply(doc.name).match_status, "Missing in PI")
