@@ -19,6 +19,7 @@ from ims_compliance.core.gstin import GstinCheck, check_gstin, is_valid_pos
 from ims_compliance.core.periods import ReturnPeriod, format_gstn_date, parse_gstn_date
 from ims_compliance.core.records import (
 	INVOICE_TYPES,
+	MAX_AMOUNT,
 	SOURCE_FORMS,
 	InwardRecord,
 	check_amount,
@@ -123,6 +124,8 @@ def _relocate(exc: IMSValidationError, key: str, location: str) -> IMSValidation
 
 def _text(raw: Mapping, key: str, location: str, *, required: bool = True) -> str | None:
 	value = raw.get(key)
+	if type(value) is str and value:  # the common case, checked first: 100k records per download
+		return value
 	if value is None or value == "":
 		if required:
 			raise IMSValidationError("is missing", location=location, field=key)
@@ -156,6 +159,9 @@ def _date(raw: Mapping, key: str, location: str) -> dt.date:
 
 def _amount(raw: Mapping, key: str, location: str, *, required: bool) -> float | None:
 	value = raw.get(key)
+	kind = type(value)
+	if (kind is float or kind is int) and 0 <= value <= MAX_AMOUNT:  # fast path; NaN fails the range
+		return round(float(value), 2)
 	if value is None:
 		if required:
 			raise IMSValidationError("is missing", location=location, field=key)
@@ -197,13 +203,21 @@ def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | No
 		values["supplier_period"] = _cached_period(_text(raw, "rtnprd", location).strip())
 	except IMSValidationError as exc:
 		raise _relocate(exc, "rtnprd", location) from None
+	# The loops below inline the common, valid case: they run six to thirteen times per record.
 	for key, name in AMOUNT_KEYS.items():
-		amount = _amount(raw, key, location, required=key in _REQUIRED_AMOUNTS)
-		values[name] = amount or 0.0
+		value = raw.get(key)
+		kind = type(value)
+		if (kind is float or kind is int) and 0 <= value <= MAX_AMOUNT:
+			values[name] = round(float(value), 2)
+		else:
+			values[name] = _amount(raw, key, location, required=key in _REQUIRED_AMOUNTS) or 0.0
 	for key, name in DECLARED_KEYS.items():
-		values[name] = _amount(raw, key, location, required=False)
+		values[name] = _amount(raw, key, location, required=False) if key in raw else None
 	for key, name in FLAG_KEYS.items():
-		values[name] = _choice(raw, key, location, ("Y", "N")) == "Y"
+		flag = raw.get(key)
+		values[name] = flag == "Y" or (
+			flag not in (None, "N") and _choice(raw, key, location, ("Y", "N")) == "Y"
+		)
 	pos = _text(raw, "pos", location, required=False)
 	if pos is not None:
 		if not is_valid_pos(pos) or len(pos.strip()) > 2:

@@ -1,0 +1,231 @@
+"""SAVE, RESETIMS and GEN2B inside the sandbox: checked when they arrive (the whole request is
+refused for a schema error, IMSSAV005, or while another is in progress, IMSSAV0015), then
+processed asynchronously: REQSTS answers IP at least once, then P, or PE with a per-record
+error report (credit/debit notes reported under `cn`/`dn`, as GSTN has been seen to do).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from ims_compliance.core.sections import SECTIONS, section_by_key
+from ims_compliance.gstn import errors as codes
+from ims_compliance.gstn.sandbox.generator import CONTENT_KEYS
+from ims_compliance.gstn.sandbox.state import ACTION_KEYS, SandboxState, document_key
+
+#: A request nobody polls completes on its own after this many seconds (unless stuck).
+AUTO_COMPLETE_SECONDS = 2.0
+_REPORT_KEY = {"b2bcn": "cn", "b2bdn": "dn"}
+_DATE = re.compile(r"^\d{2}-\d{2}-\d{4}$")
+_PERIOD = re.compile(r"^(0[1-9]|1[0-2])\d{4}$")
+_SAME_DOCUMENT = ("stin", "inum", "nt_num", "idt", "nt_dt")
+
+
+class Refusal(Exception):
+	"""The sandbox refuses a call with a GSTN error code (sent as status_cd 0)."""
+
+	def __init__(self, code: str, message: str, *, http_status: int = 400, **details: object):
+		self.code = code
+		self.message = message
+		self.http_status = http_status
+		self.details = details
+		super().__init__(f"{code}: {message}")
+
+
+def _schema(message: str) -> Refusal:
+	return Refusal(codes.SCHEMA_ERROR, message)
+
+
+def _check_record(key: str, index: int, record: object, *, reset: bool) -> None:
+	where = f"{key}[{index}]"
+	sec = section_by_key(key)
+	if not isinstance(record, dict):
+		raise _schema(f"{where}: record must be an object")
+	for name in ("stin", sec.number_key, sec.date_key, "rtnprd"):
+		if not isinstance(record.get(name), str) or not record[name]:
+			raise _schema(f"{where}: {name} is missing or not text")
+	if not _DATE.match(record[sec.date_key]):
+		raise _schema(f"{where}: {sec.date_key} is not dd-mm-yyyy")
+	if not _PERIOD.match(record["rtnprd"]):
+		raise _schema(f"{where}: rtnprd is not MMYYYY")
+	if reset:
+		if "action" in record:
+			raise _schema(f"{where}: a RESETIMS record carries no action")
+		return
+	if record.get("action") == "N":
+		raise _schema(f"{where}: action N cannot be saved; use RESETIMS")
+	if record.get("action") not in ("A", "R", "P"):
+		raise _schema(f"{where}: action must be A, R or P")
+	if record.get("prev_status") not in ("A", "R", "P", "N"):
+		raise _schema(f"{where}: prev_status must be A, R, P or N")
+	if record.get("itcRedReq") not in (None, "Y", "N"):
+		raise _schema(f"{where}: itcRedReq must be Y or N")
+
+
+def check_envelope(body: object, *, gstin: str, action: str) -> dict:
+	"""The SAVE/RESETIMS envelope and every record's schema; returns `invdata`."""
+	if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+		raise _schema("body must be {action, data:{rtin, reqtyp, invdata}}")
+	data = body["data"]
+	reset = action == "RESETIMS"
+	if body.get("action") != action or data.get("reqtyp") != ("RESET" if reset else "SAVE"):
+		raise _schema(f"action/reqtyp do not match {action}")
+	if str(data.get("rtin", "")).upper() != gstin.upper():
+		raise _schema("rtin does not match the gstin header")
+	invdata = data.get("invdata")
+	if not isinstance(invdata, dict) or not invdata:
+		raise _schema("invdata must be a non-empty object of sections")
+	for key, rows in invdata.items():
+		sec = section_by_key(key)
+		if sec is None or sec.key != key:
+			raise _schema(f"unknown section {key!r} in invdata")
+		if not isinstance(rows, list) or not rows:
+			raise _schema(f"{key} must be a non-empty list")
+		for index, record in enumerate(rows):
+			_check_record(key, index, record, reset=reset)
+	return invdata
+
+
+def _due(request: dict, now: float) -> bool:
+	if request["status_cd"] != "IP" or request.get("stuck"):
+		return False
+	if now < request["ready_at"]:
+		return False
+	return request["polls"] >= 1 or now - request["created"] >= AUTO_COMPLETE_SECONDS
+
+
+def submit(
+	state: SandboxState, *, gstin: str, kind: str, payload: dict, stuck: bool = False, delay: float = 0.0
+) -> str:
+	"""Queue a SAVE/RESET (payload = invdata) or GEN2B (payload = {itcprd}); one at a time per GSTIN."""
+	now = time.time()
+	with state.lock:
+		for ref, request in list(state.requests.items()):
+			if request["gstin"] == gstin.upper() and request["status_cd"] == "IP":
+				if _due(request, now):
+					_process(state, ref)
+				elif kind != "GEN2B" and request["kind"] != "GEN2B":
+					raise Refusal(
+						codes.REQUEST_IN_PROGRESS, f"request {ref} is still in progress for {gstin}"
+					)
+		ref = state.next_id("GEN" if kind == "GEN2B" else "IMS")
+		state.requests[ref] = {
+			"gstin": gstin.upper(),
+			"kind": kind,
+			"payload": payload,
+			"status_cd": "IP",
+			"polls": 0,
+			"created": now,
+			"ready_at": now + delay,
+			"stuck": stuck,
+		}
+		state.dirty = True
+		return ref
+
+
+def status(state: SandboxState, *, gstin: str, reference_id: str, kinds: tuple[str, ...]) -> dict:
+	"""REQSTS / GENSTS2B: IP on the first poll, then the outcome once processed."""
+	with state.lock:
+		request = state.requests.get(reference_id)
+		if request is None or request["gstin"] != gstin.upper() or request["kind"] not in kinds:
+			raise Refusal(codes.INVALID_REQUEST, f"no request {reference_id} for {gstin}")
+		if _due(request, time.time()):
+			_process(state, reference_id)
+		elif request["status_cd"] == "IP":
+			request["polls"] += 1
+			state.dirty = True
+		return {
+			k: v
+			for k, v in request.items()
+			if k in ("status_cd", "proc_cnt", "err_cnt", "error_report", "itcprd", "summary")
+		}
+
+
+def _process(state: SandboxState, ref: str) -> None:
+	request = state.requests[ref]
+	if request["kind"] == "GEN2B":
+		_generate_2b(state, request)
+	else:
+		_apply(state, request)
+	request.pop("payload", None)  # the result stays; the body is not needed again
+	state.dirty = True
+
+
+def _refuse_record(stored: dict | None, record: dict, sec_key: str, reset: bool) -> tuple[str, str] | None:
+	"""GSTN's per-record checks; (code, message) when the record is refused."""
+	if stored is None:
+		return codes.RECORD_NOT_FOUND, "no such document for this recipient"
+	if any(k in record and record[k] != stored.get(k) for k in CONTENT_KEYS if k not in _SAME_DOCUMENT):
+		return codes.PREVIOUS_STATUS_WRONG, "the supplier has changed this record; download it again"
+	if "prev_status" in record and record["prev_status"] != stored.get("action", "N"):
+		return codes.PREVIOUS_STATUS_WRONG, (
+			f"prev_status {record['prev_status']} does not match the current status {stored.get('action', 'N')}"
+		)
+	if reset:
+		return None
+	sec = section_by_key(sec_key)
+	if record["action"] == "P" and stored.get("ispendactblocked") == "Y":
+		return codes.PENDING_BLOCKED, "R5: Pending is not allowed for this record (ispendactblocked = Y)"
+	if record["action"] == "R" and sec.is_import:
+		return codes.REJECT_NOT_ALLOWED, "R4: a Bill of Entry can only be accepted or kept pending"
+	if record["action"] == "A" and stored.get("isItcRedReqBlocked") == "N" and not record.get("itcRedReq"):
+		return codes.ITC_REDUCTION_MISSING, "R7: itcRedReq is required when accepting this record"
+	return None
+
+
+def _apply(state: SandboxState, request: dict) -> None:
+	reset = request["kind"] == "RESET"
+	rows_by_code = state.records.setdefault(request["gstin"], {})
+	processed, report = 0, {}
+	for key, records in request["payload"].items():
+		sec = section_by_key(key)
+		rows = rows_by_code.get(sec.code, {})
+		for record in records:
+			stored = rows.get(document_key(sec.code, record))
+			refusal = _refuse_record(stored, record, key, reset)
+			if refusal:
+				report.setdefault(_REPORT_KEY.get(key, key), []).append(
+					{
+						"stin": record.get("stin"),
+						"error_cd": refusal[0],
+						"error_msg": refusal[1],
+						"inv": [{sec.number_key: record.get(sec.number_key), "rtnprd": record.get("rtnprd")}],
+					}
+				)
+				continue
+			for name in ACTION_KEYS:
+				stored.pop(name, None)
+			stored["action"] = "N" if reset else record["action"]
+			if not reset:
+				stored.update({k: record[k] for k in ACTION_KEYS if k in record and k != "action"})
+			processed += 1
+	errors = sum(len(v) for v in report.values())
+	request.update(status_cd="PE" if errors else "P", proc_cnt=processed, err_cnt=errors)
+	if report:
+		request["error_report"] = report
+
+
+def _generate_2b(state: SandboxState, request: dict) -> None:
+	"""Recompute GSTR-2B for `itcprd`: Accepted and No Action (deemed accepted) filed records give
+	ITC, Rejected go to the rejected part, Pending are carried forward (section 1 table)."""
+	itcprd = request["payload"]["itcprd"]
+	upto = (int(itcprd[2:]), int(itcprd[:2]))
+	summary = {"itc_available": 0.0, "itc_rejected": 0.0, "pending": 0, "records": 0}
+	for code, rows in state.records.get(request["gstin"], {}).items():
+		sign = -1 if SECTIONS[code].document_type == "Credit Note" else 1
+		for record in rows.values():
+			period = str(record.get("rtnprd", "000000"))
+			if (int(period[2:]), int(period[:2])) > upto or record.get("srcfilstatus") == "Not Filed":
+				continue
+			tax = sum(float(record.get(k) or 0) for k in ("iamt", "camt", "samt", "cess")) * sign
+			action = record.get("action", "N")
+			summary["records"] += 1
+			if action in ("A", "N"):
+				summary["itc_available"] = round(summary["itc_available"] + tax, 2)
+			elif action == "R":
+				summary["itc_rejected"] = round(summary["itc_rejected"] + tax, 2)
+			else:
+				summary["pending"] += 1
+	state.gstr2b.setdefault(request["gstin"], {})[itcprd] = summary
+	request.update(status_cd="P", itcprd=itcprd, summary=summary)

@@ -1,0 +1,197 @@
+"""The sandbox's memory: records per recipient GSTIN and section with their GSTN status, the
+save/reset/GEN2B requests, and generated GSTR-2B summaries, kept in one JSON file.
+
+Records live in dicts indexed by GSTIN, section and document key, so 100k records answer a
+GETINV or a SAVE without scanning. The file is written when something changed (`flush`, called
+by the server's flusher thread and on stop), never on reads. This module is also the supplier's
+side of the story: tests and demos add, edit (R9), file (R10) and remove records here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from ims_compliance.core.gstin import check_gstin
+from ims_compliance.core.sections import SECTIONS
+from ims_compliance.gstn.protocol import resolve_section
+from ims_compliance.gstn.sandbox.generator import generate_records, record_hash
+
+STATE_VERSION = 1
+ACTION_KEYS = ("action", "itcRedReq", "declIgst", "declCgst", "declSgst", "declCess", "remarks")
+
+
+def document_key(code: str, record: dict) -> str:
+	"""Supplier + number + financial year, the way GSTN tells documents apart."""
+	sec = SECTIONS[code]
+	number = str(record.get(sec.number_key, "")).upper()
+	date = str(record.get(sec.date_key, ""))
+	try:
+		year, month = int(date[6:10]), int(date[3:5])
+		fy = year if month >= 4 else year - 1
+	except ValueError:
+		fy = 0
+	return f"{str(record.get('stin', '')).upper()}|{number}|{fy}"
+
+
+class SandboxState:
+	def __init__(self, path: str | Path | None = None):
+		self.path = Path(path) if path else None
+		self.lock = threading.RLock()
+		self.records: dict[str, dict[str, dict[str, dict]]] = {}
+		self.requests: dict[str, dict] = {}
+		self.gstr2b: dict[str, dict[str, dict]] = {}
+		self.counter = 0
+		self.dirty = False
+		if self.path and self.path.exists():
+			self.load()
+
+	# --- persistence -------------------------------------------------------------------
+	def load(self) -> None:
+		with self.lock:
+			data = json.loads(self.path.read_text()) if self.path else {}
+			if data.get("version") != STATE_VERSION:
+				raise ValueError(f"{self.path}: not a sandbox state file (version {data.get('version')!r})")
+			self.records = {
+				gstin: {code: {document_key(code, r): r for r in rows} for code, rows in sections.items()}
+				for gstin, sections in data.get("records", {}).items()
+			}
+			self.requests = data.get("requests", {})
+			self.gstr2b = data.get("gstr2b", {})
+			self.counter = int(data.get("counter", 0))
+			self.dirty = False
+
+	def flush(self) -> bool:
+		"""Write the file if anything changed; atomic (temp file + rename). True when written."""
+		with self.lock:
+			if not (self.dirty and self.path):
+				return False
+			data = {
+				"version": STATE_VERSION,
+				"records": {
+					gstin: {code: list(rows.values()) for code, rows in sections.items()}
+					for gstin, sections in self.records.items()
+				},
+				"requests": self.requests,
+				"gstr2b": self.gstr2b,
+				"counter": self.counter,
+			}
+			self.path.parent.mkdir(parents=True, exist_ok=True)
+			fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".sandbox-", suffix=".json")
+			with os.fdopen(fd, "w") as handle:
+				json.dump(data, handle, separators=(",", ":"))
+			os.replace(tmp, self.path)
+			self.dirty = False
+			return True
+
+	def next_id(self, prefix: str) -> str:
+		with self.lock:
+			self.counter += 1
+			self.dirty = True
+			return f"{prefix}{int(time.time())}{self.counter:06d}"
+
+	# --- reading -----------------------------------------------------------------------
+	def section_records(self, gstin: str, section: str) -> list[dict]:
+		code = resolve_section(section).code
+		with self.lock:
+			return list(self.records.get(gstin.upper(), {}).get(code, {}).values())
+
+	def find(self, gstin: str, section: str, key: str) -> dict | None:
+		return self.records.get(gstin.upper(), {}).get(resolve_section(section).code, {}).get(key)
+
+	def counts(self, gstin: str) -> dict:
+		names = {"A": "accept", "N": "noaction", "P": "pending", "R": "reject"}
+		groups: dict[str, dict[str, int]] = {}
+		with self.lock:
+			for code, rows in self.records.get(gstin.upper(), {}).items():
+				counts = dict.fromkeys(names.values(), 0)
+				for record in rows.values():
+					counts[names.get(record.get("action", "N"), "noaction")] += 1
+				groups[SECTIONS[code].key] = counts
+		return {"all_oth": groups, "ttl_cnt": sum(sum(c.values()) for c in groups.values())}
+
+	# --- the supplier's side -------------------------------------------------------------
+	def add_records(self, gstin: str, records: Iterable[tuple[str, dict]] | dict[str, list[dict]]) -> int:
+		"""Add (or replace) records: (section, record) pairs or {section: [records]}. A record
+		without `hash` gets one; without `action`, N."""
+		gstin = check_gstin(gstin).gstin
+		pairs = (
+			((code, r) for code, rows in records.items() for r in rows)
+			if isinstance(records, dict)
+			else records
+		)
+		added = 0
+		with self.lock:
+			sections = self.records.setdefault(gstin, {})
+			for section, record in pairs:
+				code = resolve_section(section).code
+				record = {"action": "N", "srcfilstatus": "Filed", "ispendactblocked": "N", **record}
+				record.setdefault("hash", record_hash(record))
+				sections.setdefault(code, {})[document_key(code, record)] = record
+				added += 1
+			self.dirty = True
+		return added
+
+	def generate(self, gstin: str, n: int, *, seed: int = 0, period: str = "102025") -> int:
+		gstin = check_gstin(gstin).gstin
+		return self.add_records(gstin, generate_records(n, seed=seed, recipient_gstin=gstin, period=period))
+
+	def _located(
+		self, gstin: str, section: str, stin: str, number: str, date: str | None
+	) -> tuple[str, dict]:
+		code = resolve_section(section).code
+		rows = self.records.get(gstin.upper(), {}).get(code, {})
+		sec = SECTIONS[code]
+		matches = [
+			(k, r)
+			for k, r in rows.items()
+			if r.get("stin", "").upper() == stin.upper()
+			and str(r.get(sec.number_key, "")).upper() == number.upper()
+			and (date is None or r.get(sec.date_key) == date)
+		]
+		if len(matches) != 1:
+			raise KeyError(f"{len(matches)} {code} records of {stin} numbered {number} for {gstin}")
+		return matches[0]
+
+	def edit(
+		self, gstin: str, section: str, *, stin: str, number: str, changes: dict, date: str | None = None
+	) -> dict:
+		"""A supplier edit before filing (R9): new content, new hash, and any action is void."""
+		with self.lock:
+			key, record = self._located(gstin, section, stin, number, date)
+			record.update(changes)
+			for name in ACTION_KEYS:
+				record.pop(name, None)
+			record["action"] = "N"
+			record["hash"] = record_hash(record)
+			code = resolve_section(section).code
+			rows = self.records[gstin.upper()][code]
+			del rows[key]
+			rows[document_key(code, record)] = record
+			self.dirty = True
+			return dict(record)
+
+	def file(self, gstin: str, section: str, *, stin: str, number: str, date: str | None = None) -> dict:
+		"""The supplier files its return: the record stops being 'Not Filed' (R10)."""
+		with self.lock:
+			_, record = self._located(gstin, section, stin, number, date)
+			record["srcfilstatus"] = "Filed"
+			self.dirty = True
+			return dict(record)
+
+	def remove(self, gstin: str, section: str, *, stin: str, number: str, date: str | None = None) -> None:
+		"""The supplier deletes a record it had saved but not filed."""
+		with self.lock:
+			key, _ = self._located(gstin, section, stin, number, date)
+			del self.records[gstin.upper()][resolve_section(section).code][key]
+			self.dirty = True
+
+	def clear(self) -> None:
+		with self.lock:
+			self.records, self.requests, self.gstr2b = {}, {}, {}
+			self.dirty = True
