@@ -68,7 +68,9 @@ def check_update(update: ActionUpdate, *, location: str) -> None:
 		)
 
 
-def _chunk(gstin: str, request_type: str, items: Iterable[tuple[str, dict]], max_bytes: int) -> list[dict]:
+def chunk_bodies(
+	gstin: str, request_type: str, items: Iterable[tuple[str, dict]], max_bytes: int
+) -> list[dict]:
 	"""Group records by section key into envelopes whose compact JSON stays under max_bytes."""
 	envelope_action = "SAVE" if request_type == SAVE_REQUEST else "RESETIMS"
 
@@ -109,7 +111,7 @@ def build_save_bodies(
 		if strict:
 			check_update(update, location=f"{key} update {index}")
 		items.append((key, update.to_payload()))
-	return _chunk(gstin, SAVE_REQUEST, items, max_bytes)
+	return chunk_bodies(gstin, SAVE_REQUEST, items, max_bytes)
 
 
 def build_reset_bodies(
@@ -122,7 +124,7 @@ def build_reset_bodies(
 		payload = to_gstn_record(record, for_save=True)
 		payload.pop("action", None)
 		items.append((SECTIONS[record.section].key, payload))
-	return _chunk(gstin, RESET_REQUEST, items, max_bytes)
+	return chunk_bodies(gstin, RESET_REQUEST, items, max_bytes)
 
 
 def body_size(body: Mapping) -> int:
