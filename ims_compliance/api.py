@@ -157,3 +157,18 @@ def reconcile(company_gstin: str, from_period: str, to_period: str | None = None
 
 	frappe.has_permission(DOCTYPE, "write", throw=True)
 	return enqueue_reconcile(company_gstin, from_period, to_period)
+
+
+@frappe.whitelist()
+def get_page_state() -> dict:
+	"""What the page needs to explain an empty or unconfigured state instead of showing zeros."""
+	_can_read()
+	gstins = frappe.get_all(
+		"IMS Company GSTIN", filters={"parent": "IMS Settings"}, fields=["company", "gstin"], order_by="idx"
+	)
+	return {
+		"company_gstins": gstins,
+		"records": frappe.db.count(DOCTYPE),
+		"connection_mode": frappe.db.get_single_value("IMS Settings", "connection_mode"),
+		"can_configure": frappe.has_permission("IMS Settings", "write"),
+	}

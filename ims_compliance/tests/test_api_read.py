@@ -99,3 +99,18 @@ class TestReadAPI(FrappeTestCase):
 		):
 			with self.assertRaises(frappe.PermissionError):
 				method(*args)
+
+
+class TestPageState(FrappeTestCase):
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_page_state_lists_gstins_and_counts(self):
+		state = api.get_page_state()
+		self.assertIn(COMPANY_GSTIN_2, [g.gstin for g in state["company_gstins"]])
+		self.assertTrue(state["can_configure"])
+		frappe.set_user(ACCOUNTS_USER)
+		self.assertFalse(api.get_page_state()["can_configure"])
+		frappe.set_user(NO_ROLE_USER)
+		with self.assertRaises(frappe.PermissionError):
+			api.get_page_state()

@@ -2,9 +2,11 @@
 import { Filters } from "./ims/filters";
 import { DocumentView } from "./ims/document_view";
 import { render_header, render_match_summary, render_actions_summary } from "./ims/summaries";
+import { action_period } from "./ims/format";
 import { ACTION_LABELS, apply_recommended, choose_scope } from "./ims/actions";
 import { show_detail } from "./ims/detail_dialog";
 import { download_template, export_view, import_actions } from "./ims/files";
+import { call } from "./ims/api";
 
 frappe.provide("ims_compliance");
 
@@ -17,6 +19,7 @@ const TABS = [
 ims_compliance.IMSPage = class IMSPage {
 	constructor(wrapper) {
 		this.page = frappe.ui.make_app_page({ parent: wrapper, title: __("GST Invoice Management System"), single_column: true });
+		frappe.realtime.on("ims_reconcile_done", () => this.refresh());
 		this.filters = new Filters(this.page, () => this.refresh());
 		this.make_body();
 		this.make_toolbar();
@@ -52,6 +55,27 @@ ims_compliance.IMSPage = class IMSPage {
 		this.page.add_inner_button(__("Download Action Template"), () => download_template(this.filters.values()), __("Excel"));
 		this.page.add_inner_button(__("Import Actions"), () => import_actions(() => this.refresh()), __("Excel"));
 		this.page.add_inner_button(__("Export"), () => export_view(this.filters.values()), __("Excel"));
+		this.page.add_inner_button(__("Reconcile"), () => this.reconcile(), __("GSTN"));
+	}
+
+	reconcile() {
+		const values = this.filters.values();
+		const gstins = (this.state?.company_gstins || []).map((g) => g.gstin);
+		const dialog = new frappe.ui.Dialog({
+			title: __("Reconcile with Purchase Invoices"),
+			fields: [
+				{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Select", options: gstins, reqd: 1, default: values.company_gstin || gstins[0] },
+				{ fieldname: "from_period", label: __("From Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: values.supplier_period || action_period() },
+				{ fieldname: "to_period", label: __("To Period (MMYYYY)"), fieldtype: "Data", default: values.supplier_period || action_period() },
+			],
+			primary_action_label: __("Reconcile"),
+			primary_action: async (args) => {
+				dialog.hide();
+				const result = await call("reconcile", args, { freeze: true, freeze_message: __("Queueing...") });
+				frappe.show_alert({ message: result.queued ? __("Reconciliation queued; the page refreshes when it is done.") : result.message, indicator: result.queued ? "blue" : "orange" });
+			},
+		});
+		dialog.show();
 	}
 
 	act(action) {
@@ -78,8 +102,20 @@ ims_compliance.IMSPage = class IMSPage {
 		if (this.loaded) this.refresh();
 	}
 
+	async explain_state() {
+		this.state = await call("get_page_state");
+		const $notice = this.$body.find(".ims-notice").empty();
+		if (!this.state.company_gstins.length) {
+			const link = this.state.can_configure ? `<a href="/app/ims-settings">${__("Open IMS Settings")}</a>` : __("Ask an Accounts Manager to set it up.");
+			$notice.html(`<div class="alert alert-warning">${__("No company GSTIN is configured yet: add one in IMS Settings to download and reconcile.")} ${link}</div>`);
+		} else if (!this.state.records) {
+			$notice.html(`<div class="alert alert-info">${__("Nothing has been downloaded from GSTN yet. Use GSTN > Download, or import the JSON file the GST portal gives you.")}</div>`);
+		}
+	}
+
 	async refresh() {
 		const filters = this.filters.values();
+		if (!this.loaded) await this.explain_state();
 		this.loaded = true;
 		await render_header(this.$body.find(".ims-header"), filters);
 		await this.refresh_tab();
