@@ -126,9 +126,14 @@ class GstnApi:
 		if not body.get("app_key"):
 			raise Refusal(codes.MISSING_PARAMETERS, "app_key is required in encrypted mode")
 		try:
-			return crypto.rsa_decrypt(self.private_key, str(body["app_key"]))
+			app_key = crypto.rsa_decrypt(self.private_key, str(body["app_key"]))
 		except codes.GstnError as exc:
 			raise Refusal(codes.INTEGRITY_FAILED, exc.message) from None
+		if len(app_key) != crypto.KEY_BYTES:  # RSA implicit rejection yields junk of another length
+			raise Refusal(
+				codes.INTEGRITY_FAILED, "app_key is not a 32-byte key encrypted with GSTN's public key"
+			)
+		return app_key
 
 	def _new_session(self, username: str, gstin: str, app_key: bytes | None, *, login: float) -> dict:
 		token = secrets.token_hex(16)

@@ -20,6 +20,7 @@ _REPORT_KEY = {"b2bcn": "cn", "b2bdn": "dn"}
 _DATE = re.compile(r"^\d{2}-\d{2}-\d{4}$")
 _PERIOD = re.compile(r"^(0[1-9]|1[0-2])\d{4}$")
 _SAME_DOCUMENT = ("stin", "inum", "nt_num", "idt", "nt_dt")
+_AMOUNTS = ("val", "txval", "iamt", "camt", "samt", "cess")
 
 
 class Refusal(Exception):
@@ -42,7 +43,12 @@ def _check_record(key: str, index: int, record: object, *, reset: bool) -> None:
 	sec = section_by_key(key)
 	if not isinstance(record, dict):
 		raise _schema(f"{where}: record must be an object")
-	for name in ("stin", sec.number_key, sec.date_key, "rtnprd"):
+	required = (
+		(sec.number_key, sec.date_key, "rtnprd")
+		if sec.is_import
+		else ("stin", sec.number_key, sec.date_key, "rtnprd")
+	)
+	for name in required:  # a Bill of Entry for goods from abroad has no supplier GSTIN
 		if not isinstance(record.get(name), str) or not record[name]:
 			raise _schema(f"{where}: {name} is missing or not text")
 	if not _DATE.match(record[sec.date_key]):
@@ -152,11 +158,28 @@ def _process(state: SandboxState, ref: str) -> None:
 	state.dirty = True
 
 
+def _changed(stored: dict, record: dict) -> bool:
+	"""Does the SAVE describe another version of the document than the one GSTN holds (R9)?
+	Amounts compare as numbers with a missing head meaning 0, as GSTN omits zero heads."""
+	for key in CONTENT_KEYS:
+		if key in _SAME_DOCUMENT or key not in record:
+			continue
+		if key in _AMOUNTS:
+			try:
+				if abs(float(record[key] or 0) - float(stored.get(key) or 0)) > 0.005:
+					return True
+			except (TypeError, ValueError):
+				return True
+		elif record[key] != stored.get(key):
+			return True
+	return False
+
+
 def _refuse_record(stored: dict | None, record: dict, sec_key: str, reset: bool) -> tuple[str, str] | None:
 	"""GSTN's per-record checks; (code, message) when the record is refused."""
 	if stored is None:
 		return codes.RECORD_NOT_FOUND, "no such document for this recipient"
-	if any(k in record and record[k] != stored.get(k) for k in CONTENT_KEYS if k not in _SAME_DOCUMENT):
+	if _changed(stored, record):
 		return codes.PREVIOUS_STATUS_WRONG, "the supplier has changed this record; download it again"
 	if "prev_status" in record and record["prev_status"] != stored.get("action", "N"):
 		return codes.PREVIOUS_STATUS_WRONG, (
