@@ -172,3 +172,13 @@ def get_page_state() -> dict:
 		"connection_mode": frappe.db.get_single_value("IMS Settings", "connection_mode"),
 		"can_configure": frappe.has_permission("IMS Settings", "write"),
 	}
+
+
+@frappe.whitelist(methods=["POST"])
+def import_portal_file(file_url: str, company_gstin: str) -> dict:
+	"""Upsert the records of a GST portal IMS JSON file (for users without API access)."""
+	from ims_compliance.services.excel import file_content
+	from ims_compliance.services.portal_file import import_portal_file as run
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	return run(file_content(file_url), company_gstin)
