@@ -218,8 +218,7 @@ class GstnApi:
 			sec = p.resolve_section(section)
 		except IMSValidationError:
 			raise Refusal(codes.INVALID_REQUEST, f"unknown section {section!r}") from None
-		with self.state.lock:
-			rows = [dict(r) for r in self.state.section_records(gstin, sec.code)]
+		rows = self.state.section_records(gstin, sec.code)
 		if not rows:
 			raise Refusal(NO_DOCUMENTS_CODE, f"no documents found for section {sec.code}", http_status=200)
 		if len(rows) <= self.config.queue_threshold:

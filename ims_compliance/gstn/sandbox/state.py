@@ -97,9 +97,10 @@ class SandboxState:
 
 	# --- reading -----------------------------------------------------------------------
 	def section_records(self, gstin: str, section: str) -> list[dict]:
+		"""Copies, taken under the lock: callers serialise them while SAVEs change the originals."""
 		code = resolve_section(section).code
 		with self.lock:
-			return list(self.records.get(gstin.upper(), {}).get(code, {}).values())
+			return [dict(r) for r in self.records.get(gstin.upper(), {}).get(code, {}).values()]
 
 	def find(self, gstin: str, section: str, key: str) -> dict | None:
 		return self.records.get(gstin.upper(), {}).get(resolve_section(section).code, {}).get(key)
