@@ -132,7 +132,8 @@ class SandboxState:
 			for section, record in pairs:
 				code = resolve_section(section).code
 				record = {"action": "N", "srcfilstatus": "Filed", "ispendactblocked": "N", **record}
-				record.setdefault("hash", record_hash(record))
+				if "hash" not in record:
+					record["hash"] = record_hash(record)
 				sections.setdefault(code, {})[document_key(code, record)] = record
 				added += 1
 			self.dirty = True

@@ -1,0 +1,128 @@
+"""Download at scale (issue 3): N records from the GSTN sandbox through GstnClient (OTP login,
+GETINV per section, large sections queued and fetched as FILEDET tar.gz parts with SHA-256
+checks) and parsed into InwardRecords by the one parser.
+
+Run: python benchmarks/gstn_download.py [--sizes 10000,50000,100000] [--encrypted]
+The sandbox runs as its own process (`python -m ims_compliance.gstn.sandbox`), as in production
+where GSTN is another machine, so server work does not share the client's interpreter.
+Baseline: parsing the same GSTN lists with no network (`parse_section` only); the ratio says
+what the HTTP, archive and hash work cost on top of parsing.
+Prints `metric: value unit` lines; peak memory is the client process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests
+
+from ims_compliance.core.gstin import make_gstin
+from ims_compliance.core.sections import DOWNLOAD_SECTIONS
+from ims_compliance.gstn.client import GstnClient
+from ims_compliance.gstn.protocol import parse_section
+from ims_compliance.gstn.sandbox import SANDBOX_OTP
+from ims_compliance.gstn.settings import GSP, SANDBOX, ConnectionSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peak_rss_mb() -> float:
+	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def free_port() -> int:
+	with socket.socket() as sock:
+		sock.bind(("127.0.0.1", 0))
+		return sock.getsockname()[1]
+
+
+def start_sandbox(state: Path, *, encrypted: bool) -> tuple[subprocess.Popen, str]:
+	port = free_port()
+	command = [
+		sys.executable,
+		"-m",
+		"ims_compliance.gstn.sandbox",
+		"--port",
+		str(port),
+		"--state",
+		str(state),
+	]
+	if encrypted:
+		command.append("--encrypted")
+	env = {**os.environ, "PYTHONPATH": str(ROOT)}
+	process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+	process.stdout.readline()  # the "GSTN IMS sandbox on ..." line: it is listening
+	return process, f"http://127.0.0.1:{port}"
+
+
+def measure(url: str, size: int, *, encrypted: bool, index: int) -> None:
+	gstin = make_gstin("27", f"AABCB{1000 + index:04d}K")
+	started = time.perf_counter()
+	answer = requests.post(
+		f"{url}/sandbox/generate", json={"gstin": gstin, "n": size, "seed": index}, timeout=600
+	)
+	answer.raise_for_status()
+	requests.post(f"{url}/sandbox/flush", json={}, timeout=600).raise_for_status()
+	print(f"sandbox_seed_{size}: {time.perf_counter() - started:.2f} s")
+	public_key = requests.get(f"{url}/sandbox/public-key", timeout=10).text if encrypted else None
+	settings = ConnectionSettings(
+		base_url=url,
+		gstin=gstin,
+		username="bench",
+		mode=GSP if encrypted else SANDBOX,
+		gstn_public_key=public_key,
+		read_timeout=300,
+		poll_interval=0.05,
+	)
+	with GstnClient(settings) as client:
+		client.request_otp()
+		client.authenticate(SANDBOX_OTP)
+		started = time.perf_counter()
+		raw = {code: client.get_raw_section(code) for code in DOWNLOAD_SECTIONS}
+		fetched = time.perf_counter()
+		records = {code: parse_section(code, rows) for code, rows in raw.items()}
+		done = time.perf_counter()
+	count = sum(len(v) for v in records.values())
+	assert count == size, f"downloaded {count} of {size}"
+	total = done - started
+	print(f"download_{size}_fetch: {fetched - started:.2f} s")
+	print(f"download_{size}_parse: {done - fetched:.2f} s")
+	print(f"download_{size}_total: {total:.2f} s")
+	print(f"download_{size}_records_per_s: {count / total:.0f} records/s")
+	started = time.perf_counter()
+	for code, rows in raw.items():
+		parse_section(code, rows)
+	baseline = time.perf_counter() - started
+	print(f"baseline_parse_only_{size}_records_per_s: {count / baseline:.0f} records/s")
+	print(f"download_vs_parse_only_{size}_ratio: {total / baseline:.2f} x")
+	print(f"peak_rss_after_{size}: {peak_rss_mb():.0f} MB")
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser(description=__doc__)
+	parser.add_argument("--sizes", default="10000,50000,100000")
+	parser.add_argument("--encrypted", action="store_true", help="GSP mode: GSTN's payload protection")
+	args = parser.parse_args()
+	print(f"mode: {'gsp (encrypted)' if args.encrypted else 'sandbox (plain)'}")
+	with tempfile.TemporaryDirectory() as tmp:
+		process, url = start_sandbox(Path(tmp) / "bench.json", encrypted=args.encrypted)
+		try:
+			for index, size in enumerate(int(s) for s in args.sizes.split(",")):
+				measure(url, size, encrypted=args.encrypted, index=index)
+		finally:
+			process.terminate()
+			process.wait(timeout=60)
+
+
+if __name__ == "__main__":
+	main()
