@@ -1,6 +1,7 @@
 """HTTP for GSTN: explicit timeouts, retries on 5xx / timeouts / dropped connections only (with
 exponential backoff and jitter), and a log of every exchange with secrets masked. GSTN error
-codes are not retried here: they are answers, and the client decides what they mean."""
+codes are not retried here: they are answers, and the client decides what they mean. A PUT
+whose answer timed out is not repeated (GSTN may already be processing it)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,18 @@ class Transport:
 			started = time.monotonic()
 			try:
 				response = send()
+			except requests.ReadTimeout as exc:
+				last, status = f"{type(exc).__name__}: {exc}", None
+				if method == "PUT":
+					# GSTN may have taken the SAVE; sending it again would meet IMSSAV0015 or apply
+					# twice. The caller must look at REQSTS instead of blindly retrying.
+					self._record(
+						method=method, url=url, attempt=attempt, status=None, error=last, started=started
+					)
+					raise GstnUnavailable(
+						f"{method} {url} timed out after sending; its outcome is unknown ({last})",
+						attempts=attempt,
+					) from None
 			except (requests.Timeout, requests.ConnectionError) as exc:
 				last, status = f"{type(exc).__name__}: {exc}", None
 			else:

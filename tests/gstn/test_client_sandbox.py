@@ -6,6 +6,7 @@ validations (IMSSAV005, IMSSAV0010, IMSSAV0015, R4, R5, R7, 4 MB)."""
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 import requests
@@ -287,8 +288,6 @@ def test_a_session_past_its_refresh_window_asks_for_a_new_otp(tmp_path, connect)
 	config = SandboxConfig(token_ttl=0.2, refresh_ttl=0.3)
 	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
 		client = connect(sb, refresh_margin=0)
-		import time
-
 		time.sleep(0.45)
 		with pytest.raises(SessionExpired):
 			client.get_counts()
@@ -329,6 +328,20 @@ def test_timeouts_are_retried_then_a_clear_error(sandbox, connect):
 	with pytest.raises(GstnUnavailable) as caught:
 		client.get_counts()
 	assert "ConnectionError" in str(caught.value)
+
+
+def test_a_save_that_timed_out_after_sending_is_not_sent_twice(sandbox, connect):
+	sandbox.state.generate(RECIPIENT, 100, seed=16)
+	client = connect(sandbox, read_timeout=0.1)
+	record = by_action(client.get_records("B2B"))[0]
+	sandbox.set_faults(FaultPlan(timeout_rate=1.0, timeout_seconds=0.3))
+	with pytest.raises(GstnUnavailable, match="outcome is unknown") as caught:
+		client.save_actions([ActionUpdate(record, Action.ACCEPTED)])
+	assert caught.value.attempts == 1
+	sandbox.set_faults(FaultPlan())
+	time.sleep(0.3)  # the sandbox finishes the hung request: GSTN did take the SAVE
+	(only,) = [r for r in sandbox.api.state.requests.values() if r["kind"] == "SAVE"]
+	assert only["gstin"] == RECIPIENT
 
 
 def test_faults_are_reproducible_from_their_seed(sandbox, connect):
