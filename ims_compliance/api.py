@@ -182,3 +182,38 @@ def import_portal_file(file_url: str, company_gstin: str) -> dict:
 
 	frappe.has_permission(DOCTYPE, "write", throw=True)
 	return run(file_content(file_url), company_gstin)
+
+
+@frappe.whitelist(methods=["POST"])
+def request_otp(company_gstin: str) -> dict:
+	"""Ask GSTN to send the OTP for this GSTIN's username (the sandbox documents a fixed one)."""
+	from ims_compliance.services.connection import make_client
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	make_client(company_gstin).request_otp()
+	return {"requested": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def submit_otp(company_gstin: str, otp: str) -> dict:
+	from ims_compliance.gstn.errors import GstnError
+	from ims_compliance.services.connection import make_client
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	try:
+		make_client(company_gstin).authenticate(otp)
+	except GstnError as exc:
+		frappe.throw(_("GSTN refused the OTP: {0}").format(exc), title=_("OTP Refused"))
+	return {"authenticated": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def download_from_gstn(company_gstin: str) -> dict:
+	"""Queue the download of every IMS section for this GSTIN (one job per GSTIN at a time)."""
+	from ims_compliance.services.connection import make_client
+	from ims_compliance.services.download import enqueue_download
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	if not make_client(company_gstin).has_session:
+		return {"queued": False, "otp_needed": True}
+	return enqueue_download(company_gstin)

@@ -109,7 +109,7 @@ def ingest(
 		frappe.throw(frappe._("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin))
 	incoming = {record.natural_key(company_gstin): record for record in records}
 	stored = load_stored(company_gstin, incoming)
-	plan = plan_upsert(incoming.values(), stored, company_gstin=company_gstin, sections=sections)
+	plan = plan_upsert(records, stored, company_gstin=company_gstin, sections=sections)
 	suppliers = supplier_lookup(r.supplier_gstin for r in records)
 	writer = _Writer(
 		company=company,

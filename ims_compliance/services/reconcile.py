@@ -427,8 +427,7 @@ def enqueue_reconcile(company_gstin: str, from_period: str, to_period: str | Non
 def reconcile_job(
 	company_gstin: str, from_period: str, to_period: str | None = None, user: str | None = None
 ):
-	result = reconcile(company_gstin, from_period, to_period, publish=True)
-	frappe.db.commit()  # nosemgrep: the job's write-back is complete
+	result = reconcile(company_gstin, from_period, to_period, publish=True)  # the job runner commits
 	frappe.publish_realtime("ims_reconcile_done", result, user=user or frappe.session.user)
 	return result
 

@@ -110,6 +110,7 @@ def test_normalising_ignores_case_and_separators(number):
 @given(st.integers(min_value=1, max_value=99999), st.integers(min_value=0, max_value=4))
 def test_leading_zeros_and_fy_tokens_do_not_matter(n, zeros):
 	assume(not (17 <= n // 100 <= 40 and n % 100 == n // 100 + 1))  # "2728" is itself a year pair
+	assume(n not in (24, 2024))  # "2024/25-26" reads as the year pair "2024/25" and 26
 	plain = normalise_number(str(n))
 	assert normalise_number("0" * zeros + str(n)) == plain
 	assert normalise_number(f"INV/2025-26/{'0' * zeros}{n}") == plain

@@ -1,0 +1,62 @@
+"""Builds the GSTN client for a company GSTIN from IMS Settings, with its session kept in the
+cache (Redis) so an OTP entered in the browser serves the background jobs that follow."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from ims_compliance.gstn.client import GstnClient
+from ims_compliance.gstn.settings import GSP, SANDBOX, ConnectionSettings
+
+MODES = {"Sandbox": SANDBOX, "GSP API": GSP}
+
+
+class CacheSessionStore:
+	"""The GSTN session of one GSTIN in Redis; it expires with the token (GSTN's is hours)."""
+
+	def __init__(self, gstin: str, ttl: int = 24 * 3600):
+		self.key = f"ims_gstn_session::{gstin}"
+		self.ttl = ttl
+
+	def load(self) -> dict | None:
+		return frappe.cache.get_value(self.key, expires=True)  # never from the per-request copy
+
+	def save(self, session: dict) -> None:
+		if session:
+			frappe.cache.set_value(self.key, session, expires_in_sec=self.ttl)
+		else:
+			frappe.cache.delete_value(self.key)
+
+
+def connection_mode() -> str:
+	return frappe.db.get_single_value("IMS Settings", "connection_mode") or "Sandbox"
+
+
+def make_client(company_gstin: str) -> GstnClient:
+	settings = frappe.get_single("IMS Settings")
+	mode = settings.connection_mode or "Sandbox"
+	if mode not in MODES:
+		frappe.throw(
+			_("The connection is set to {0}: use Import Portal File / the offline JSON instead.").format(
+				mode
+			),
+			title=_("No API Connection"),
+		)
+	row = next((r for r in settings.company_gstins if r.gstin == company_gstin), None)
+	if not row:
+		frappe.throw(_("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin))
+	timeout = float(settings.request_timeout or 60)
+	return GstnClient(
+		ConnectionSettings(
+			base_url=settings.base_url or "http://127.0.0.1:8765",
+			gstin=company_gstin,
+			username=row.gstn_username or "",
+			mode=MODES[mode],
+			client_id=settings.gsp_client_id or "",
+			client_secret=settings.get_password("gsp_client_secret", raise_exception=False) or "",
+			gstn_public_key=settings.gstn_public_key or None,
+			read_timeout=timeout,
+		),
+		store=CacheSessionStore(company_gstin),
+	)

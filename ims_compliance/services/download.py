@@ -1,0 +1,118 @@
+"""The download job (issue 4): every IMS section of one company GSTIN from GSTN into GST Inward
+Supply, through the one parser and the one upsert, with progress and a notification."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils.background_jobs import is_job_enqueued
+
+from ims_compliance.core.sections import DOWNLOAD_SECTIONS
+from ims_compliance.gstn.errors import GstnError, OtpRequired
+from ims_compliance.services.connection import make_client
+from ims_compliance.services.ingest import ingest
+from ims_compliance.services.notify import accounts_managers, notify
+
+COUNTS_KEY = "ims_gstn_counts::{}"
+
+
+def job_id(company_gstin: str) -> str:
+	return f"ims-download::{company_gstin}"
+
+
+def enqueue_download(company_gstin: str) -> dict:
+	if is_job_enqueued(job_id(company_gstin)):
+		return {"queued": False, "message": _("A download for {0} is already running.").format(company_gstin)}
+	frappe.enqueue(
+		"ims_compliance.services.download.download_job",
+		queue="long",
+		timeout=3600,
+		job_id=job_id(company_gstin),
+		deduplicate=True,
+		company_gstin=company_gstin,
+		user=frappe.session.user,
+		now=frappe.flags.in_test,
+	)
+	return {"queued": True, "job_id": job_id(company_gstin)}
+
+
+def sections_to_fetch(company_gstin: str, counts: dict) -> list[str]:
+	"""Skip sections whose counts did not change since the last download (their rows stay as
+	they are and never go "gone", because the upsert only judges downloaded sections)."""
+	last = frappe.cache.get_value(COUNTS_KEY.format(company_gstin)) or {}
+	if not last:
+		return list(DOWNLOAD_SECTIONS)
+	return [code for code in DOWNLOAD_SECTIONS if counts.get(code) != last.get(code)]
+
+
+def download(company_gstin: str, *, publish: bool = False, force: bool = False, commit: bool = True) -> dict:
+	client = make_client(company_gstin)
+	if not client.has_session:
+		raise OtpRequired(_("GSTN needs an OTP for {0}: request one from the page.").format(company_gstin))
+	counts = _section_counts(client)
+	sections = (
+		list(DOWNLOAD_SECTIONS) if force or counts is None else sections_to_fetch(company_gstin, counts)
+	)
+	records = []
+	for index, code in enumerate(sections):
+		records.extend(client.get_records(code))
+		if publish:
+			frappe.publish_progress(
+				(index + 1) * 80 / max(len(sections), 1),
+				title=_("Downloading {0}").format(company_gstin),
+				description=_("{0}: {1} records so far").format(code, len(records)),
+			)
+	result = (
+		ingest(company_gstin, records, sections=sections, commit=commit) if sections else {"unchanged": 0}
+	)
+	if counts is not None:
+		frappe.cache.set_value(COUNTS_KEY.format(company_gstin), counts)
+	result["sections"] = sections
+	return result
+
+
+def _section_counts(client) -> dict | None:
+	"""Section code -> total records on GSTN, or None when the count call is not available."""
+	try:
+		counts = client.get_counts()
+	except GstnError:
+		return None
+	if not counts.by_section:
+		return None
+	# per action, not just totals: a record accepted on the portal moves counts between actions
+	return {
+		code: {action.code: n for action, n in by_action.items()}
+		for code, by_action in counts.by_section.items()
+	}
+
+
+def download_job(company_gstin: str, user: str | None = None, scheduled: bool = False):
+	"""Background entry point: run, notify (the user, or the Accounts Managers when scheduled),
+	and reconcile afterwards when IMS Settings asks for it."""
+	recipients = accounts_managers() if scheduled or not user else [user]
+	try:
+		result = download(company_gstin, publish=True)
+	except OtpRequired as exc:
+		frappe.db.rollback()
+		notify(
+			recipients, _("IMS download for {0} needs an OTP").format(company_gstin), str(exc.message or exc)
+		)
+		frappe.db.commit()  # nosemgrep: the notification must survive the failed job
+		return {"status": "OTP needed"}
+	except GstnError as exc:
+		frappe.db.rollback()
+		notify(recipients, _("IMS download for {0} failed: {1}").format(company_gstin, exc.code), str(exc))
+		frappe.db.commit()  # nosemgrep: batches already committed stay; the failure is recorded
+		raise
+	summary = _("IMS download for {0}: {1} new, {2} changed by supplier, {3} gone").format(
+		company_gstin, result.get("new", 0), result.get("changed_by_supplier", 0), result.get("gone", 0)
+	)
+	notify(recipients, summary, frappe.as_json(result))
+	if frappe.db.get_single_value("IMS Settings", "reconcile_after_download"):
+		from ims_compliance.core.periods import current_action_period
+		from ims_compliance.services.reconcile import reconcile
+
+		period = current_action_period(frappe.utils.getdate())
+		reconcile(company_gstin, str(period.previous()), str(period), check_permission=False)
+	frappe.publish_realtime("ims_download_done", result, user=user or "Administrator")
+	return result
