@@ -59,4 +59,10 @@ def make_client(company_gstin: str) -> GstnClient:
 			read_timeout=timeout,
 		),
 		store=CacheSessionStore(company_gstin),
+		on_exchange=_log_exchange,
 	)
+
+
+def _log_exchange(exchange) -> None:
+	"""Every GSTN request/response, already redacted by the client (no tokens, keys or OTPs)."""
+	frappe.logger("ims_compliance.gstn", allow_site=True).info(exchange)
