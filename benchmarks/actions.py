@@ -26,10 +26,11 @@ from openpyxl import Workbook
 from openpyxl.xml import LXML
 
 from ims_compliance.core.actions import Action
-from ims_compliance.core.excel_import import _openpyxl_book, read_action_rows
+from ims_compliance.core.excel_import import read_action_rows
 from ims_compliance.core.excel_template import TEMPLATE_COLUMNS, write_action_template
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.rules import ActionRequest, RecordState, RuleContext, check_action
+from ims_compliance.core.xlsx_rows import _openpyxl_book
 
 SECTIONS = ("B2B", "B2B", "B2B", "CN", "CNA", "DN", "B2BA", "ECOM", "IMPG")
 MATCH = ("Exact Match", "Suggested Match", "Mismatch", "Missing in PI", "Manual Match")

@@ -25,9 +25,9 @@ from ims_compliance.core.excel import (
 	write_error_workbook,
 	write_export,
 )
-from ims_compliance.core.excel_import import _fast_book, _openpyxl_book, sheet_rows
 from ims_compliance.core.excel_template import RUPEE_FORMAT
 from ims_compliance.core.gstin import make_gstin
+from ims_compliance.core.xlsx_rows import _fast_book, _openpyxl_book, sheet_rows
 
 SUPPLIER = make_gstin("29", "AABCS9876K")
 OTHER = make_gstin("27", "AAPFU0939F")
