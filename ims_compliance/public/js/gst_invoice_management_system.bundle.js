@@ -20,6 +20,7 @@ ims_compliance.IMSPage = class IMSPage {
 	constructor(wrapper) {
 		this.page = frappe.ui.make_app_page({ parent: wrapper, title: __("GST Invoice Management System"), single_column: true });
 		frappe.realtime.on("ims_reconcile_done", () => this.refresh());
+		frappe.realtime.on("ims_download_done", () => this.refresh());
 		this.filters = new Filters(this.page, () => this.refresh());
 		this.make_body();
 		this.make_toolbar();
@@ -55,7 +56,61 @@ ims_compliance.IMSPage = class IMSPage {
 		this.page.add_inner_button(__("Download Action Template"), () => download_template(this.filters.values()), __("Excel"));
 		this.page.add_inner_button(__("Import Actions"), () => import_actions(() => this.refresh()), __("Excel"));
 		this.page.add_inner_button(__("Export"), () => export_view(this.filters.values()), __("Excel"));
+		this.page.add_inner_button(__("Download from GSTN"), () => this.download(), __("GSTN"));
+		this.page.add_inner_button(__("Import Portal File"), () => this.import_portal_file(), __("GSTN"));
 		this.page.add_inner_button(__("Reconcile"), () => this.reconcile(), __("GSTN"));
+	}
+
+	pick_gstin(title, fields, action) {
+		const gstins = (this.state?.company_gstins || []).map((g) => g.gstin);
+		const dialog = new frappe.ui.Dialog({
+			title,
+			fields: [{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Select", options: gstins, reqd: 1, default: this.filters.values().company_gstin || gstins[0] }, ...fields],
+			primary_action_label: title,
+			primary_action: (values) => {
+				dialog.hide();
+				action(values);
+			},
+		});
+		dialog.show();
+	}
+
+	download() {
+		this.pick_gstin(__("Download from GSTN"), [], async ({ company_gstin }) => {
+			const result = await call("download_from_gstn", { company_gstin }, { freeze: true });
+			if (result.otp_needed) return this.ask_otp(company_gstin);
+			frappe.show_alert({ message: result.queued ? __("Download queued; you will be notified.") : result.message, indicator: result.queued ? "blue" : "orange" });
+		});
+	}
+
+	async ask_otp(company_gstin) {
+		await call("request_otp", { company_gstin }, { freeze: true, freeze_message: __("Asking GSTN for an OTP...") });
+		frappe.prompt(
+			[{ fieldname: "otp", label: __("OTP sent by GSTN"), fieldtype: "Data", reqd: 1 }],
+			async ({ otp }) => {
+				await call("submit_otp", { company_gstin, otp }, { freeze: true });
+				const result = await call("download_from_gstn", { company_gstin }, { freeze: true });
+				frappe.show_alert({ message: result.queued ? __("Download queued; you will be notified.") : result.message || "", indicator: "blue" });
+			},
+			__("GSTN session for {0}", [company_gstin]),
+			__("Log in")
+		);
+	}
+
+	import_portal_file() {
+		this.pick_gstin(__("Import Portal File"), [], ({ company_gstin }) => {
+			new frappe.ui.FileUploader({
+				allow_multiple: false,
+				make_attachments_public: false,
+				restrictions: { allowed_file_types: [".json"] },
+				on_success: async (file) => {
+					const r = await call("import_portal_file", { file_url: file.file_url, company_gstin }, { freeze: true, freeze_message: __("Importing...") });
+					frappe.msgprint({ title: __("Portal file imported"), indicator: "green",
+						message: __("{0} records: {1} new, {2} unchanged, {3} changed by supplier, {4} gone.", [r.records, r.new, r.unchanged, r.changed_by_supplier, r.gone]) });
+					this.refresh();
+				},
+			});
+		});
 	}
 
 	reconcile() {

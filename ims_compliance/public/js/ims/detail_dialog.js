@@ -47,6 +47,34 @@ export async function show_detail(name, on_change) {
 			});
 		}
 	}
+	const $link = $(`<div class="ims-detail-link" style="margin-top: 8px"></div>`).insertAfter($actions);
+	if (r.purchase_invoice) {
+		$(`<button class="btn btn-sm btn-default">${__("Unlink Purchase Invoice")}</button>`)
+			.appendTo($link)
+			.on("click", async () => {
+				const result = await call("unlink_purchase_invoice", { name });
+				dialog.hide();
+				frappe.show_alert({ message: result.reverted ? __("Unlinked; the acceptance was reverted to No Action (P2)") : __("Unlinked"), indicator: "orange" });
+				on_change();
+			});
+	} else {
+		const field = frappe.ui.form.make_control({
+			parent: $link,
+			df: { fieldtype: "Link", options: "Purchase Invoice", fieldname: "purchase_invoice", label: __("Link a Purchase Invoice"),
+				get_query: () => ({ filters: { docstatus: 1, supplier_gstin: r.supplier_gstin } }) },
+			render_input: true,
+		});
+		$(`<button class="btn btn-sm btn-primary">${__("Link")}</button>`)
+			.appendTo($link)
+			.on("click", async () => {
+				const purchase_invoice = field.get_value();
+				if (!purchase_invoice) return;
+				const result = await call("link_purchase_invoice", { name, purchase_invoice });
+				dialog.hide();
+				frappe.show_alert({ message: result.reverted ? __("Linked; the acceptance was reverted to No Action (P2)") : __("Linked (Manual Match)"), indicator: "green" });
+				on_change();
+			});
+	}
 	dialog.show();
 	return dialog;
 }
