@@ -77,6 +77,19 @@ def load_stored(company_gstin: str, incoming: dict[str, InwardRecord]) -> list[S
 	return [StoredRow.from_row({**row, **full.get(row.name, {})}) for row in rows]
 
 
+def insert_rows(doctype: str, fields: list[str], rows: list[tuple], chunk: int = 2000) -> None:
+	"""Multi-row INSERT with plain placeholders: frappe.db.bulk_insert builds every value through
+	pypika, which dominated a 100k-record download (about 3x slower than this)."""
+	columns = ", ".join(f"`{f}`" for f in fields)
+	row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+	for start in range(0, len(rows), chunk):
+		part = rows[start : start + chunk]
+		frappe.db.sql(
+			f"INSERT INTO `tab{doctype}` ({columns}) VALUES {', '.join([row_placeholder] * len(part))}",
+			[value for row in part for value in row],
+		)
+
+
 def supplier_lookup(gstins: Iterable[str]) -> dict[str, tuple[str, str]]:
 	"""GSTIN -> (Supplier, supplier name), by the Supplier's tax id."""
 	gstins = list(set(gstins))
@@ -220,7 +233,7 @@ class _Writer:
 			}
 			fields = fields or list(values)
 			rows.append(tuple(values[f] for f in fields))
-		frappe.db.bulk_insert(DOCTYPE, fields, rows, chunk_size=BATCH)
+		insert_rows(DOCTYPE, fields, rows)
 
 	def update(self, update) -> None:
 		values = self.record_values(update.record)
