@@ -1,197 +1,347 @@
 """The reconciliation engine (issue 5): inward supplies against purchase documents.
 
-Passes, each over what the earlier ones left:
-1. GSTIN level: same supplier GSTIN, same document class, same normalised number (an amendment
-   also tries its original's number).
+Passes, each over what the earlier ones left, so a strong match is never lost to a weak one:
+1. GSTIN level: same supplier GSTIN, same document class, same normalised number; then, for
+   amendments, the original's number.
 2. PAN level: same PAN (another state registration of the same supplier), same normalised number.
-3. Fuzzy: same supplier GSTIN, numbers close by rapidfuzz ratio, amounts within tolerance.
-4. Leftover: same supplier GSTIN, equal amounts within tolerance, dates within the window.
-Candidates are merged with pandas (vectorised), scored, then assigned greedily by pass, score
-and names, so one purchase matches at most one supply and ties break the same way every run.
-Rows already "Manual Match" keep their link and status; their purchase is reserved.
+3. Fuzzy: same supplier GSTIN, numbers close by rapidfuzz ratio, amounts within tolerance. Only
+   each supplier's leftovers are compared, so the groups stay small.
+4. Leftover: same supplier GSTIN, amounts within tolerance, dates within the window.
+Candidates come from pandas merges on the normalised keys (vectorised), are scored, then assigned
+greedily by pass, document type, score and names: one purchase matches at most one supply and
+ties break the same way on every run, whatever the input order. Rows already "Manual Match" keep
+their link and status (the engine never overrides a user); their purchase is reserved.
+
+Document classes: a credit note matches only a return Purchase Invoice ("Credit Note"). Invoices,
+debit notes and bills of entry match the other purchases; a debit note prefers a purchase marked
+"Debit Note", but ERPNext's Purchase Invoice has no debit-note flag, so it may also match an
+ordinary one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from ims_compliance.core.actions import Action
+from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.core.matching.numbers import normalise_number
+from ims_compliance.core.matching.reasons import make_reason
+from ims_compliance.core.matching.recommend import recommend
+from ims_compliance.core.matching.status import MatchStatus, Tolerances
+from ims_compliance.core.sections import CREDIT_NOTE, DEBIT_NOTE, INVOICE
 
-
-class MatchStatus:
-	EXACT = "Exact Match"
-	SUGGESTED = "Suggested Match"
-	MISMATCH = "Mismatch"
-	MANUAL = "Manual Match"
-	MISSING_IN_PI = "Missing in PI"
-	MISSING_IN_IMS = "Missing in IMS"
-
-
-AMOUNTS = ("taxable_value", "igst", "cgst", "sgst", "cess")
-FUZZY_THRESHOLD = 85.0
-DEFAULT_RECOMMENDATIONS = {
-	MatchStatus.EXACT: Action.ACCEPTED.value,
-	MatchStatus.MANUAL: Action.ACCEPTED.value,
-	MatchStatus.SUGGESTED: Action.ACCEPTED.value,
-	MatchStatus.MISMATCH: Action.REJECTED.value,
-	MatchStatus.MISSING_IN_PI: Action.PENDING.value,
-	"Not Filed": Action.PENDING.value,
-}
-_LABELS = {
-	"document_number": "Document number",
-	"document_date": "Document date",
-	"taxable_value": "Taxable value",
-	"igst": "IGST",
-	"cgst": "CGST",
-	"sgst": "SGST",
-	"cess": "Cess",
-	"place_of_supply": "Place of supply",
-	"company_gstin": "Company GSTIN",
-	"supplier_gstin": "Supplier GSTIN",
-}
-
-
-@dataclass(frozen=True)
-class Tolerances:
-	amount: float = 1.0  # rupees, per amount
-	days: int = 10
+AMOUNTS: tuple[str, ...] = ("taxable_value", "igst", "cgst", "sgst", "cess")
+FUZZY_THRESHOLD = 85.0  # rapidfuzz ratio on normalised numbers; "ABC12345" vs "ABC12354" is 87.5
+SUPPLY_REQUIRED: tuple[str, ...] = (
+	"name",
+	"supplier_gstin",
+	"document_type",
+	"document_number",
+	"document_date",
+	*AMOUNTS,
+)
+PURCHASE_REQUIRED: tuple[str, ...] = (
+	"name",
+	"supplier_gstin",
+	"document_type",
+	"bill_no",
+	"bill_date",
+	*AMOUNTS,
+)
+GSTIN_PASS, PAN_PASS, FUZZY_PASS, LEFTOVER_PASS = 1, 2, 3, 4
+_EPSILON = 1e-9  # amounts are floats: Rs 1.00 off with a Rs 1 tolerance must stay within
 
 
 @dataclass
 class ReconcileResult:
+	"""`supplies`: one row per supply, indexed by its name, with match_status, purchase, score,
+	reasons, recommended_action, needs_review. `missing_in_ims`: the purchases no supply took
+	(all their input columns). `stats`: count per status, Missing in IMS included."""
+
 	supplies: pd.DataFrame
 	missing_in_ims: pd.DataFrame
-	stats: dict = field(default_factory=dict)
+	stats: dict[str, int] = field(default_factory=dict)
 
 
-def _doc_class(document_type: pd.Series) -> pd.Series:
-	"""Credit notes match return invoices; invoices, debit notes and bills of entry match invoices."""
-	return np.where(document_type.astype(str).eq("Credit Note"), "CN", "INV")
+def reconcile(
+	supplies: pd.DataFrame,
+	purchases: pd.DataFrame,
+	*,
+	tolerances: Tolerances | None = None,
+	recommendation_map: dict[str, str] | None = None,
+) -> ReconcileResult:
+	"""Match every inward supply to at most one purchase document, explain each match (reasons)
+	and recommend an action (P4, R10, R4). Pure: the inputs are not modified."""
+	tol = tolerances or Tolerances()
+	s = _prepare_supplies(supplies)
+	p = _prepare_purchases(purchases)
+	manual = s[s["match_status"].eq(MatchStatus.MANUAL.value) & s["purchase"].notna()]
+	used_s: set[str] = set(manual["name"])
+	used_p: set[str] = set(manual["purchase"])
+
+	def free_s() -> pd.DataFrame:
+		return s[~s["name"].isin(used_s)]
+
+	def free_p() -> pd.DataFrame:
+		return p[~p["p_name"].isin(used_p)]
+
+	chosen = []
+	key_passes = (
+		(
+			"s_key",
+			["supplier_gstin", "s_class", "s_key"],
+			["p_supplier_gstin", "p_class", "p_key"],
+			GSTIN_PASS,
+		),
+		(
+			"s_okey",
+			["supplier_gstin", "s_class", "s_okey"],
+			["p_supplier_gstin", "p_class", "p_key"],
+			GSTIN_PASS,
+		),
+		("s_key", ["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], PAN_PASS),
+	)
+	for key, left_on, right_on, pass_no in key_passes:
+		pairs = _merge(free_s(), free_p(), left_on=left_on, right_on=right_on)
+		pairs["pass_no"] = pass_no
+		pairs["via_original"] = key == "s_okey"
+		chosen.append(_assign(_score(pairs, tol), used_s, used_p))
+	chosen.append(_assign(_score(_fuzzy_candidates(free_s(), free_p(), tol), tol), used_s, used_p))
+	chosen.append(_assign(_score(_leftover_candidates(free_s(), free_p(), tol), tol), used_s, used_p))
+	matched = [c for c in chosen if not c.empty]
+	manual_pairs = _score(
+		_merge(manual, p, left_on=["purchase"], right_on=["p_name"]).assign(pass_no=GSTIN_PASS), tol
+	)
+	if not manual_pairs.empty:
+		manual_pairs["match_status"] = MatchStatus.MANUAL.value
+		matched.append(manual_pairs)
+
+	out = _result_frame(s, manual, pd.concat(matched, ignore_index=True) if matched else None, tol)
+	mapping = recommendation_map or {}
+	recs = [
+		recommend(
+			status,
+			reason_fields=[r["field"] for r in reasons],
+			supplier_filed=filed,
+			document_type=document_type,
+			mapping=mapping,
+		)
+		for status, reasons, filed, document_type in zip(
+			out["match_status"], out["reasons"], s["supplier_filed"], s["document_type"], strict=True
+		)
+	]
+	out["recommended_action"] = [r.action for r in recs]
+	out["needs_review"] = [r.needs_review for r in recs]
+	missing_in_ims = purchases[~purchases["name"].isin(used_p)].copy()
+	stats = {str(k): int(v) for k, v in out["match_status"].value_counts().items()}
+	stats[MatchStatus.MISSING_IN_IMS.value] = len(missing_in_ims)
+	return ReconcileResult(supplies=out, missing_in_ims=missing_in_ims, stats=stats)
+
+
+def _result_frame(
+	s: pd.DataFrame, manual: pd.DataFrame, matched: pd.DataFrame | None, tol: Tolerances
+) -> pd.DataFrame:
+	"""One row per supply, in input order: Missing in PI unless a pass (or a user) linked it."""
+	out = pd.DataFrame(index=pd.Index(s["name"], name="name"))
+	out["match_status"] = MatchStatus.MISSING_IN_PI.value
+	out["purchase"] = None
+	out["score"] = 0.0
+	out["reasons"] = [[] for _ in range(len(out))]
+	if not manual.empty:  # kept even when the purchase is no longer in the window
+		out.loc[manual["name"], "match_status"] = MatchStatus.MANUAL.value
+		out.loc[manual["name"], "purchase"] = manual["purchase"].to_numpy()
+		out.loc[manual["name"], "score"] = 100.0
+	if matched is None:
+		return out
+	names = matched["name"].to_numpy()
+	out.loc[names, "match_status"] = matched["match_status"].to_numpy()
+	out.loc[names, "purchase"] = matched["p_name"].to_numpy()
+	out.loc[names, "score"] = matched["score"].to_numpy()
+	differing = matched[matched["match_status"].to_numpy() != MatchStatus.EXACT.value]  # exact: none
+	if not differing.empty:
+		reasons = pd.Series(
+			[_reasons(row, tol) for row in differing.itertuples(index=False)],
+			index=differing["name"].to_numpy(),
+		)
+		out.loc[reasons.index, "reasons"] = reasons
+	return out
+
+
+def _check_columns(frame: pd.DataFrame, required: Iterable[str], location: str) -> None:
+	for column in required:
+		if column not in frame.columns:
+			raise IMSValidationError(
+				f"the {location} frame has no column {column!r}", location=location, field=column
+			)
+	duplicated = frame["name"][frame["name"].duplicated()]
+	if not duplicated.empty:
+		raise IMSValidationError(
+			f"name {duplicated.iloc[0]!r} appears more than once; each row needs its own name",
+			location=f"{location} row {int(duplicated.index[0])}",
+			field="name",
+		)
+
+
+def _text(series: pd.Series) -> pd.Series:
+	"""Upper-cased stripped strings, None for blanks: a blank key must never equal another blank
+	(pandas merges NaN with NaN, so blanks are removed before every merge)."""
+	values = [str(v).strip().upper() if isinstance(v, str) else None for v in series.tolist()]
+	return pd.Series([v or None for v in values], index=series.index, dtype=object)
+
+
+def _keys(series: pd.Series) -> list[str | None]:
+	return [
+		(normalise_number(v) or None) if isinstance(v, str) and v.strip() else None for v in series.tolist()
+	]
+
+
+def _pan(gstins: pd.Series) -> pd.Series:
+	return pd.Series([g[2:12] if g and len(g) == 15 else None for g in gstins.tolist()], index=gstins.index)
+
+
+def _doc_class(document_type: pd.Series) -> np.ndarray:
+	"""Credit notes against return Purchase Invoices; everything else against the others."""
+	return np.where(document_type.astype(str).eq(CREDIT_NOTE), "CN", "INV")
+
+
+def _amounts(frame: pd.DataFrame) -> None:
+	for column in AMOUNTS:
+		frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(float)
 
 
 def _prepare_supplies(supplies: pd.DataFrame) -> pd.DataFrame:
+	_check_columns(supplies, SUPPLY_REQUIRED, "supplies")
 	s = supplies.copy()
 	for column, default in (
 		("original_number", None),
-		("original_date", None),
 		("place_of_supply", None),
 		("company_gstin", None),
 		("supplier_filed", True),
 		("match_status", None),
 		("purchase", None),
-		("reverse_charge", False),
-		("section", "B2B"),
 	):
 		if column not in s:
 			s[column] = default
+	s["supplier_filed"] = s["supplier_filed"].fillna(True).astype(bool)
+	s["purchase"] = [v if isinstance(v, str) and v else None for v in s["purchase"].tolist()]
+	s["document_type"] = s["document_type"].fillna(INVOICE).astype(str)
+	s["supplier_gstin"] = _text(s["supplier_gstin"])
+	s["company_gstin"] = _text(s["company_gstin"])
 	s["s_class"] = _doc_class(s["document_type"])
-	s["s_key"] = s["document_number"].map(normalise_number)
-	s["s_okey"] = s["original_number"].map(
-		lambda v: normalise_number(v) if isinstance(v, str) and v else None
-	)
-	s["s_pan"] = s["supplier_gstin"].str.slice(2, 12)
-	s["document_date"] = pd.to_datetime(s["document_date"])
-	for column in AMOUNTS:
-		s[column] = pd.to_numeric(s[column], errors="coerce").fillna(0.0).astype(float)
-	return s
+	s["s_key"] = _keys(s["document_number"])
+	s["s_okey"] = _keys(s["original_number"])
+	s["s_pan"] = _pan(s["supplier_gstin"])
+	s["document_date"] = pd.to_datetime(s["document_date"], errors="coerce")
+	_amounts(s)
+	return s.reset_index(drop=True)
 
 
 def _prepare_purchases(purchases: pd.DataFrame) -> pd.DataFrame:
+	_check_columns(purchases, PURCHASE_REQUIRED, "purchases")
 	p = purchases.copy()
-	for column, default in (("place_of_supply", None), ("company_gstin", None), ("reverse_charge", False)):
+	for column in ("place_of_supply", "company_gstin"):
 		if column not in p:
-			p[column] = default
+			p[column] = None
+	p["document_type"] = p["document_type"].fillna(INVOICE).astype(str)
+	p["supplier_gstin"] = _text(p["supplier_gstin"])
+	p["company_gstin"] = _text(p["company_gstin"])
 	p["p_class"] = _doc_class(p["document_type"])
-	p["p_key"] = [normalise_number(v) for v in p["bill_no"].tolist()]
-	p["p_pan"] = p["supplier_gstin"].fillna("").astype(str).str.slice(2, 12)
-	p["bill_date"] = pd.to_datetime(p["bill_date"])
-	for column in AMOUNTS:
-		p[column] = pd.to_numeric(p[column], errors="coerce").fillna(0.0).astype(float)
-	return p.rename(
-		columns={
-			c: f"p_{c}"
-			for c in (
-				"name",
-				*AMOUNTS,
-				"place_of_supply",
-				"company_gstin",
-				"supplier_gstin",
-				"document_type",
-				"reverse_charge",
-			)
-		}
-	)
+	p["p_key"] = _keys(p["bill_no"])
+	p["p_pan"] = _pan(p["supplier_gstin"])
+	p["bill_date"] = pd.to_datetime(p["bill_date"], errors="coerce")
+	_amounts(p)
+	renamed = ("name", *AMOUNTS, "place_of_supply", "company_gstin", "supplier_gstin", "document_type")
+	p = p.rename(columns={c: f"p_{c}" for c in renamed})
+	return p[
+		[
+			*(f"p_{c}" for c in renamed),
+			"bill_no",
+			"bill_date",
+			"p_class",
+			"p_key",
+			"p_pan",
+		]
+	].reset_index(drop=True)
 
 
-def _candidates(
-	s: pd.DataFrame, p: pd.DataFrame, left_on: list[str], right_on: list[str], pass_no: int
-) -> pd.DataFrame:
+def _merge(s: pd.DataFrame, p: pd.DataFrame, *, left_on: list[str], right_on: list[str]) -> pd.DataFrame:
+	"""Inner merge on keys that are present on both sides (a blank key matches nothing)."""
+	s = s.dropna(subset=left_on)
+	p = p.dropna(subset=right_on)
 	if s.empty or p.empty:
 		return pd.DataFrame()
-	pairs = s.merge(p, left_on=left_on, right_on=right_on, how="inner", suffixes=("", "_p"))
-	pairs["pass_no"] = pass_no
-	return pairs
+	return s.merge(p, left_on=left_on, right_on=right_on, how="inner")
+
+
+def _differs(left: pd.Series, right: pd.Series) -> np.ndarray:
+	"""Both known and different (an unknown value on either side is not a difference)."""
+	return (left.notna() & right.notna() & (left.astype(str) != right.astype(str))).to_numpy()
 
 
 def _score(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
-	"""Differences, score and status of each candidate pair (vectorised)."""
+	"""Differences, score (0-100) and status of each candidate pair, vectorised."""
 	if pairs.empty:
 		return pairs
+	if "via_original" not in pairs:
+		pairs["via_original"] = False
 	amount_bad = np.zeros(len(pairs), dtype=bool)
 	penalty = np.zeros(len(pairs))
 	for column in AMOUNTS:
-		diff = (pairs[column] - pairs[f"p_{column}"]).abs()
+		diff = (pairs[column] - pairs[f"p_{column}"]).abs().to_numpy()
 		pairs[f"d_{column}"] = diff
-		bad = diff > tol.amount + 1e-9
-		amount_bad |= bad.to_numpy()
+		bad = diff > tol.amount + _EPSILON
+		amount_bad |= bad
 		penalty += np.where(bad, 10.0, 0.0)
-	days = (pairs["document_date"] - pairs["bill_date"]).dt.days.abs().fillna(9999)
+	days = (pairs["document_date"] - pairs["bill_date"]).dt.days.abs().fillna(9999).to_numpy()
 	pairs["d_days"] = days
-	date_bad = (days > tol.days).to_numpy()
-	date_differs = (days > 0).to_numpy()
-	pos_bad = (
-		pairs["place_of_supply"].notna()
-		& pairs["p_place_of_supply"].notna()
-		& (pairs["place_of_supply"].astype(str) != pairs["p_place_of_supply"].astype(str))
-	).to_numpy()
-	company_bad = (
-		pairs["company_gstin"].notna()
-		& pairs["p_company_gstin"].notna()
-		& (pairs["company_gstin"].astype(str) != pairs["p_company_gstin"].astype(str))
-	).to_numpy()
+	date_bad = days > tol.days
+	pos_bad = _differs(pairs["place_of_supply"], pairs["p_place_of_supply"])
+	company_bad = _differs(pairs["company_gstin"], pairs["p_company_gstin"])
 	gstin_differs = (pairs["supplier_gstin"] != pairs["p_supplier_gstin"]).to_numpy()
 	raw_same = (
 		pairs["document_number"].astype(str).str.strip().str.upper()
 		== pairs["bill_no"].astype(str).str.strip().str.upper()
 	).to_numpy()
-	fuzzy = pairs.get("fuzzy_ratio", pd.Series(100.0, index=pairs.index)).fillna(100.0).to_numpy()
-	penalty += np.minimum(days.to_numpy(), 30) * 0.5 + np.where(raw_same, 0, 5) + (100 - fuzzy) * 0.5
-	penalty += np.where(pos_bad, 10, 0) + np.where(company_bad, 10, 0) + np.where(gstin_differs, 10, 0)
+	s_type, p_type = pairs["document_type"].to_numpy(), pairs["p_document_type"].to_numpy()
+	pairs["type_rank"] = (s_type != p_type).astype(int)  # a debit note prefers a "Debit Note" purchase
+	type_bad = (p_type == DEBIT_NOTE) & (s_type != DEBIT_NOTE)
+	pairs["type_bad"] = type_bad
+	fuzzy = pairs["fuzzy_ratio"].fillna(100.0).to_numpy() if "fuzzy_ratio" in pairs else 100.0
+	penalty += np.minimum(days, 30) * 0.5 + np.where(raw_same, 0, 5) + (100 - fuzzy) * 0.5
+	penalty += (pos_bad + company_bad + gstin_differs + type_bad) * 10.0
 	pairs["score"] = np.clip(100.0 - penalty, 0, 100).round(2)
 	hard = amount_bad | date_bad | pos_bad | company_bad | gstin_differs
-	exact = ~hard & ~date_differs & raw_same & (pairs["pass_no"].to_numpy() == 1)
-	status = np.where(exact, MatchStatus.EXACT, np.where(hard, MatchStatus.MISMATCH, MatchStatus.SUGGESTED))
-	leftover = pairs["pass_no"].to_numpy() == 4
-	pairs["match_status"] = np.where(leftover, MatchStatus.MISMATCH, status)
-	pairs["amount_bad"] = amount_bad
+	pass_no = pairs["pass_no"].to_numpy()
+	exact = ~hard & (days == 0) & raw_same & ~type_bad & (pass_no == GSTIN_PASS)
+	status = np.where(
+		exact,
+		MatchStatus.EXACT.value,
+		np.where(hard | (pass_no == LEFTOVER_PASS), MatchStatus.MISMATCH.value, MatchStatus.SUGGESTED.value),
+	)
+	pairs["match_status"] = status
 	return pairs
 
 
-def _assign(pairs: pd.DataFrame, used_s: set, used_p: set) -> pd.DataFrame:
-	"""Greedy one-to-one assignment: best pass, then best score, then names (deterministic)."""
+def _assign(pairs: pd.DataFrame, used_s: set[str], used_p: set[str]) -> pd.DataFrame:
+	"""Greedy one-to-one assignment: earliest pass, same document type, best score, then names;
+	the sort is stable and total, so the result does not depend on the input order."""
 	if pairs.empty:
 		return pairs
 	ordered = pairs.sort_values(
-		["pass_no", "score", "name", "p_name"], ascending=[True, False, True, True], kind="mergesort"
+		["pass_no", "type_rank", "score", "name", "p_name"],
+		ascending=[True, True, False, True, True],
+		kind="mergesort",
 	)
 	ordered = ordered[~ordered["name"].isin(used_s) & ~ordered["p_name"].isin(used_p)]
 	chosen = []
 	while not ordered.empty:
+		# each supply's best candidate, then each purchase's best among those: the first row
+		# of `ordered` always survives, so every round assigns at least one pair
 		best = ordered.drop_duplicates("name", keep="first").drop_duplicates("p_name", keep="first")
 		chosen.append(best)
 		used_s.update(best["name"])
@@ -200,19 +350,27 @@ def _assign(pairs: pd.DataFrame, used_s: set, used_p: set) -> pd.DataFrame:
 	return pd.concat(chosen) if chosen else ordered
 
 
+def _within_amounts(pairs: pd.DataFrame, tol: Tolerances) -> np.ndarray:
+	ok = np.ones(len(pairs), dtype=bool)
+	for column in AMOUNTS:
+		ok &= ((pairs[column] - pairs[f"p_{column}"]).abs() <= tol.amount + _EPSILON).to_numpy()
+	return ok
+
+
 def _fuzzy_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	"""Within each supplier GSTIN's leftovers only: small groups, so rapidfuzz stays cheap."""
+	s = s.dropna(subset=["supplier_gstin", "s_key"])
+	p = p.dropna(subset=["p_supplier_gstin", "p_key"])
 	if s.empty or p.empty:
 		return pd.DataFrame()
-	groups = {k: g for k, g in p.groupby(["p_supplier_gstin", "p_class"], sort=False)}
-	rows = []
-	for (gstin, doc_class), group in s.groupby(["supplier_gstin", "s_class"], sort=False):
-		target = groups.get((gstin, doc_class))
+	groups = dict(iter(p.groupby(["p_supplier_gstin", "p_class"], sort=False)))
+	rows: list[tuple[Any, Any, float]] = []
+	for group_key, group in s.groupby(["supplier_gstin", "s_class"], sort=False):
+		target = groups.get(group_key)
 		if target is None:
 			continue
-		choices = target["p_key"].tolist()
 		scores = process.cdist(
-			group["s_key"].tolist(), choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD
+			group["s_key"].tolist(), target["p_key"].tolist(), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD
 		)
 		for i, j in zip(*np.nonzero(scores), strict=True):
 			rows.append((group.index[i], target.index[j], float(scores[i, j])))
@@ -223,157 +381,57 @@ def _fuzzy_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> pd.D
 		s.loc[index["s_index"]].reset_index(drop=True).join(p.loc[index["p_index"]].reset_index(drop=True))
 	)
 	pairs["fuzzy_ratio"] = index["fuzzy_ratio"].to_numpy()
-	pairs["pass_no"] = 3
-	within = np.ones(len(pairs), dtype=bool)
-	for column in AMOUNTS:
-		within &= ((pairs[column] - pairs[f"p_{column}"]).abs() <= tol.amount + 1e-9).to_numpy()
-	return pairs[within]
+	pairs["pass_no"] = FUZZY_PASS
+	return pairs[_within_amounts(pairs, tol)].reset_index(drop=True)
 
 
 def _leftover_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
+	"""Same supplier, amounts within tolerance, dates within the window, numbers unrelated. The
+	merge is on taxable-value buckets as wide as the tolerance (a purchase sits in its bucket and
+	both neighbours), so it never builds every pair of a supplier's leftovers."""
+	s = s.dropna(subset=["supplier_gstin"])
+	p = p.dropna(subset=["p_supplier_gstin"])
 	if s.empty or p.empty:
 		return pd.DataFrame()
-	s = s.assign(_amount=s["taxable_value"].round(0))
-	p = p.assign(_amount=p["p_taxable_value"].round(0))
+	width = max(tol.amount, 0.01)
+	s = s.assign(_bucket=np.floor(s["taxable_value"].to_numpy() / width).astype(np.int64))
+	bucket = np.floor(p["p_taxable_value"].to_numpy() / width).astype(np.int64)
+	p = pd.concat([p.assign(_bucket=bucket + shift) for shift in (-1, 0, 1)], ignore_index=True)
 	pairs = s.merge(
 		p,
-		left_on=["supplier_gstin", "s_class", "_amount"],
-		right_on=["p_supplier_gstin", "p_class", "_amount"],
+		left_on=["supplier_gstin", "s_class", "_bucket"],
+		right_on=["p_supplier_gstin", "p_class", "_bucket"],
 	)
 	if pairs.empty:
 		return pairs
-	pairs["pass_no"] = 4
-	ok = (pairs["document_date"] - pairs["bill_date"]).dt.days.abs() <= tol.days
-	for column in AMOUNTS:
-		ok &= (pairs[column] - pairs[f"p_{column}"]).abs() <= tol.amount + 1e-9
-	return pairs[ok]
+	pairs["pass_no"] = LEFTOVER_PASS
+	ok = _within_amounts(pairs, tol)
+	ok &= ((pairs["document_date"] - pairs["bill_date"]).dt.days.abs() <= tol.days).to_numpy()
+	return pairs[ok].reset_index(drop=True)
 
 
-def _reasons(row, tol: Tolerances) -> list[dict]:
+def _reasons(row: Any, tol: Tolerances) -> list[dict[str, Any]]:
+	"""The fields of a pair that differ, in a fixed order (number, date, type, amounts, places)."""
 	reasons = []
 	if str(row.document_number).strip().upper() != str(row.bill_no).strip().upper():
-		reasons.append(_reason("document_number", row.document_number, row.bill_no))
+		reasons.append(make_reason("document_number", row.document_number, row.bill_no))
 	if row.d_days > 0:
-		reasons.append(
-			_reason(
-				"document_date", row.document_date.date(), row.bill_date.date(), f"{int(row.d_days)} days"
-			)
-		)
+		ims_date = row.document_date.date() if not pd.isna(row.document_date) else None
+		bill_date = row.bill_date.date() if not pd.isna(row.bill_date) else None
+		difference = f"{int(row.d_days)} days" if row.d_days < 9999 else None
+		reasons.append(make_reason("document_date", ims_date, bill_date, difference))
+	if row.type_bad:
+		reasons.append(make_reason("document_type", row.document_type, row.p_document_type))
 	for column in AMOUNTS:
-		if getattr(row, f"d_{column}") > tol.amount + 1e-9:
-			ims, pur = getattr(row, column), getattr(row, f"p_{column}")
-			reasons.append(_reason(column, ims, pur, round(ims - pur, 2)))
+		if getattr(row, f"d_{column}") > tol.amount + _EPSILON:
+			ims, purchase = float(getattr(row, column)), float(getattr(row, f"p_{column}"))
+			reasons.append(make_reason(column, ims, purchase, round(ims - purchase, 2)))
 	for column in ("place_of_supply", "company_gstin", "supplier_gstin"):
-		ims, pur = getattr(row, column), getattr(row, f"p_{column}")
-		if (
-			ims is not None
-			and pur is not None
-			and not pd.isna(ims)
-			and not pd.isna(pur)
-			and str(ims) != str(pur)
-		):
-			reasons.append(_reason(column, ims, pur))
+		ims, purchase = getattr(row, column), getattr(row, f"p_{column}")
+		if not _blank(ims) and not _blank(purchase) and str(ims) != str(purchase):
+			reasons.append(make_reason(column, ims, purchase))
 	return reasons
 
 
-def _reason(fieldname: str, ims, purchase, difference=None) -> dict:
-	label = _LABELS[fieldname]
-	text = f"{label}: {ims} in IMS, {purchase} in the purchase"
-	if difference is not None:
-		text += f" (difference {difference})"
-	return {"field": fieldname, "ims": ims, "purchase": purchase, "difference": difference, "text": text}
-
-
-def recommend(
-	status: str, supplier_filed: bool, amount_bad: bool, mapping: dict[str, str]
-) -> tuple[str, bool]:
-	"""P4 (+R10): the action a status suggests, and whether a person should look first."""
-	if not supplier_filed:
-		return mapping.get("Not Filed", Action.PENDING.value), True
-	if status == MatchStatus.MISMATCH and not amount_bad:
-		return Action.NO_ACTION.value, True  # only the date, number, POS or GSTIN differs: review
-	return mapping.get(status, Action.NO_ACTION.value), status in (
-		MatchStatus.SUGGESTED,
-		MatchStatus.MISMATCH,
-	)
-
-
-def reconcile(
-	supplies: pd.DataFrame,
-	purchases: pd.DataFrame,
-	*,
-	tolerances: Tolerances | None = None,
-	recommendation_map: dict[str, str] | None = None,
-) -> ReconcileResult:
-	tol = tolerances or Tolerances()
-	mapping = {**DEFAULT_RECOMMENDATIONS, **(recommendation_map or {})}
-	s = _prepare_supplies(supplies)
-	p = _prepare_purchases(purchases)
-	manual = s[s["match_status"].eq(MatchStatus.MANUAL) & s["purchase"].notna()]
-	used_s, used_p = set(manual["name"]), set(manual["purchase"])
-
-	def free_s():
-		return s[~s["name"].isin(used_s)]
-
-	def free_p():
-		return p[~p["p_name"].isin(used_p)]
-
-	chosen = []
-	passes = (
-		(["supplier_gstin", "s_class", "s_key"], ["p_supplier_gstin", "p_class", "p_key"], 1, None),
-		(["supplier_gstin", "s_class", "s_okey"], ["p_supplier_gstin", "p_class", "p_key"], 1, "okey"),
-		(["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], 2, None),
-	)
-	for left, right, pass_no, kind in passes:
-		left_frame = free_s()
-		if kind == "okey":
-			left_frame = left_frame[left_frame["s_okey"].notna()]
-		chosen.append(
-			_assign(_score(_candidates(left_frame, free_p(), left, right, pass_no), tol), used_s, used_p)
-		)
-	chosen.append(_assign(_score(_fuzzy_candidates(free_s(), free_p(), tol), tol), used_s, used_p))
-	chosen.append(_assign(_score(_leftover_candidates(free_s(), free_p(), tol), tol), used_s, used_p))
-	matched = (
-		pd.concat([c for c in chosen if not c.empty]) if any(not c.empty for c in chosen) else pd.DataFrame()
-	)
-
-	out = pd.DataFrame({"name": s["name"], "supplier_filed": s["supplier_filed"].fillna(True).astype(bool)})
-	out["match_status"] = MatchStatus.MISSING_IN_PI
-	out["purchase"] = None
-	out["score"] = 0.0
-	out["reasons"] = [[] for _ in range(len(out))]
-	out["amount_bad"] = False
-	out = out.set_index("name")
-	if not manual.empty:
-		out.loc[manual["name"], "match_status"] = MatchStatus.MANUAL
-		out.loc[manual["name"], "purchase"] = manual["purchase"].to_numpy()
-		out.loc[manual["name"], "score"] = 100.0
-	if not matched.empty:
-		names = matched["name"].to_numpy()
-		out.loc[names, "match_status"] = matched["match_status"].to_numpy()
-		out.loc[names, "purchase"] = matched["p_name"].to_numpy()
-		out.loc[names, "score"] = matched["score"].to_numpy()
-		out.loc[names, "amount_bad"] = matched["amount_bad"].to_numpy()
-		differing = matched[matched["match_status"].to_numpy() != MatchStatus.EXACT]  # exact pairs have none
-		if not differing.empty:
-			reasons = pd.Series(
-				[_reasons(row, tol) for row in differing.itertuples(index=False)],
-				index=differing["name"].to_numpy(),
-			)
-			out.loc[reasons.index, "reasons"] = reasons
-	recs = [
-		recommend(st, filed, bad, mapping)
-		for st, filed, bad in zip(out["match_status"], out["supplier_filed"], out["amount_bad"], strict=True)
-	]
-	out["recommended_action"] = [r[0] for r in recs]
-	out["needs_review"] = [r[1] for r in recs]
-	out = out.drop(columns=["supplier_filed", "amount_bad"])
-	missing_in_ims = purchases[~purchases["name"].isin(used_p)].copy()
-	stats = out["match_status"].value_counts().to_dict()
-	stats[MatchStatus.MISSING_IN_IMS] = len(missing_in_ims)
-	return ReconcileResult(supplies=out, missing_in_ims=missing_in_ims, stats=stats)
-
-
-def reasons_in_words(reasons: list[dict]) -> str:
-	"""For the UI and exports: one line per difference."""
-	return "; ".join(r["text"] for r in reasons) if reasons else "All fields agree"
+def _blank(value: Any) -> bool:
+	return value is None or value == "" or (not isinstance(value, str) and pd.isna(value))

@@ -256,7 +256,7 @@ CASES = [
 		"manual match is never overridden",
 		[S("s", "MAN-1", match_status=MA, purchase="p-other")],
 		[P("p", "MAN-1"), P("p-other", "ELSE")],
-		{"s": (MA, "p-other", [])},
+		{"s": (MA, "p-other", ["document_number"])},  # kept, and still explained
 	),
 	(
 		"a manually linked purchase is not given to another supply",

@@ -8,9 +8,9 @@ from ims_compliance.core.matching import (
 	Tolerances,
 	normalise_number,
 	reasons_in_words,
+	recommend,
 	reconcile,
 )
-from ims_compliance.core.matching.engine import recommend
 
 from .cases import CASES, P, S
 
@@ -79,7 +79,7 @@ def test_recommendations_p4_and_r10():
 	assert (result.loc["d", "recommended_action"], result.loc["d", "needs_review"]) == ("No Action", True)
 	assert result.loc["x", "recommended_action"] == "Pending"
 	assert (result.loc["u", "recommended_action"], result.loc["u", "needs_review"]) == ("Pending", True)
-	assert recommend("Suggested Match", True, False, mapping) == ("No Action", True)
+	assert recommend("Suggested Match", mapping=mapping) == ("Accepted", True)  # defaults fill gaps
 
 
 def test_deterministic_and_one_to_one_on_noisy_data():
