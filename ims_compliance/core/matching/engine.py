@@ -78,98 +78,102 @@ def reconcile(
 	"""Match every inward supply to at most one purchase document, explain each match (reasons)
 	and recommend an action (P4, R10, R4). Pure: the inputs are not modified."""
 	tol = tolerances or Tolerances()
-	s = _prepare_supplies(supplies)
-	p = _prepare_purchases(purchases)
-	manual = s[s["match_status"].eq(MatchStatus.MANUAL.value) & s["purchase"].notna()]
-	used_s: set[str] = set(manual["name"])
-	used_p: set[str] = set(manual["purchase"])
+	cache: dict[str, str | None] = {}  # most numbers appear on both sides: normalise each once
+	s = _prepare_supplies(supplies, cache)
+	p = _prepare_purchases(purchases, cache)
+	is_manual = (s["match_status"].eq(MatchStatus.MANUAL.value) & s["purchase"].notna()).to_numpy()
+	manual = s[is_manual]
+	used_s = np.array(
+		is_manual, dtype=bool
+	)  # by position: boolean masks, not name sets, keep the passes cheap
+	used_p = p["p_name"].isin(set(manual["purchase"])).to_numpy().copy()
 
-	def free_s() -> pd.DataFrame:
-		return s[~s["name"].isin(used_s)]
-
-	def free_p() -> pd.DataFrame:
-		return p[~p["p_name"].isin(used_p)]
-
-	chosen = []
 	key_passes = (
-		(
-			"s_key",
-			["supplier_gstin", "s_class", "s_key"],
-			["p_supplier_gstin", "p_class", "p_key"],
-			GSTIN_PASS,
-		),
-		(
-			"s_okey",
-			["supplier_gstin", "s_class", "s_okey"],
-			["p_supplier_gstin", "p_class", "p_key"],
-			GSTIN_PASS,
-		),
-		("s_key", ["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], PAN_PASS),
+		(["supplier_gstin", "s_class", "s_key"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, False),
+		(["supplier_gstin", "s_class", "s_okey"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, True),
+		(["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], PAN_PASS, False),
 	)
-	for key, left_on, right_on, pass_no in key_passes:
-		pairs = _merge(free_s(), free_p(), left_on=left_on, right_on=right_on)
+	chosen = []
+	for left_on, right_on, pass_no, via_original in key_passes:
+		pairs = _merge(s[~used_s], p[~used_p], left_on=left_on, right_on=right_on)
 		pairs["pass_no"] = pass_no
-		pairs["via_original"] = key == "s_okey"
+		pairs["via_original"] = via_original
 		chosen.append(_assign(_score(pairs, tol), used_s, used_p))
-	chosen.append(_assign(_score(_fuzzy_candidates(free_s(), free_p(), tol), tol), used_s, used_p))
-	chosen.append(_assign(_score(_leftover_candidates(free_s(), free_p(), tol), tol), used_s, used_p))
-	matched = [c for c in chosen if not c.empty]
-	manual_pairs = _score(
-		_merge(manual, p, left_on=["purchase"], right_on=["p_name"]).assign(pass_no=GSTIN_PASS), tol
-	)
-	if not manual_pairs.empty:
+	chosen.append(_assign(_score(_fuzzy_candidates(s[~used_s], p[~used_p], tol), tol), used_s, used_p))
+	chosen.append(_assign(_score(_leftover_candidates(s[~used_s], p[~used_p], tol), tol), used_s, used_p))
+	manual_pairs = _merge(manual, p, left_on=["purchase"], right_on=["p_name"])
+	if not manual_pairs.empty:  # the user's link stands; its differences are still worth showing
+		manual_pairs = _score(manual_pairs.assign(pass_no=GSTIN_PASS), tol)
 		manual_pairs["match_status"] = MatchStatus.MANUAL.value
-		matched.append(manual_pairs)
+		chosen.append(manual_pairs)
+	matched = [c for c in chosen if not c.empty]
 
 	out = _result_frame(s, manual, pd.concat(matched, ignore_index=True) if matched else None, tol)
-	mapping = recommendation_map or {}
-	recs = [
-		recommend(
-			status,
-			reason_fields=[r["field"] for r in reasons],
-			supplier_filed=filed,
-			document_type=document_type,
-			mapping=mapping,
-		)
-		for status, reasons, filed, document_type in zip(
-			out["match_status"], out["reasons"], s["supplier_filed"], s["document_type"], strict=True
-		)
-	]
-	out["recommended_action"] = [r.action for r in recs]
-	out["needs_review"] = [r.needs_review for r in recs]
-	missing_in_ims = purchases[~purchases["name"].isin(used_p)].copy()
+	out["recommended_action"], out["needs_review"] = _recommendations(out, s, recommendation_map or {})
+	missing_in_ims = purchases[~used_p].copy()
 	stats = {str(k): int(v) for k, v in out["match_status"].value_counts().items()}
 	stats[MatchStatus.MISSING_IN_IMS.value] = len(missing_in_ims)
 	return ReconcileResult(supplies=out, missing_in_ims=missing_in_ims, stats=stats)
+
+
+def _recommendations(out: pd.DataFrame, s: pd.DataFrame, mapping: dict[str, str]) -> tuple[list, list]:
+	"""P4 per supply; the few distinct inputs are computed once each."""
+	memo: dict[tuple, Any] = {}
+	actions, reviews = [], []
+	for status, reasons, filed, document_type in zip(
+		out["match_status"].tolist(),
+		out["reasons"].tolist(),
+		s["supplier_filed"].tolist(),
+		s["document_type"].tolist(),
+		strict=True,
+	):
+		key = (status, tuple(r["field"] for r in reasons), filed, document_type)
+		rec = memo.get(key)
+		if rec is None:
+			rec = memo[key] = recommend(
+				status,
+				reason_fields=key[1],
+				supplier_filed=filed,
+				document_type=document_type,
+				mapping=mapping,
+			)
+		actions.append(rec.action)
+		reviews.append(rec.needs_review)
+	return actions, reviews
 
 
 def _result_frame(
 	s: pd.DataFrame, manual: pd.DataFrame, matched: pd.DataFrame | None, tol: Tolerances
 ) -> pd.DataFrame:
 	"""One row per supply, in input order: Missing in PI unless a pass (or a user) linked it."""
-	out = pd.DataFrame(index=pd.Index(s["name"], name="name"))
-	out["match_status"] = MatchStatus.MISSING_IN_PI.value
-	out["purchase"] = None
-	out["score"] = 0.0
-	out["reasons"] = [[] for _ in range(len(out))]
+	n = len(s)
+	status = np.full(n, MatchStatus.MISSING_IN_PI.value, dtype=object)
+	purchase = np.full(n, None, dtype=object)
+	score = np.zeros(n)
+	reasons: list[list[dict[str, Any]]] = [[] for _ in range(n)]
 	if not manual.empty:  # kept even when the purchase is no longer in the window
-		out.loc[manual["name"], "match_status"] = MatchStatus.MANUAL.value
-		out.loc[manual["name"], "purchase"] = manual["purchase"].to_numpy()
-		out.loc[manual["name"], "score"] = 100.0
-	if matched is None:
-		return out
-	names = matched["name"].to_numpy()
-	out.loc[names, "match_status"] = matched["match_status"].to_numpy()
-	out.loc[names, "purchase"] = matched["p_name"].to_numpy()
-	out.loc[names, "score"] = matched["score"].to_numpy()
-	differing = matched[matched["match_status"].to_numpy() != MatchStatus.EXACT.value]  # exact: none
-	if not differing.empty:
-		reasons = pd.Series(
-			[_reasons(row, tol) for row in differing.itertuples(index=False)],
-			index=differing["name"].to_numpy(),
-		)
-		out.loc[reasons.index, "reasons"] = reasons
-	return out
+		rows = manual["s_idx"].to_numpy()
+		status[rows] = MatchStatus.MANUAL.value
+		purchase[rows] = manual["purchase"].to_numpy()
+		score[rows] = 100.0
+	if matched is not None:
+		rows = matched["s_idx"].to_numpy()
+		status[rows] = matched["match_status"].to_numpy()
+		purchase[rows] = matched["p_name"].to_numpy()
+		score[rows] = matched["score"].to_numpy()
+		differing = matched[matched["match_status"].to_numpy() != MatchStatus.EXACT.value]  # exact: none
+		for row, row_reasons in zip(differing["s_idx"].tolist(), _reasons(differing, tol), strict=True):
+			reasons[row] = row_reasons
+	index = pd.Index(s["name"].tolist(), name="name", dtype=object)
+	return pd.DataFrame(
+		{
+			"match_status": pd.Series(status, index=index, dtype=object),
+			"purchase": pd.Series(purchase, index=index, dtype=object),  # None, not NaN, when unlinked
+			"score": pd.Series(score, index=index),
+			"reasons": pd.Series(reasons, index=index, dtype=object),
+		},
+		index=index,
+	)
 
 
 def _check_columns(frame: pd.DataFrame, required: Iterable[str], location: str) -> None:
@@ -190,14 +194,21 @@ def _check_columns(frame: pd.DataFrame, required: Iterable[str], location: str) 
 def _text(series: pd.Series) -> pd.Series:
 	"""Upper-cased stripped strings, None for blanks: a blank key must never equal another blank
 	(pandas merges NaN with NaN, so blanks are removed before every merge)."""
-	values = [str(v).strip().upper() if isinstance(v, str) else None for v in series.tolist()]
-	return pd.Series([v or None for v in values], index=series.index, dtype=object)
+	values = [(v.strip().upper() or None) if isinstance(v, str) else None for v in series.tolist()]
+	return pd.Series(values, index=series.index, dtype=object)
 
 
-def _keys(series: pd.Series) -> list[str | None]:
-	return [
-		(normalise_number(v) or None) if isinstance(v, str) and v.strip() else None for v in series.tolist()
-	]
+def _keys(series: pd.Series, cache: dict[str, str | None]) -> list[str | None]:
+	keys = []
+	for value in series.tolist():
+		if not isinstance(value, str):
+			keys.append(None)
+			continue
+		key = cache.get(value, "")
+		if key == "":
+			key = cache[value] = normalise_number(value) or None
+		keys.append(key)
+	return keys
 
 
 def _pan(gstins: pd.Series) -> pd.Series:
@@ -214,7 +225,7 @@ def _amounts(frame: pd.DataFrame) -> None:
 		frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(float)
 
 
-def _prepare_supplies(supplies: pd.DataFrame) -> pd.DataFrame:
+def _prepare_supplies(supplies: pd.DataFrame, cache: dict[str, str | None]) -> pd.DataFrame:
 	_check_columns(supplies, SUPPLY_REQUIRED, "supplies")
 	s = supplies.copy()
 	for column, default in (
@@ -233,15 +244,17 @@ def _prepare_supplies(supplies: pd.DataFrame) -> pd.DataFrame:
 	s["supplier_gstin"] = _text(s["supplier_gstin"])
 	s["company_gstin"] = _text(s["company_gstin"])
 	s["s_class"] = _doc_class(s["document_type"])
-	s["s_key"] = _keys(s["document_number"])
-	s["s_okey"] = _keys(s["original_number"])
+	s["s_key"] = _keys(s["document_number"], cache)
+	s["s_okey"] = _keys(s["original_number"], cache)
 	s["s_pan"] = _pan(s["supplier_gstin"])
 	s["document_date"] = pd.to_datetime(s["document_date"], errors="coerce")
 	_amounts(s)
-	return s.reset_index(drop=True)
+	s = s.reset_index(drop=True)
+	s["s_idx"] = np.arange(len(s))
+	return s
 
 
-def _prepare_purchases(purchases: pd.DataFrame) -> pd.DataFrame:
+def _prepare_purchases(purchases: pd.DataFrame, cache: dict[str, str | None]) -> pd.DataFrame:
 	_check_columns(purchases, PURCHASE_REQUIRED, "purchases")
 	p = purchases.copy()
 	for column in ("place_of_supply", "company_gstin"):
@@ -251,13 +264,13 @@ def _prepare_purchases(purchases: pd.DataFrame) -> pd.DataFrame:
 	p["supplier_gstin"] = _text(p["supplier_gstin"])
 	p["company_gstin"] = _text(p["company_gstin"])
 	p["p_class"] = _doc_class(p["document_type"])
-	p["p_key"] = _keys(p["bill_no"])
+	p["p_key"] = _keys(p["bill_no"], cache)
 	p["p_pan"] = _pan(p["supplier_gstin"])
 	p["bill_date"] = pd.to_datetime(p["bill_date"], errors="coerce")
 	_amounts(p)
 	renamed = ("name", *AMOUNTS, "place_of_supply", "company_gstin", "supplier_gstin", "document_type")
 	p = p.rename(columns={c: f"p_{c}" for c in renamed})
-	return p[
+	p = p[
 		[
 			*(f"p_{c}" for c in renamed),
 			"bill_no",
@@ -267,6 +280,8 @@ def _prepare_purchases(purchases: pd.DataFrame) -> pd.DataFrame:
 			"p_pan",
 		]
 	].reset_index(drop=True)
+	p["p_idx"] = np.arange(len(p))
+	return p
 
 
 def _merge(s: pd.DataFrame, p: pd.DataFrame, *, left_on: list[str], right_on: list[str]) -> pd.DataFrame:
@@ -327,9 +342,10 @@ def _score(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	return pairs
 
 
-def _assign(pairs: pd.DataFrame, used_s: set[str], used_p: set[str]) -> pd.DataFrame:
+def _assign(pairs: pd.DataFrame, used_s: np.ndarray, used_p: np.ndarray) -> pd.DataFrame:
 	"""Greedy one-to-one assignment: earliest pass, same document type, best score, then names;
-	the sort is stable and total, so the result does not depend on the input order."""
+	the sort is stable and total, so the result does not depend on the input order. Marks the
+	chosen supplies and purchases in the `used_*` masks (by position)."""
 	if pairs.empty:
 		return pairs
 	ordered = pairs.sort_values(
@@ -337,16 +353,17 @@ def _assign(pairs: pd.DataFrame, used_s: set[str], used_p: set[str]) -> pd.DataF
 		ascending=[True, True, False, True, True],
 		kind="mergesort",
 	)
-	ordered = ordered[~ordered["name"].isin(used_s) & ~ordered["p_name"].isin(used_p)]
 	chosen = []
-	while not ordered.empty:
+	while True:
+		ordered = ordered[~used_s[ordered["s_idx"].to_numpy()] & ~used_p[ordered["p_idx"].to_numpy()]]
+		if ordered.empty:
+			break
 		# each supply's best candidate, then each purchase's best among those: the first row
 		# of `ordered` always survives, so every round assigns at least one pair
-		best = ordered.drop_duplicates("name", keep="first").drop_duplicates("p_name", keep="first")
+		best = ordered.drop_duplicates("s_idx", keep="first").drop_duplicates("p_idx", keep="first")
 		chosen.append(best)
-		used_s.update(best["name"])
-		used_p.update(best["p_name"])
-		ordered = ordered[~ordered["name"].isin(used_s) & ~ordered["p_name"].isin(used_p)]
+		used_s[best["s_idx"].to_numpy()] = True
+		used_p[best["p_idx"].to_numpy()] = True
 	return pd.concat(chosen) if chosen else ordered
 
 
@@ -363,24 +380,32 @@ def _fuzzy_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> pd.D
 	p = p.dropna(subset=["p_supplier_gstin", "p_key"])
 	if s.empty or p.empty:
 		return pd.DataFrame()
-	groups = dict(iter(p.groupby(["p_supplier_gstin", "p_class"], sort=False)))
-	rows: list[tuple[Any, Any, float]] = []
-	for group_key, group in s.groupby(["supplier_gstin", "s_class"], sort=False):
-		target = groups.get(group_key)
-		if target is None:
-			continue
-		scores = process.cdist(
-			group["s_key"].tolist(), target["p_key"].tolist(), scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD
-		)
+	targets: dict[tuple[str, str], tuple[list[int], list[str]]] = {}
+	for position, gstin, doc_class, key in zip(
+		range(len(p)), p["p_supplier_gstin"].tolist(), p["p_class"].tolist(), p["p_key"].tolist(), strict=True
+	):
+		group = targets.setdefault((gstin, doc_class), ([], []))
+		group[0].append(position)
+		group[1].append(key)
+	sources: dict[tuple[str, str], tuple[list[int], list[str]]] = {}
+	for position, gstin, doc_class, key in zip(
+		range(len(s)), s["supplier_gstin"].tolist(), s["s_class"].tolist(), s["s_key"].tolist(), strict=True
+	):
+		if (gstin, doc_class) in targets:
+			group = sources.setdefault((gstin, doc_class), ([], []))
+			group[0].append(position)
+			group[1].append(key)
+	rows: list[tuple[int, int, float]] = []
+	for group_key, (s_positions, s_keys) in sources.items():
+		p_positions, p_keys = targets[group_key]
+		scores = process.cdist(s_keys, p_keys, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
 		for i, j in zip(*np.nonzero(scores), strict=True):
-			rows.append((group.index[i], target.index[j], float(scores[i, j])))
+			rows.append((s_positions[i], p_positions[j], float(scores[i, j])))
 	if not rows:
 		return pd.DataFrame()
-	index = pd.DataFrame(rows, columns=["s_index", "p_index", "fuzzy_ratio"])
-	pairs = (
-		s.loc[index["s_index"]].reset_index(drop=True).join(p.loc[index["p_index"]].reset_index(drop=True))
-	)
-	pairs["fuzzy_ratio"] = index["fuzzy_ratio"].to_numpy()
+	s_rows, p_rows, ratios = zip(*rows, strict=True)
+	pairs = s.iloc[list(s_rows)].reset_index(drop=True).join(p.iloc[list(p_rows)].reset_index(drop=True))
+	pairs["fuzzy_ratio"] = ratios
 	pairs["pass_no"] = FUZZY_PASS
 	return pairs[_within_amounts(pairs, tol)].reset_index(drop=True)
 
@@ -410,27 +435,55 @@ def _leftover_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> p
 	return pairs[ok].reset_index(drop=True)
 
 
-def _reasons(row: Any, tol: Tolerances) -> list[dict[str, Any]]:
-	"""The fields of a pair that differ, in a fixed order (number, date, type, amounts, places)."""
-	reasons = []
-	if str(row.document_number).strip().upper() != str(row.bill_no).strip().upper():
-		reasons.append(make_reason("document_number", row.document_number, row.bill_no))
-	if row.d_days > 0:
-		ims_date = row.document_date.date() if not pd.isna(row.document_date) else None
-		bill_date = row.bill_date.date() if not pd.isna(row.bill_date) else None
-		difference = f"{int(row.d_days)} days" if row.d_days < 9999 else None
-		reasons.append(make_reason("document_date", ims_date, bill_date, difference))
-	if row.type_bad:
-		reasons.append(make_reason("document_type", row.document_type, row.p_document_type))
-	for column in AMOUNTS:
-		if getattr(row, f"d_{column}") > tol.amount + _EPSILON:
-			ims, purchase = float(getattr(row, column)), float(getattr(row, f"p_{column}"))
-			reasons.append(make_reason(column, ims, purchase, round(ims - purchase, 2)))
-	for column in ("place_of_supply", "company_gstin", "supplier_gstin"):
-		ims, purchase = getattr(row, column), getattr(row, f"p_{column}")
-		if not _blank(ims) and not _blank(purchase) and str(ims) != str(purchase):
-			reasons.append(make_reason(column, ims, purchase))
-	return reasons
+_REASON_COLUMNS: tuple[str, ...] = (
+	"document_number",
+	"bill_no",
+	"d_days",
+	"document_date",
+	"bill_date",
+	"type_bad",
+	"document_type",
+	"p_document_type",
+	*(f"{prefix}{c}" for c in AMOUNTS for prefix in ("", "p_", "d_")),
+	*(
+		f"{prefix}{c}"
+		for c in ("place_of_supply", "company_gstin", "supplier_gstin")
+		for prefix in ("", "p_")
+	),
+)
+
+
+def _reasons(pairs: pd.DataFrame, tol: Tolerances) -> list[list[dict[str, Any]]]:
+	"""The fields of each pair that differ, in a fixed order (number, date, type, amounts,
+	places). Plain lists, not itertuples: per-element access to pandas string arrays is slow."""
+	columns = {c: pairs[c].tolist() for c in _REASON_COLUMNS}
+	out = []
+	for i in range(len(pairs)):
+		row = {c: values[i] for c, values in columns.items()}
+		reasons = []
+		if str(row["document_number"]).strip().upper() != str(row["bill_no"]).strip().upper():
+			reasons.append(make_reason("document_number", row["document_number"], row["bill_no"]))
+		if row["d_days"] > 0:
+			difference = f"{int(row['d_days'])} days" if row["d_days"] < 9999 else None
+			reasons.append(
+				make_reason("document_date", _date(row["document_date"]), _date(row["bill_date"]), difference)
+			)
+		if row["type_bad"]:
+			reasons.append(make_reason("document_type", row["document_type"], row["p_document_type"]))
+		for column in AMOUNTS:
+			if row[f"d_{column}"] > tol.amount + _EPSILON:
+				ims, purchase = float(row[column]), float(row[f"p_{column}"])
+				reasons.append(make_reason(column, ims, purchase, round(ims - purchase, 2)))
+		for column in ("place_of_supply", "company_gstin", "supplier_gstin"):
+			ims, purchase = row[column], row[f"p_{column}"]
+			if not _blank(ims) and not _blank(purchase) and str(ims) != str(purchase):
+				reasons.append(make_reason(column, ims, purchase))
+		out.append(reasons)
+	return out
+
+
+def _date(value: Any) -> Any:
+	return None if _blank(value) else value.date()
 
 
 def _blank(value: Any) -> bool:
