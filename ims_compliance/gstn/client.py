@@ -377,5 +377,5 @@ def _read_tar_json(content: bytes, *, part: int) -> list[Any]:
 				for member in archive.getmembers()
 				if member.isfile()
 			]
-	except (tarfile.TarError, OSError, ValueError) as exc:
+	except (tarfile.TarError, OSError, ValueError, RecursionError) as exc:
 		raise ProtocolError(f"file part {part} is not a tar.gz of JSON: {exc}") from None

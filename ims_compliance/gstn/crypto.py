@@ -119,7 +119,10 @@ def seal_request(session_key: bytes, payload: Any) -> dict[str, str]:
 def open_request(session_key: bytes, data: str, mac: str | None) -> Any:
 	plain = aes_decrypt(session_key, unb64(data))
 	check_hmac(session_key, plain, mac)
-	return json.loads(plain)
+	try:
+		return json.loads(plain)
+	except ValueError as exc:
+		raise ProtocolError(f"decrypted request is not JSON: {exc}") from None
 
 
 def seal_response(session_key: bytes, payload: Any) -> dict[str, str]:

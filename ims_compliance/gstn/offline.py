@@ -49,7 +49,7 @@ def import_portal_json(content: bytes | str | Mapping, *, on_warning: Warn | Non
 	if isinstance(content, bytes | str):
 		try:
 			data = json.loads(content)
-		except (ValueError, UnicodeDecodeError) as exc:
+		except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
 			raise IMSValidationError(f"the file is not valid JSON ({exc})", location="file") from None
 	else:
 		data = content

@@ -165,7 +165,7 @@ class RequestStatus:
 def _int(value: object) -> int:
 	try:
 		return int(value or 0)
-	except (TypeError, ValueError):
+	except (TypeError, ValueError, OverflowError):  # OverflowError: a count of inf
 		return 0
 
 
@@ -195,7 +195,7 @@ def parse_request_status(data: Mapping) -> RequestStatus:
 							error_code=str(entry.get("error_cd") or ""),
 							error_message=str(entry.get("error_msg") or ""),
 							document_number=str(number) if number is not None else None,
-							supplier_period=inv.get("rtnprd"),
+							supplier_period=str(inv["rtnprd"]) if inv.get("rtnprd") else None,
 						)
 					)
 	return RequestStatus(

@@ -140,7 +140,7 @@ class Transport:
 		)
 		try:
 			decoded = response.json()
-		except ValueError:
+		except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
 			decoded = None
 		self._record(
 			method=method,

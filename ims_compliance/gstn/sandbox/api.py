@@ -84,6 +84,8 @@ class GstnApi:
 				"status_cd": "0",
 				"error": {"error_cd": exc.code, "message": exc.message, **exc.details},
 			}
+		except codes.GstnError as exc:  # a key, HMAC or base64 check failed inside an encrypted call
+			return 400, {"status_cd": "0", "error": {"error_cd": exc.code, "message": exc.message}}
 
 	# --- authentication ----------------------------------------------------------------
 	def _authenticate(self, headers: dict[str, str], body: Any) -> dict:

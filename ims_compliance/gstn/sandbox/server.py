@@ -56,8 +56,11 @@ class _Handler(BaseHTTPRequestHandler):
 	def _handle(self, method: str) -> None:
 		sandbox = self.server.sandbox
 		url = urlsplit(self.path)
-		length = int(self.headers.get("Content-Length") or 0)
-		if length > _READ_LIMIT:
+		try:
+			length = int(self.headers.get("Content-Length") or 0)
+		except ValueError:
+			length = -1
+		if not 0 <= length <= _READ_LIMIT:
 			self.close_connection = True
 			self._send_json(
 				413, {"status_cd": "0", "error": {"error_cd": "IMSSAV0016", "message": "body too large"}}
@@ -92,6 +95,14 @@ class _Handler(BaseHTTPRequestHandler):
 			self._send_json(status, answer)
 		except (BrokenPipeError, ConnectionResetError):
 			self.close_connection = True  # the client gave up (a timeout fault did its job)
+		except Exception as exc:
+			# A sandbox bug must reach the client as GSTN's 500 envelope, not as a dropped
+			# connection the client would mistake for a network fault.
+			log.exception("sandbox failed on %s %s", method, self.path)
+			self.close_connection = True
+			self._send_json(
+				500, {"status_cd": "0", "error": {"error_cd": "SYS500", "message": f"sandbox error: {exc}"}}
+			)
 
 	def _control(self, method: str, name: str, query: dict, body: bytes) -> None:
 		"""Supplier-side controls and test knobs, so another process can drive the sandbox."""
