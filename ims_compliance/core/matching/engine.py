@@ -110,7 +110,7 @@ def reconcile(
 
 	out = _result_frame(s, manual, pd.concat(matched, ignore_index=True) if matched else None, tol)
 	out["recommended_action"], out["needs_review"] = _recommendations(out, s, recommendation_map or {})
-	missing_in_ims = purchases[~used_p].copy()
+	missing_in_ims = purchases[~used_p].copy() if len(purchases) else purchases.copy()
 	stats = {str(k): int(v) for k, v in out["match_status"].value_counts().items()}
 	stats[MatchStatus.MISSING_IN_IMS.value] = len(missing_in_ims)
 	return ReconcileResult(supplies=out, missing_in_ims=missing_in_ims, stats=stats)
@@ -176,19 +176,28 @@ def _result_frame(
 	)
 
 
-def _check_columns(frame: pd.DataFrame, required: Iterable[str], location: str) -> None:
+def _check_columns(frame: pd.DataFrame, required: Iterable[str], location: str) -> pd.DataFrame:
+	"""A copy of `frame` once its columns and names are fit to match. An empty frame may come
+	without columns (nothing was read): it gets them."""
+	frame = frame.copy()
+	if frame.empty:
+		for column in required:
+			if column not in frame.columns:
+				frame[column] = pd.Series(dtype=float if column in AMOUNTS else object)
 	for column in required:
 		if column not in frame.columns:
 			raise IMSValidationError(
 				f"the {location} frame has no column {column!r}", location=location, field=column
 			)
-	duplicated = frame["name"][frame["name"].duplicated()]
-	if not duplicated.empty:
+	duplicated = np.flatnonzero(frame["name"].duplicated().to_numpy())
+	if len(duplicated):
+		row = int(duplicated[0])
 		raise IMSValidationError(
-			f"name {duplicated.iloc[0]!r} appears more than once; each row needs its own name",
-			location=f"{location} row {int(duplicated.index[0])}",
+			f"name {frame['name'].iloc[row]!r} appears more than once; each row needs its own name",
+			location=f"{location} row {row}",  # position in the frame, from 0
 			field="name",
 		)
+	return frame
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -226,8 +235,7 @@ def _amounts(frame: pd.DataFrame) -> None:
 
 
 def _prepare_supplies(supplies: pd.DataFrame, cache: dict[str, str | None]) -> pd.DataFrame:
-	_check_columns(supplies, SUPPLY_REQUIRED, "supplies")
-	s = supplies.copy()
+	s = _check_columns(supplies, SUPPLY_REQUIRED, "supplies")
 	for column, default in (
 		("original_number", None),
 		("place_of_supply", None),
@@ -255,8 +263,7 @@ def _prepare_supplies(supplies: pd.DataFrame, cache: dict[str, str | None]) -> p
 
 
 def _prepare_purchases(purchases: pd.DataFrame, cache: dict[str, str | None]) -> pd.DataFrame:
-	_check_columns(purchases, PURCHASE_REQUIRED, "purchases")
-	p = purchases.copy()
+	p = _check_columns(purchases, PURCHASE_REQUIRED, "purchases")
 	for column in ("place_of_supply", "company_gstin"):
 		if column not in p:
 			p[column] = None

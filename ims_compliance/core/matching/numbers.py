@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 _YEARS = range(17, 41)  # financial years of the GST era: 2017-18 .. 2040-41
-_SEP_PAIRS = "|".join(rf"{y}\s*[-/]\s*(?:20)?{y + 1}" for y in _YEARS)  # 23-24, 23/2024
+# 23-24, 23/2024, "2025 26" (buyers who re-type numbers often replace separators with spaces)
+_SEP_PAIRS = "|".join(rf"{y}(?:\s*[-/_.]\s*|\s+)(?:20)?{y + 1}" for y in _YEARS)
 _LOOSE_PAIRS = "|".join(rf"{y}\s*[-/]?\s*(?:20)?{y + 1}" for y in _YEARS)  # after FY: 2324 too
 _COMPACT_PAIRS = "|".join(f"{y}{y + 1}" for y in _YEARS)  # 2324
 _SINGLE_YEARS = "|".join(str(y) for y in _YEARS)
@@ -28,7 +29,8 @@ _FY = re.compile(
 	+ _COMPACT_PAIRS
 	+ r")(?!\d)"
 )
-_PREFIX = re.compile(r"^(?:TAX\s*INVOICE|INVOICE|INV|BILL|TI|SI|GST)(?=[\s/\-_.#:]*[A-Z0-9])")
+# A prefix counts only before a separator or a digit: "INVOICE" and "SIX-1" keep their letters.
+_PREFIX = re.compile(r"^(?:TAX\s*INVOICE|INVOICE|INV|BILL|TI|SI|GST)(?=[\s/\-_.#:]+[A-Z0-9]|[0-9])")
 _SEPARATORS = re.compile(r"[\s/\-_.#:\\]+")
 _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 

@@ -1,5 +1,7 @@
-"""Labelled reconciliation cases (our own data). Each: supplies, purchases, and per supply the
-expected (status, linked purchase, reason fields)."""
+"""Labelled reconciliation cases (our own data, written by hand). Each: a label, the supplies, the
+purchases, and per supply the expected (status, linked purchase, fields named in the reasons).
+Defaults (see S and P): supplier A in Maharashtra, company C, invoice of 5 Oct 2025, taxable
+1,000 with IGST 180, place of supply 27."""
 
 from ims_compliance.core.gstin import make_gstin
 
@@ -57,6 +59,14 @@ def P(name, bill_no, **kw):
 
 
 EX, SU, MM, MA, MP = "Exact Match", "Suggested Match", "Mismatch", "Manual Match", "Missing in PI"
+NUMBER, DATE = "document_number", "document_date"
+
+
+def suggested_number(label: str, ims_number: str, bill_no: str) -> tuple:
+	"""Same document written two ways: equal once normalised, so Suggested with the number as
+	the only reason."""
+	return (label, [S("s", ims_number)], [P("p", bill_no)], {"s": (SU, "p", [NUMBER])})
+
 
 CASES = [
 	# --- exact
@@ -276,5 +286,133 @@ CASES = [
 		[S("s", "UF-2", supplier_filed=False)],
 		[],
 		{"s": (MP, None, [])},
+	),
+	# --- FY tokens in more styles (the serial is 42 throughout)
+	suggested_number("FY 2023-24 long", "INV/2023-24/042", "42"),
+	suggested_number("FY 23-24 short", "42/23-24", "INV-42"),
+	suggested_number("FY 2324 compact", "2324/42", "0042"),
+	suggested_number("FY24 token", "FY24/42", "42"),
+	suggested_number("FY 2023-24 with a space after FY", "FY 2023-24/42", "42"),
+	suggested_number("FY pair separated by spaces", "INV 2025 26 00042", "INV/2025-26/42"),
+	suggested_number("FY on both sides in different styles", "SB/24-25/0042", "SB-2024-25-42"),
+	(
+		"a serial that looks like a year is kept",
+		[S("s", "2526")],
+		[P("p", "25")],
+		{"s": (MM, "p", [NUMBER])},  # not the same number: only the leftover pass (equal amounts) links them
+	),
+	# --- tolerance boundaries
+	("exactly Rs 1.00 off is within", [S("s", "B-1", igst=181)], [P("p", "B-1")], {"s": (EX, "p", [])}),
+	("Rs 1.01 off is outside", [S("s", "B-2", igst=181.01)], [P("p", "B-2")], {"s": (MM, "p", ["igst"])}),
+	(
+		"10 days apart is within the window",
+		[S("s", "B-3", document_date="2025-10-15")],
+		[P("p", "B-3", bill_date="2025-10-05")],
+		{"s": (SU, "p", [DATE])},
+	),
+	(
+		"11 days apart is outside the window",
+		[S("s", "B-4", document_date="2025-10-16")],
+		[P("p", "B-4", bill_date="2025-10-05")],
+		{"s": (MM, "p", [DATE])},
+	),
+	(
+		"leftover pair outside the date window stays apart",
+		[S("s", "LW-1", taxable_value=4321, igst=777.78)],
+		[P("p", "QQ-9", taxable_value=4321, igst=777.78, bill_date="2025-11-30")],
+		{"s": (MP, None, [])},
+	),
+	# --- PAN level
+	(
+		"same PAN, other state, amounts differ too",
+		[S("s", "PN-1", supplier_gstin=A_KA, igst=200)],
+		[P("p", "PN-1")],
+		{"s": (MM, "p", ["igst", "supplier_gstin"])},
+	),
+	(
+		"GSTIN-level candidate beats a PAN-level one",
+		[S("s1", "PN-2", supplier_gstin=A_KA), S("s2", "PN-2")],
+		[P("p", "PN-2")],
+		{"s2": (EX, "p", []), "s1": (MP, None, [])},
+	),
+	# --- blanks never match blanks
+	(
+		"supply without supplier GSTIN does not meet a purchase without one",
+		[S("s", "BL-1", supplier_gstin=None, document_type="Bill of Entry", section="IMPG")],
+		[P("p", "BL-1", supplier_gstin=None)],
+		{"s": (MP, None, [])},
+	),
+	(
+		"purchase without a bill number is found only by amounts",
+		[S("s", "BL-2", taxable_value=777, igst=139.86)],
+		[P("p", "", taxable_value=777, igst=139.86)],
+		{"s": (MM, "p", [NUMBER])},
+	),
+	(
+		"unknown place of supply on the purchase is not a difference",
+		[S("s", "BL-3")],
+		[P("p", "BL-3", place_of_supply=None, company_gstin=None)],
+		{"s": (EX, "p", [])},
+	),
+	# --- debit notes and document types
+	(
+		"debit note prefers a debit-note purchase",
+		[S("s", "DN-2", document_type="Debit Note", section="DN")],
+		[P("p-inv", "DN-2"), P("p-dn", "DN-2", document_type="Debit Note")],
+		{"s": (EX, "p-dn", [])},
+	),
+	(
+		"invoice against a purchase marked debit note",
+		[S("s", "DN-3")],
+		[P("p", "DN-3", document_type="Debit Note")],
+		{"s": (SU, "p", ["document_type"])},
+	),
+	(
+		"credit note does not match an ordinary purchase even by amounts",
+		[S("s", "CN-3", document_type="Credit Note", section="CN", taxable_value=4444, igst=799.92)],
+		[P("p", "ZZ-3", taxable_value=4444, igst=799.92)],
+		{"s": (MP, None, [])},
+	),
+	# --- amendments of notes
+	(
+		"credit-note amendment matches the return invoice by the original number",
+		[
+			S(
+				"s",
+				"CN-4R",
+				document_type="Credit Note",
+				section="CNA",
+				original_number="CN-4",
+				original_date="2025-10-01",
+			)
+		],
+		[P("p", "CN-4", document_type="Credit Note")],
+		{"s": (SU, "p", [NUMBER])},
+	),
+	(
+		"amendment keeping its number matches exactly",
+		[S("s", "AMD-7", section="B2BA", original_number="AMD-7", original_date="2025-10-05")],
+		[P("p", "AMD-7")],
+		{"s": (EX, "p", [])},
+	),
+	# --- unfiled supplier records
+	(
+		"unfiled supplier record with an amount difference",
+		[S("s", "UF-3", supplier_filed=False, cgst=5)],
+		[P("p", "UF-3")],
+		{"s": (MM, "p", ["cgst"])},
+	),
+	# --- several differences at once
+	(
+		"fuzzy number and a date inside the window",
+		[S("s", "QWE98765", document_date="2025-10-07")],
+		[P("p", "QWE98756")],
+		{"s": (SU, "p", [NUMBER, DATE])},
+	),
+	(
+		"company GSTIN and place of supply both differ",
+		[S("s", "CP-1", company_gstin=C2, place_of_supply="29")],
+		[P("p", "CP-1")],
+		{"s": (MM, "p", ["company_gstin", "place_of_supply"])},
 	),
 ]
