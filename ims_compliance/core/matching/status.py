@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from numbers import Integral
 
 from ims_compliance.core.errors import IMSValidationError
 
@@ -48,7 +49,7 @@ class Tolerances:
 				location="tolerances",
 				field="amount",
 			)
-		if not isinstance(self.days, int) or self.days < 0:
+		if not isinstance(self.days, Integral) or self.days < 0:
 			raise IMSValidationError(
 				f"date tolerance must be a whole number of days, 0 or more, got {self.days!r}",
 				location="tolerances",
