@@ -4,15 +4,21 @@ checks) and parsed into InwardRecords by the one parser.
 
 Run: python benchmarks/gstn_download.py [--sizes 10000,50000,100000] [--encrypted]
 The sandbox runs as its own process (`python -m ims_compliance.gstn.sandbox`), as in production
-where GSTN is another machine, so server work does not share the client's interpreter.
-Baseline: parsing the same GSTN lists with no network (`parse_section` only); the ratio says
-what the HTTP, archive and hash work cost on top of parsing.
-Prints `metric: value unit` lines; peak memory is the client process's peak RSS.
+where GSTN is another machine, so server work does not share the client's interpreter. Each
+measurement runs in a fresh client process, so its peak RSS is its own:
+- `stream`: `client.get_records` per section, the path the download job takes (a queued section
+  is parsed part by part as it arrives);
+- `split`: every section fetched raw first (`get_raw_section`), then parsed, which separates the
+  fetch and parse times and is the memory baseline (raw dicts and records side by side);
+- baseline speed: parsing the same raw lists again with no network (`parse_section` only); the
+  ratio says what HTTP, archives, hashes (and AES in --encrypted) cost on top of parsing.
+Prints `metric: value unit` lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import socket
@@ -65,15 +71,7 @@ def start_sandbox(state: Path, *, encrypted: bool) -> tuple[subprocess.Popen, st
 	return process, f"http://127.0.0.1:{port}"
 
 
-def measure(url: str, size: int, *, encrypted: bool, index: int) -> None:
-	gstin = make_gstin("27", f"AABCB{1000 + index:04d}K")
-	started = time.perf_counter()
-	answer = requests.post(
-		f"{url}/sandbox/generate", json={"gstin": gstin, "n": size, "seed": index}, timeout=600
-	)
-	answer.raise_for_status()
-	requests.post(f"{url}/sandbox/flush", json={}, timeout=600).raise_for_status()
-	print(f"sandbox_seed_{size}: {time.perf_counter() - started:.2f} s")
+def logged_in_client(url: str, gstin: str, *, encrypted: bool) -> GstnClient:
 	public_key = requests.get(f"{url}/sandbox/public-key", timeout=10).text if encrypted else None
 	settings = ConnectionSettings(
 		base_url=url,
@@ -84,35 +82,78 @@ def measure(url: str, size: int, *, encrypted: bool, index: int) -> None:
 		read_timeout=300,
 		poll_interval=0.05,
 	)
-	with GstnClient(settings) as client:
-		client.request_otp()
-		client.authenticate(SANDBOX_OTP)
+	client = GstnClient(settings)
+	client.request_otp()
+	client.authenticate(SANDBOX_OTP)
+	return client
+
+
+def client_run(url: str, gstin: str, *, path: str, encrypted: bool) -> dict:
+	"""One measurement in this (fresh) process; returns its figures."""
+	with logged_in_client(url, gstin, encrypted=encrypted) as client:
 		started = time.perf_counter()
+		if path == "stream":
+			count = sum(len(client.get_records(code)) for code in DOWNLOAD_SECTIONS)
+			return {"count": count, "total": time.perf_counter() - started, "rss": peak_rss_mb()}
 		raw = {code: client.get_raw_section(code) for code in DOWNLOAD_SECTIONS}
 		fetched = time.perf_counter()
 		records = {code: parse_section(code, rows) for code, rows in raw.items()}
 		done = time.perf_counter()
-	count = sum(len(v) for v in records.values())
-	assert count == size, f"downloaded {count} of {size}"
-	total = done - started
-	print(f"download_{size}_fetch: {fetched - started:.2f} s")
-	print(f"download_{size}_parse: {done - fetched:.2f} s")
-	print(f"download_{size}_total: {total:.2f} s")
-	print(f"download_{size}_records_per_s: {count / total:.0f} records/s")
-	started = time.perf_counter()
+	rss = peak_rss_mb()
+	again = time.perf_counter()
 	for code, rows in raw.items():
 		parse_section(code, rows)
-	baseline = time.perf_counter() - started
-	print(f"baseline_parse_only_{size}_records_per_s: {count / baseline:.0f} records/s")
-	print(f"download_vs_parse_only_{size}_ratio: {total / baseline:.2f} x")
-	print(f"peak_rss_after_{size}: {peak_rss_mb():.0f} MB")
+	baseline = time.perf_counter() - again
+	return {
+		"count": sum(len(v) for v in records.values()),
+		"fetch": fetched - started,
+		"parse": done - fetched,
+		"total": done - started,
+		"baseline": baseline,
+		"rss": rss,
+	}
+
+
+def in_child(url: str, gstin: str, *, path: str, encrypted: bool) -> dict:
+	command = [sys.executable, __file__, "--child", json.dumps([url, gstin, path, encrypted])]
+	output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+	return json.loads(output.strip().splitlines()[-1])
+
+
+def measure(url: str, size: int, *, encrypted: bool, index: int) -> None:
+	gstin = make_gstin("27", f"AABCB{1000 + index:04d}K")
+	started = time.perf_counter()
+	answer = requests.post(
+		f"{url}/sandbox/generate", json={"gstin": gstin, "n": size, "seed": index}, timeout=600
+	)
+	answer.raise_for_status()
+	requests.post(f"{url}/sandbox/flush", json={}, timeout=600).raise_for_status()
+	print(f"sandbox_seed_{size}: {time.perf_counter() - started:.2f} s", flush=True)
+	stream = in_child(url, gstin, path="stream", encrypted=encrypted)
+	split = in_child(url, gstin, path="split", encrypted=encrypted)
+	for run in (stream, split):
+		assert run["count"] == size, f"downloaded {run['count']} of {size}"
+	print(f"download_{size}_total: {stream['total']:.2f} s")
+	print(f"download_{size}_records_per_s: {size / stream['total']:.0f} records/s")
+	print(f"download_{size}_peak_rss: {stream['rss']:.0f} MB")
+	print(f"split_{size}_fetch: {split['fetch']:.2f} s")
+	print(f"split_{size}_parse: {split['parse']:.2f} s")
+	print(f"split_{size}_peak_rss: {split['rss']:.0f} MB")
+	print(f"stream_vs_split_{size}_peak_rss_ratio: {stream['rss'] / split['rss']:.2f} x")
+	print(f"baseline_parse_only_{size}_records_per_s: {size / split['baseline']:.0f} records/s")
+	print(f"download_vs_parse_only_{size}_ratio: {stream['total'] / split['baseline']:.2f} x", flush=True)
 
 
 def main() -> None:
 	parser = argparse.ArgumentParser(description=__doc__)
 	parser.add_argument("--sizes", default="10000,50000,100000")
 	parser.add_argument("--encrypted", action="store_true", help="GSP mode: GSTN's payload protection")
+	parser.add_argument("--child", help=argparse.SUPPRESS)
 	args = parser.parse_args()
+	if args.child:
+		url, gstin, path, encrypted = json.loads(args.child)
+		print(json.dumps(client_run(url, gstin, path=path, encrypted=encrypted)))
+		return
 	print(f"mode: {'gsp (encrypted)' if args.encrypted else 'sandbox (plain)'}")
 	with tempfile.TemporaryDirectory() as tmp:
 		process, url = start_sandbox(Path(tmp) / "bench.json", encrypted=args.encrypted)

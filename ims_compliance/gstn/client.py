@@ -13,9 +13,10 @@ import json
 import tarfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.core.periods import ReturnPeriod
 from ims_compliance.core.records import InwardRecord
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS
@@ -220,34 +221,49 @@ class GstnClient:
 	def get_counts(self) -> Counts:
 		return parse_counts(self._ims_get(p.GETCNT))
 
-	def get_raw_section(self, section: str) -> list:
-		"""GETINV for one section as GSTN's list of dicts, following RTN_24 -> FILEDET."""
-		code = p.resolve_section(section).code
+	def raw_parts(self, section: str) -> Iterator[list]:
+		"""GETINV for one section as GSTN's lists of dicts: the one list of a direct answer, or one
+		list per FILEDET part when GSTN queued it (RTN_24), fetched as they are consumed."""
+		sec = p.resolve_section(section)
 		try:
-			data = self._ims_get(p.GETINV, section=code)
+			data = self._ims_get(p.GETINV, section=sec.code)
 		except GstnError as exc:
 			if exc.code in NO_DOCUMENTS:
-				return []
+				return
 			if exc.code != QUEUED:
 				raise
 			data = {"token": _token_of(exc)}
 		if isinstance(data, Mapping) and data.get("token"):
-			return self._queued_section(code, str(data["token"]), float(data.get("est") or 0))
-		key = p.resolve_section(code).key
+			yield from self._queued_parts(sec.code, str(data["token"]))
+			return
 		if not isinstance(data, Mapping):
-			raise ProtocolError(f"GETINV {code} data is not an object")
-		return data.get(key) or []
+			raise ProtocolError(f"GETINV {sec.code} data is not an object")
+		rows = data.get(sec.key) or []
+		if not isinstance(rows, list):
+			raise IMSValidationError(
+				f"section must be a list of records, got {type(rows).__name__}", location=sec.key
+			)
+		yield rows
+
+	def get_raw_section(self, section: str) -> list:
+		"""GETINV for one section as GSTN's list of dicts, following RTN_24 -> FILEDET."""
+		return [row for part in self.raw_parts(section) for row in part]
 
 	def get_records(self, section: str, *, on_warning: Warn | None = None) -> list[InwardRecord]:
-		"""One section parsed into records; the whole section or an IMSValidationError."""
-		return p.parse_section(section, self.get_raw_section(section), on_warning=on_warning)
+		"""One section parsed into records; the whole section or an IMSValidationError. A queued
+		section is parsed part by part as it downloads, so its raw dicts never all sit in memory
+		beside the records; an error still names the record's index in the whole section."""
+		records: list[InwardRecord] = []
+		for part in self.raw_parts(section):
+			records.extend(p.parse_section(section, part, on_warning=on_warning, start=len(records)))
+		return records
 
 	def get_all_records(
 		self, sections: Iterable[str] = DOWNLOAD_SECTIONS, *, on_warning: Warn | None = None
 	) -> dict[str, list[InwardRecord]]:
 		return {code: self.get_records(code, on_warning=on_warning) for code in sections}
 
-	def _queued_section(self, code: str, token: str, est_minutes: float) -> list:
+	def _queued_parts(self, code: str, token: str) -> Iterator[list]:
 		deadline = self.clock() + self.settings.poll_timeout
 		while True:
 			try:
@@ -264,20 +280,24 @@ class GstnClient:
 				)
 			self.sleep(self.settings.poll_interval)
 		key = p.resolve_section(code).key
+		urls = files["urls"]
+		if not isinstance(urls, list) or not all(isinstance(u, Mapping) and u.get("ul") for u in urls):
+			raise ProtocolError(f"FILEDET for {code}: urls must be a list of {{ul, hash}}")
 		ek = crypto.unb64(files["ek"]) if files.get("ek") else None
-		records: list = []
-		for index, part in enumerate(files["urls"]):
-			content = self.transport.download(part["ul"])
+		for index, part in enumerate(urls):
+			content = self.transport.download(str(part["ul"]))
 			if crypto.sha256_hex(content) != str(part.get("hash", "")).lower():
 				raise IntegrityError(f"GETINV {code} file part {index + 1}: SHA-256 does not match its hash")
 			if ek is not None:
 				content = crypto.aes_decrypt(ek, content)
+			rows: list = []
 			for payload in _read_tar_json(content, part=index + 1):
 				value = payload.get(key) if isinstance(payload, Mapping) else None
 				if value is not None and not isinstance(value, list):
 					raise ProtocolError(f"file part {index + 1}: {key} is not a list")
-				records.extend(value or [])
-		return records
+				rows.extend(value or [])
+			del content  # the part's archive is not needed while the caller parses its rows
+			yield rows
 
 	def send_body(self, body: dict) -> str:
 		"""PUT one prepared SAVE/RESETIMS body; returns GSTN's reference_id."""

@@ -254,9 +254,11 @@ def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | No
 
 
 def parse_section(
-	section_key_or_code: object, payload_list: object, *, on_warning: Warn | None = None
+	section_key_or_code: object, payload_list: object, *, on_warning: Warn | None = None, start: int = 0
 ) -> list[InwardRecord]:
-	"""All records of one section, or an `IMSValidationError` and nothing (the payload is atomic)."""
+	"""All records of one section, or an `IMSValidationError` and nothing (the payload is atomic).
+	`start` is the index of the first record when the section arrives in parts (FILEDET), so an
+	error still names the record's place in the whole section."""
 	sec = resolve_section(section_key_or_code)
 	if payload_list is None:
 		return []
@@ -264,7 +266,9 @@ def parse_section(
 		raise IMSValidationError(
 			f"section must be a list of records, got {type(payload_list).__name__}", location=sec.key
 		)
-	return [parse_record(sec, raw, index=i, on_warning=on_warning) for i, raw in enumerate(payload_list)]
+	return [
+		parse_record(sec, raw, index=i, on_warning=on_warning) for i, raw in enumerate(payload_list, start)
+	]
 
 
 def parse_sections(payload: object, *, on_warning: Warn | None = None) -> dict[str, list[InwardRecord]]:

@@ -1,0 +1,53 @@
+"""A queued GETINV (RTN_24 -> FILEDET) is parsed part by part as it downloads: the records are
+the same as from one list, an error in a later part names the record's index in the whole
+section, and nothing is returned from a section with one bad record."""
+
+from __future__ import annotations
+
+import pytest
+
+from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.gstn.sandbox import SandboxConfig, SandboxServer
+from ims_compliance.gstn.sandbox.generator import generate_records
+
+from .conftest import RECIPIENT
+
+
+@pytest.fixture
+def small_parts(tmp_path):
+	config = SandboxConfig(queue_threshold=10, part_size=7)
+	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
+		yield sb
+
+
+def b2b_rows(n: int, seed: int = 31) -> list[dict]:
+	return [r for c, r in generate_records(n, seed=seed) if c == "B2B"]
+
+
+def test_parts_arrive_one_list_each_and_parse_to_the_same_records(small_parts, connect):
+	rows = b2b_rows(60)
+	small_parts.state.add_records(RECIPIENT, {"b2b": rows})
+	client = connect(small_parts)
+	parts = list(client.raw_parts("B2B"))
+	assert [len(p) for p in parts] == [7] * (len(rows) // 7) + ([len(rows) % 7] if len(rows) % 7 else [])
+	records = client.get_records("B2B")
+	assert [(r.supplier_gstin, r.document_number) for r in records] == [(r["stin"], r["inum"]) for r in rows]
+
+
+def test_a_bad_record_in_a_later_part_names_its_index_in_the_whole_section(small_parts, connect):
+	rows = b2b_rows(60)
+	bad = 16  # the third part, second record
+	rows[bad] = {**rows[bad], "idt": "2025/10/01"}
+	small_parts.state.add_records(RECIPIENT, {"b2b": rows})
+	client = connect(small_parts)
+	with pytest.raises(IMSValidationError) as caught:
+		client.get_records("B2B")
+	assert (caught.value.location, caught.value.field) == (f"b2b[{bad}]", "idt")
+
+
+def test_a_section_that_is_not_a_list_is_refused_by_name(sandbox, connect):
+	client = connect(sandbox)
+	sandbox.api._getinv = lambda gstin, section, base_url: {"b2b": {"inum": "1"}}
+	with pytest.raises(IMSValidationError) as caught:
+		client.get_records("B2B")
+	assert caught.value.location == "b2b" and "list" in caught.value.message
