@@ -85,6 +85,14 @@ def generate_rsa_keypair(bits: int = 2048) -> tuple[bytes, bytes]:
 	return private_pem, public_pem
 
 
+def rsa_public_pem(private_pem: bytes) -> bytes:
+	"""The public half of a private key (the sandbox keeps only the private key in its state)."""
+	private = serialization.load_pem_private_key(private_pem, password=None)
+	return private.public_key().public_bytes(
+		serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+	)
+
+
 def rsa_encrypt(public_pem: bytes | str, data: bytes) -> str:
 	"""GSTN's public key encrypts the app key (PKCS#1 v1.5, as GSTN's key exchange expects)."""
 	key = serialization.load_pem_public_key(

@@ -18,7 +18,7 @@ from ims_compliance.core.actions import Action
 from ims_compliance.core.gstin import is_valid_gstin
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS, SECTIONS
 from ims_compliance.gstn.payloads import ActionUpdate
-from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
+from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxConfig, SandboxServer
 from ims_compliance.gstn.sandbox.generator import generate_records, record_hash
 from ims_compliance.gstn.sandbox.state import SandboxState
 from ims_compliance.gstn.settings import ConnectionSettings
@@ -128,3 +128,18 @@ def test_python_dash_m_starts_seeds_and_keeps_its_state(tmp_path):
 	assert process.returncode == 0
 	saved = json.loads(path.read_text())
 	assert sum(len(rows) for rows in saved["records"][RECIPIENT].values()) == 60
+
+
+def test_sessions_and_gstns_key_survive_a_restart(tmp_path, connect):
+	path, config = tmp_path / "enc.json", SandboxConfig(encrypted=True)
+	with SandboxServer(state_path=path, port=0, config=config) as sb:
+		sb.state.generate(RECIPIENT, 30, seed=4)
+		client = connect(sb)
+		public_key = sb.public_key_pem
+		session = client.session
+	with SandboxServer(state_path=path, port=0, config=config) as again:
+		assert again.public_key_pem == public_key
+		client = connect(again, login=False, gstn_public_key=public_key)
+		client.store.save(session)  # the token a background job kept from before the restart
+		assert client.get_counts().total == 30
+		assert client.session["auth_token"] == session["auth_token"]  # no refresh was needed

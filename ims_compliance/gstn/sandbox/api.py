@@ -13,7 +13,6 @@ import json
 import math
 import secrets
 import tarfile
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -49,11 +48,26 @@ class GstnApi:
 		self.state = state
 		self.config = config
 		self.faults = faults
-		self.lock = threading.Lock()
-		self.private_key, self.public_key = crypto.generate_rsa_keypair() if config.encrypted else (b"", b"")
+		# One lock with the state: sessions live there (they survive a restart, as GSTN's do).
+		self.lock = state.lock
+		self.private_key, self.public_key = self._rsa_keys() if config.encrypted else (b"", b"")
 		self.otps: dict[tuple[str, str], bytes | None] = {}
-		self.sessions: dict[str, dict] = {}
 		self.files: dict[str, dict] = {}
+
+	@property
+	def sessions(self) -> dict[str, dict]:
+		return self.state.sessions
+
+	def _rsa_keys(self) -> tuple[bytes, bytes]:
+		"""GSTN's key pair, kept in the state file: a client configured with the public key (IMS
+		Settings) keeps working across sandbox restarts."""
+		with self.lock:
+			if not self.state.rsa_private_pem:
+				private, _ = crypto.generate_rsa_keypair()
+				self.state.rsa_private_pem = private.decode()
+				self.state.dirty = True
+			private = self.state.rsa_private_pem.encode()
+		return private, crypto.rsa_public_pem(private)
 
 	# --- entry ---------------------------------------------------------------------------
 	def handle(
@@ -148,8 +162,9 @@ class GstnApi:
 			"refresh_until": login + self.config.refresh_ttl,
 			"login": login,
 			"sek": sek,
-			"calls": 0,
+			"calls": 0,  # for the early-expiry fault only; not persisted work (no dirty flag)
 		}
+		self.state.dirty = True
 		answer = {"status_cd": "1", "auth_token": token, "expiry": self.config.token_ttl / 60}
 		if sek is not None:
 			answer["sek"] = crypto.b64(crypto.aes_encrypt(app_key, sek))
@@ -175,6 +190,7 @@ class GstnApi:
 		with self.lock:
 			for session in self.sessions.values():
 				session["expires_at"] = time.time()
+			self.state.dirty = True
 
 	def _open_body(self, session: dict, body: bytes) -> Any:
 		envelope = _json(body)

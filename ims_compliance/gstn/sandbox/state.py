@@ -1,5 +1,6 @@
 """The sandbox's memory: records per recipient GSTIN and section with their GSTN status, the
-save/reset/GEN2B requests, and generated GSTR-2B summaries, kept in one JSON file.
+save/reset/GEN2B requests, generated GSTR-2B summaries, the auth sessions and (encrypted mode)
+GSTN's RSA key, kept in one JSON file, so a restart costs nobody a new OTP or new settings.
 
 Records live in dicts indexed by GSTIN, section and document key, so 100k records answer a
 GETINV or a SAVE without scanning. The file is written when something changed (`flush`, called
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from ims_compliance.core.gstin import check_gstin
 from ims_compliance.core.sections import SECTIONS
+from ims_compliance.gstn import crypto
 from ims_compliance.gstn.protocol import resolve_section
 from ims_compliance.gstn.sandbox.generator import generate_records, record_hash
 
@@ -46,6 +48,8 @@ class SandboxState:
 		self.records: dict[str, dict[str, dict[str, dict]]] = {}
 		self.requests: dict[str, dict] = {}
 		self.gstr2b: dict[str, dict[str, dict]] = {}
+		self.sessions: dict[str, dict] = {}  # auth token -> session (GstnApi's); `sek` as bytes
+		self.rsa_private_pem: str | None = None  # encrypted mode: GSTN's key pair
 		self.counter = 0
 		self.dirty = False
 		if self.path and self.path.exists():
@@ -63,6 +67,11 @@ class SandboxState:
 			}
 			self.requests = data.get("requests", {})
 			self.gstr2b = data.get("gstr2b", {})
+			self.sessions = {
+				token: {**session, "sek": crypto.unb64(session["sek"]) if session.get("sek") else None}
+				for token, session in data.get("sessions", {}).items()
+			}
+			self.rsa_private_pem = data.get("rsa_private_pem")
 			self.counter = int(data.get("counter", 0))
 			self.dirty = False
 
@@ -79,6 +88,12 @@ class SandboxState:
 				},
 				"requests": self.requests,
 				"gstr2b": self.gstr2b,
+				"sessions": {
+					token: {**session, "sek": crypto.b64(session["sek"]) if session.get("sek") else None}
+					for token, session in self.sessions.items()
+					if session["refresh_until"] > time.time()  # dead sessions are not kept
+				},
+				"rsa_private_pem": self.rsa_private_pem,
 				"counter": self.counter,
 			}
 			self.path.parent.mkdir(parents=True, exist_ok=True)
