@@ -83,21 +83,19 @@ def reconcile(
 	p = _prepare_purchases(purchases, cache)
 	is_manual = (s["match_status"].eq(MatchStatus.MANUAL.value) & s["purchase"].notna()).to_numpy()
 	manual = s[is_manual]
-	used_s = np.array(
-		is_manual, dtype=bool
-	)  # by position: boolean masks, not name sets, keep the passes cheap
+	# taken rows, by position: boolean masks (not name sets) keep each pass's filtering cheap
+	used_s = np.array(is_manual, dtype=bool)
 	used_p = p["p_name"].isin(set(manual["purchase"])).to_numpy().copy()
 
-	key_passes = (
-		(["supplier_gstin", "s_class", "s_key"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, False),
-		(["supplier_gstin", "s_class", "s_okey"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, True),
-		(["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], PAN_PASS, False),
+	key_passes = (  # the amendment's original number is tried only after its own number
+		(["supplier_gstin", "s_class", "s_key"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS),
+		(["supplier_gstin", "s_class", "s_okey"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS),
+		(["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], PAN_PASS),
 	)
 	chosen = []
-	for left_on, right_on, pass_no, via_original in key_passes:
+	for left_on, right_on, pass_no in key_passes:
 		pairs = _merge(s[~used_s], p[~used_p], left_on=left_on, right_on=right_on)
 		pairs["pass_no"] = pass_no
-		pairs["via_original"] = via_original
 		chosen.append(_assign(_score(pairs, tol), used_s, used_p))
 	chosen.append(_assign(_score(_fuzzy_candidates(s[~used_s], p[~used_p], tol), tol), used_s, used_p))
 	chosen.append(_assign(_score(_leftover_candidates(s[~used_s], p[~used_p], tol), tol), used_s, used_p))
@@ -309,8 +307,6 @@ def _score(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	"""Differences, score (0-100) and status of each candidate pair, vectorised."""
 	if pairs.empty:
 		return pairs
-	if "via_original" not in pairs:
-		pairs["via_original"] = False
 	amount_bad = np.zeros(len(pairs), dtype=bool)
 	penalty = np.zeros(len(pairs))
 	for column in AMOUNTS:
@@ -350,9 +346,10 @@ def _score(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 
 
 def _assign(pairs: pd.DataFrame, used_s: np.ndarray, used_p: np.ndarray) -> pd.DataFrame:
-	"""Greedy one-to-one assignment: earliest pass, same document type, best score, then names;
-	the sort is stable and total, so the result does not depend on the input order. Marks the
-	chosen supplies and purchases in the `used_*` masks (by position)."""
+	"""Greedy one-to-one assignment: walk the candidates best first (earliest pass, same document
+	type, highest score, then names) and keep a pair when both sides are still free. The order is
+	total, so the result does not depend on the input order. Marks the chosen supplies and
+	purchases in the `used_*` masks (by position)."""
 	if pairs.empty:
 		return pairs
 	ordered = pairs.sort_values(
@@ -360,18 +357,12 @@ def _assign(pairs: pd.DataFrame, used_s: np.ndarray, used_p: np.ndarray) -> pd.D
 		ascending=[True, True, False, True, True],
 		kind="mergesort",
 	)
-	chosen = []
-	while True:
-		ordered = ordered[~used_s[ordered["s_idx"].to_numpy()] & ~used_p[ordered["p_idx"].to_numpy()]]
-		if ordered.empty:
-			break
-		# each supply's best candidate, then each purchase's best among those: the first row
-		# of `ordered` always survives, so every round assigns at least one pair
-		best = ordered.drop_duplicates("s_idx", keep="first").drop_duplicates("p_idx", keep="first")
-		chosen.append(best)
-		used_s[best["s_idx"].to_numpy()] = True
-		used_p[best["p_idx"].to_numpy()] = True
-	return pd.concat(chosen) if chosen else ordered
+	keep = np.zeros(len(ordered), dtype=bool)
+	for k, (i, j) in enumerate(zip(ordered["s_idx"].tolist(), ordered["p_idx"].tolist(), strict=True)):
+		if not used_s[i] and not used_p[j]:
+			used_s[i] = used_p[j] = True
+			keep[k] = True
+	return ordered[keep]
 
 
 def _within_amounts(pairs: pd.DataFrame, tol: Tolerances) -> np.ndarray:

@@ -415,4 +415,10 @@ CASES = [
 		[P("p", "CP-1")],
 		{"s": (MM, "p", ["company_gstin", "place_of_supply"])},
 	),
+	(
+		"two supplies and two bills with one normalised number: best pairs first",
+		[S("s2", "ch 1", igst=185), S("s1", "CH-1")],
+		[P("p2", "CH/1", igst=185), P("p1", "CH-1")],
+		{"s1": (EX, "p1", []), "s2": (SU, "p2", [NUMBER])},
+	),
 ]
