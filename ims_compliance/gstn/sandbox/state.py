@@ -45,6 +45,7 @@ class SandboxState:
 	def __init__(self, path: str | Path | None = None):
 		self.path = Path(path) if path else None
 		self.lock = threading.RLock()
+		self._flush_lock = threading.Lock()  # one writer of the file at a time
 		self.records: dict[str, dict[str, dict[str, dict]]] = {}
 		self.requests: dict[str, dict] = {}
 		self.gstr2b: dict[str, dict[str, dict]] = {}
@@ -76,33 +77,48 @@ class SandboxState:
 			self.dirty = False
 
 	def flush(self) -> bool:
-		"""Write the file if anything changed; atomic (temp file + rename). True when written."""
-		with self.lock:
-			if not (self.dirty and self.path):
-				return False
-			data = {
-				"version": STATE_VERSION,
-				"records": {
-					gstin: {code: list(rows.values()) for code, rows in sections.items()}
-					for gstin, sections in self.records.items()
-				},
-				"requests": self.requests,
-				"gstr2b": self.gstr2b,
-				"sessions": {
-					token: {**session, "sek": crypto.b64(session["sek"]) if session.get("sek") else None}
-					for token, session in self.sessions.items()
-					if session["refresh_until"] > time.time()  # dead sessions are not kept
-				},
-				"rsa_private_pem": self.rsa_private_pem,
-				"counter": self.counter,
-			}
+		"""Write the file if anything changed; atomic (temp file + rename). True when written.
+		Only a snapshot is taken under the lock (record dicts copied, as SAVEs change them in
+		place); encoding and writing 100k records happen outside it, so API calls do not wait."""
+		with self._flush_lock:
+			with self.lock:
+				if not (self.dirty and self.path):
+					return False
+				data = self._snapshot()
+				self.dirty = False
+			text = json.dumps(data, separators=(",", ":"))  # dumps: the C encoder, unlike dump
 			self.path.parent.mkdir(parents=True, exist_ok=True)
 			fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".sandbox-", suffix=".json")
-			with os.fdopen(fd, "w") as handle:
-				json.dump(data, handle, separators=(",", ":"))
-			os.replace(tmp, self.path)
-			self.dirty = False
+			try:
+				with os.fdopen(fd, "w") as handle:
+					handle.write(text)
+				os.replace(tmp, self.path)
+			except OSError:
+				if os.path.exists(tmp):
+					os.unlink(tmp)
+				with self.lock:
+					self.dirty = True  # try again on the next flush
+				raise
 			return True
+
+	def _snapshot(self) -> dict:
+		return {
+			"version": STATE_VERSION,
+			"records": {
+				gstin: {code: [dict(r) for r in rows.values()] for code, rows in sections.items()}
+				for gstin, sections in self.records.items()
+			},
+			# a request's payload and report are set once; only its top-level keys change
+			"requests": {ref: dict(request) for ref, request in self.requests.items()},
+			"gstr2b": {gstin: dict(periods) for gstin, periods in self.gstr2b.items()},
+			"sessions": {
+				token: {**session, "sek": crypto.b64(session["sek"]) if session.get("sek") else None}
+				for token, session in self.sessions.items()
+				if session["refresh_until"] > time.time()  # dead sessions are not kept
+			},
+			"rsa_private_pem": self.rsa_private_pem,
+			"counter": self.counter,
+		}
 
 	def next_id(self, prefix: str) -> str:
 		with self.lock:
