@@ -143,3 +143,19 @@ def test_sessions_and_gstns_key_survive_a_restart(tmp_path, connect):
 		client.store.save(session)  # the token a background job kept from before the restart
 		assert client.get_counts().total == 30
 		assert client.session["auth_token"] == session["auth_token"]  # no refresh was needed
+
+
+def test_a_failed_state_write_leaves_no_temp_file_and_is_retried(tmp_path, monkeypatch):
+	state = SandboxState(tmp_path / "s.json")
+	state.generate(RECIPIENT, 10, seed=1)
+
+	def refuse(*args):
+		raise OSError("disk full")
+
+	monkeypatch.setattr(os, "replace", refuse)
+	with pytest.raises(OSError):
+		state.flush()
+	assert list(tmp_path.iterdir()) == [] and state.dirty
+	monkeypatch.undo()
+	assert state.flush() is True
+	assert SandboxState(tmp_path / "s.json").counts(RECIPIENT)["ttl_cnt"] == 10
