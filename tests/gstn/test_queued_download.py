@@ -4,9 +4,12 @@ section, and nothing is returned from a section with one bad record."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.gstn.errors import GstnError
 from ims_compliance.gstn.sandbox import SandboxConfig, SandboxServer
 from ims_compliance.gstn.sandbox.generator import generate_records
 
@@ -51,3 +54,18 @@ def test_a_section_that_is_not_a_list_is_refused_by_name(sandbox, connect):
 	with pytest.raises(IMSValidationError) as caught:
 		client.get_records("B2B")
 	assert caught.value.location == "b2b" and "list" in caught.value.message
+
+
+def test_queued_files_expire_and_are_forgotten(tmp_path, connect):
+	config = SandboxConfig(queue_threshold=10, part_size=7, file_ttl=1.0)
+	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
+		sb.state.add_records(RECIPIENT, {"b2b": b2b_rows(40)})
+		client = connect(sb)
+		first = client._ims_get("GETINV", section="B2B")["token"]
+		assert client._ims_get("FILEDET", token=first)["urls"]
+		time.sleep(1.1)
+		with pytest.raises(GstnError, match="expired"):
+			client._ims_get("FILEDET", token=first)
+		assert sb.api.file_part(first, 0) is None
+		assert client.get_records("B2B")  # a new GETINV queues a new file ...
+		assert first not in sb.api.files  # ... and the expired one is gone from memory

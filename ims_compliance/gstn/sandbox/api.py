@@ -40,6 +40,7 @@ class SandboxConfig:
 	queue_threshold: int = 5000  # GETINV above this many records answers {token, est} (RTN_24)
 	part_size: int = 10000  # records per FILEDET part
 	file_delay: float = 0.0  # seconds before a queued file is ready
+	file_ttl: float = 1800.0  # seconds a queued file stays downloadable (GSTN's links expire too)
 	max_body_bytes: int = p.MAX_BODY_BYTES
 
 
@@ -260,6 +261,9 @@ class GstnApi:
 			content = buffer.getvalue()
 			parts.append(crypto.aes_encrypt(ek, content) if ek else content)
 		with self.lock:
+			now = time.time()
+			for old in [t for t, file in self.files.items() if file["expires_at"] < now]:
+				del self.files[old]  # a long-running sandbox must not keep every download's parts
 			self.files[token] = {
 				"gstin": gstin,
 				"parts": parts,
@@ -268,7 +272,8 @@ class GstnApi:
 					min(self.config.part_size, len(rows) - i)
 					for i in range(0, len(rows), self.config.part_size)
 				],
-				"ready_at": time.time() + self.config.file_delay,
+				"ready_at": now + self.config.file_delay,
+				"expires_at": now + self.config.file_delay + self.config.file_ttl,
 				"base_url": base_url,
 			}
 		return {"token": token, "est": max(1, math.ceil(self.config.file_delay / 60))}
@@ -276,8 +281,8 @@ class GstnApi:
 	def _filedet(self, gstin: str, token: str) -> dict:
 		with self.lock:
 			file = self.files.get(token)
-		if file is None or file["gstin"] != gstin:
-			raise Refusal(codes.INVALID_REQUEST, f"unknown file token {token}")
+		if file is None or file["gstin"] != gstin or file["expires_at"] < time.time():
+			raise Refusal(codes.INVALID_REQUEST, f"unknown or expired file token {token}")
 		if time.time() < file["ready_at"]:
 			raise Refusal(codes.FILE_NOT_READY, "the file is still being generated; try again later")
 		urls = [
@@ -296,7 +301,7 @@ class GstnApi:
 	def file_part(self, token: str, index: int) -> bytes | None:
 		with self.lock:
 			file = self.files.get(token)
-		if file is None or not 0 <= index < len(file["parts"]):
+		if file is None or file["expires_at"] < time.time() or not 0 <= index < len(file["parts"]):
 			return None
 		return file["parts"][index]
 
