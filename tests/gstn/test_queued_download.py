@@ -69,3 +69,18 @@ def test_queued_files_expire_and_are_forgotten(tmp_path, connect):
 		assert sb.api.file_part(first, 0) is None
 		assert client.get_records("B2B")  # a new GETINV queues a new file ...
 		assert first not in sb.api.files  # ... and the expired one is gone from memory
+
+
+def test_encrypted_save_bodies_are_split_so_the_sealed_body_fits_the_limit(tmp_path, connect):
+	from ims_compliance.core.actions import Action
+	from ims_compliance.gstn.payloads import ActionUpdate
+
+	config = SandboxConfig(encrypted=True, max_body_bytes=20_000)
+	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
+		sb.state.add_records(RECIPIENT, {"b2b": b2b_rows(300)})
+		client = connect(sb, max_body_bytes=20_000)
+		chosen = [r for r in client.get_records("B2B") if r.gstn_action is Action.NO_ACTION][:100]
+		references = client.save_actions([ActionUpdate(r, Action.ACCEPTED) for r in chosen], wait=True)
+		# plain chunks of up to 20 kB would seal (AES + base64) to over 20 kB and be refused (413)
+		assert len(references) >= 2
+		assert sum(client.request_status(ref).processed for ref in references) == len(chosen)
