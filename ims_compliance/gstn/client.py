@@ -46,6 +46,7 @@ from ims_compliance.gstn.settings import ConnectionSettings, MemorySessionStore,
 from ims_compliance.gstn.transport import Exchange, Transport
 
 Warn = Callable[[str], None]
+Sent = Callable[[str, dict], None]  # (reference_id, the SAVE/RESETIMS body GSTN took)
 _ENVELOPE_SLACK = 512  # bytes for `action`/`hmac` around an encrypted body
 
 
@@ -306,11 +307,15 @@ class GstnClient:
 			raise ProtocolError(f"{body['action']} answer without reference_id")
 		return str(data["reference_id"])
 
-	def _send_bodies(self, bodies: list[dict], *, wait: bool) -> list[str]:
-		"""One request at a time per GSTIN (IMSSAV0015): wait for each chunk before the next."""
+	def _send_bodies(self, bodies: list[dict], *, wait: bool, on_sent: Sent | None) -> list[str]:
+		"""One request at a time per GSTIN (IMSSAV0015): wait for each chunk before the next.
+		`on_sent(reference_id, body)` hears of each chunk GSTN took before the next is sent, so
+		a caller can record it even when a later chunk fails and this raises."""
 		references = []
 		for index, body in enumerate(bodies):
 			references.append(self.send_body(body))
+			if on_sent is not None:
+				on_sent(references[-1], body)
 			if wait or index < len(bodies) - 1:
 				self.wait_for_request(references[-1])
 		return references
@@ -321,17 +326,25 @@ class GstnClient:
 		return (limit - _ENVELOPE_SLACK) * 3 // 4 - 16 if self.settings.encrypted else limit
 
 	def save_actions(
-		self, updates: Iterable[ActionUpdate], *, strict: bool = True, wait: bool = False
+		self,
+		updates: Iterable[ActionUpdate],
+		*,
+		strict: bool = True,
+		wait: bool = False,
+		on_sent: Sent | None = None,
 	) -> list[str]:
 		"""SAVE the actions in as many bodies as the 4 MB limit needs; reference ids in order."""
 		bodies = build_save_bodies(
 			self.settings.gstin, updates, max_bytes=self._max_plain_bytes, strict=strict
 		)
-		return self._send_bodies(bodies, wait=wait)
+		return self._send_bodies(bodies, wait=wait, on_sent=on_sent)
 
-	def reset_actions(self, records: Iterable[InwardRecord], *, wait: bool = False) -> list[str]:
+	def reset_actions(
+		self, records: Iterable[InwardRecord], *, wait: bool = False, on_sent: Sent | None = None
+	) -> list[str]:
+		"""RESETIMS the records to No Action, chunked like `save_actions`."""
 		bodies = build_reset_bodies(self.settings.gstin, records, max_bytes=self._max_plain_bytes)
-		return self._send_bodies(bodies, wait=wait)
+		return self._send_bodies(bodies, wait=wait, on_sent=on_sent)
 
 	def request_status(self, reference_id: str) -> RequestStatus:
 		return parse_request_status(self._ims_get(p.REQSTS, int_tran_id=reference_id))

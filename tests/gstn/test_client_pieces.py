@@ -1,6 +1,8 @@
-"""A queued GETINV (RTN_24 -> FILEDET) is parsed part by part as it downloads: the records are
-the same as from one list, an error in a later part names the record's index in the whole
-section, and nothing is returned from a section with one bad record."""
+"""Big transfers travel in pieces. Downloads: a queued GETINV (RTN_24 -> FILEDET) is parsed part
+by part as it arrives, with the same records as one list, errors naming the index in the whole
+section, nothing returned from a section with one bad record, and files that expire. Uploads:
+SAVE chunks fit the limit also once sealed, and each chunk GSTN took is reported before a later
+one fails."""
 
 from __future__ import annotations
 
@@ -84,3 +86,28 @@ def test_encrypted_save_bodies_are_split_so_the_sealed_body_fits_the_limit(tmp_p
 		# plain chunks of up to 20 kB would seal (AES + base64) to over 20 kB and be refused (413)
 		assert len(references) >= 2
 		assert sum(client.request_status(ref).processed for ref in references) == len(chosen)
+
+
+def test_each_chunk_gstn_took_is_reported_before_a_later_failure(tmp_path, connect):
+	from ims_compliance.core.actions import Action
+	from ims_compliance.gstn.payloads import ActionUpdate
+	from ims_compliance.gstn.sandbox import FaultPlan
+
+	config = SandboxConfig(max_body_bytes=20_000)
+	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
+		sb.state.add_records(RECIPIENT, {"b2b": b2b_rows(300)})
+		client = connect(sb, max_body_bytes=20_000, poll_timeout=0.3)
+		chosen = [r for r in client.get_records("B2B") if r.gstn_action is Action.NO_ACTION][:120]
+		sb.set_faults(FaultPlan(stuck_requests=True))  # the first chunk never leaves IP
+		sent: list[tuple[str, dict]] = []
+		with pytest.raises(GstnError, match="still in progress"):
+			client.save_actions(
+				[ActionUpdate(r, Action.ACCEPTED) for r in chosen],
+				on_sent=lambda ref, body: sent.append((ref, body)),
+			)
+		((reference, body),) = sent
+		assert reference in sb.state.requests
+		numbers = [r["inum"] for r in body["data"]["invdata"]["b2b"]]
+		assert 0 < len(numbers) < len(chosen) and numbers == [
+			r.document_number for r in chosen[: len(numbers)]
+		]
