@@ -1,7 +1,8 @@
 """HTTP for GSTN: explicit timeouts, retries on 5xx / timeouts / dropped connections only (with
 exponential backoff and jitter), and a log of every exchange with secrets masked. GSTN error
 codes are not retried here: they are answers, and the client decides what they mean. A PUT
-whose answer timed out is not repeated (GSTN may already be processing it)."""
+whose answer timed out or whose connection dropped after sending is not repeated (GSTN may
+already be processing it); one that never connected is."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from ims_compliance.gstn.errors import GstnUnavailable, ProtocolError
 from ims_compliance.gstn.settings import RetryPolicy
@@ -75,20 +77,19 @@ class Transport:
 			started = time.monotonic()
 			try:
 				response = send()
-			except requests.ReadTimeout as exc:
+			except (requests.Timeout, requests.ConnectionError) as exc:
 				last, status = f"{type(exc).__name__}: {exc}", None
-				if method == "PUT":
-					# GSTN may have taken the SAVE; sending it again would meet IMSSAV0015 or apply
-					# twice. The caller must look at REQSTS instead of blindly retrying.
+				if method == "PUT" and not _never_sent(exc):
+					# GSTN may have taken the SAVE: sent again, it would meet IMSSAV0015, or
+					# IMSSAV0010 on every record once the first landed. The caller must look at
+					# REQSTS (or the next download) instead of blindly retrying.
 					self._record(
 						method=method, url=url, attempt=attempt, status=None, error=last, started=started
 					)
 					raise GstnUnavailable(
-						f"{method} {url} timed out after sending; its outcome is unknown ({last})",
+						f"{method} {url} failed after sending; its outcome is unknown ({last})",
 						attempts=attempt,
 					) from None
-			except (requests.Timeout, requests.ConnectionError) as exc:
-				last, status = f"{type(exc).__name__}: {exc}", None
 			else:
 				if response.status_code < 500:
 					return response
@@ -171,6 +172,17 @@ class Transport:
 				f"file part {url} answered HTTP {response.status_code}", http_status=response.status_code
 			)
 		return response.content
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+	"""True when the request cannot have reached the server: the connection was never made
+	(refused, unreachable, connect timeout). A read timeout or a connection dropped mid-exchange
+	leaves the outcome unknown."""
+	if isinstance(exc, requests.ConnectTimeout):
+		return True
+	reason = exc.args[0] if exc.args else None
+	reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+	return isinstance(reason, NewConnectionError)
 
 
 def _clip(value: Any) -> Any:
