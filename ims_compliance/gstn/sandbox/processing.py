@@ -11,6 +11,8 @@ import time
 
 from ims_compliance.core.sections import SECTIONS, section_by_key
 from ims_compliance.gstn import errors as codes
+from ims_compliance.gstn.payloads import itc_declaration_problem
+from ims_compliance.gstn.protocol import DECLARED_KEYS
 from ims_compliance.gstn.sandbox.generator import CONTENT_KEYS
 from ims_compliance.gstn.sandbox.state import ACTION_KEYS, SandboxState, document_key
 
@@ -194,6 +196,21 @@ def _refuse_record(stored: dict | None, record: dict, sec_key: str, reset: bool)
 		return codes.REJECT_NOT_ALLOWED, "R4: a Bill of Entry can only be accepted or kept pending"
 	if record["action"] == "A" and stored.get("isItcRedReqBlocked") == "N" and not record.get("itcRedReq"):
 		return codes.ITC_REDUCTION_MISSING, "R7: itcRedReq is required when accepting this record"
+	if record["action"] == "A":
+		problem = itc_declaration_problem(
+			itc_reduction_required=record.get("itcRedReq"),
+			declared={k: v for k, v in record.items() if k in DECLARED_KEYS and v is not None},
+			remarks=record.get("remarks"),
+			tax={
+				"igst": stored.get("iamt"),
+				"cgst": stored.get("camt"),
+				"sgst": stored.get("samt"),
+				"cess": stored.get("cess"),
+			},
+		)
+		if problem:
+			code = codes.REMARKS_MISSING if problem[0] == "remarks" else codes.DECLARATION_INVALID
+			return code, problem[1]
 	return None
 
 
