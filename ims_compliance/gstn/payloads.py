@@ -51,42 +51,10 @@ class ActionUpdate:
 		return out
 
 
-#: The tax head each R7 declaration reduces, by InwardRecord attribute.
-_DECLARED_HEAD = {"declIgst": "igst", "declCgst": "cgst", "declSgst": "sgst", "declCess": "cess"}
-
-
-def itc_declaration_problem(
-	*,
-	itc_reduction_required: object,
-	declared: Mapping[str, object],
-	remarks: object,
-	tax: Mapping[str, object],
-) -> tuple[str, str] | None:
-	"""(key, message) for what is wrong with an Accept's ITC-reduction declaration (R7), or None.
-	`declared` holds the declIgst.. keys sent, `tax` the record's igst/cgst/sgst/cess. Shared
-	with the sandbox so both sides judge a declaration alike."""
-	if itc_reduction_required not in (None, "Y", "N"):
-		return "itcRedReq", f"R7: itcRedReq must be Y or N, not {itc_reduction_required!r}"
-	for key, amount in declared.items():
-		if itc_reduction_required != "Y":
-			return key, "R7: declared amounts (a partial reversal) need itcRedReq Y"
-		if isinstance(amount, bool) or not isinstance(amount, int | float) or not 0 <= amount:
-			return key, f"R7: {key} must be an amount, not {amount!r}"
-		head = _DECLARED_HEAD[key]
-		try:
-			limit = float(tax.get(head) or 0)
-		except (TypeError, ValueError):
-			limit = 0.0
-		if amount > limit + 0.005:
-			return key, f"R7: {key} {amount} is more than the record's {head} {limit}"
-	if (itc_reduction_required == "N" or declared) and not (isinstance(remarks, str) and remarks.strip()):
-		return "remarks", "R7: remarks are required for a partial or nil ITC reversal"
-	return None
-
-
 def check_update(update: ActionUpdate, *, location: str) -> None:
-	"""The rules GSTN applies to a saved action, checked before sending (R4, R5, R7, N via
-	RESETIMS)."""
+	"""The rules GSTN applies to a saved action, checked before sending (R4, R5, N via RESETIMS).
+	R7's declaration is judged earlier, by the action service through `core.rules`, which knows
+	the amendment's direction and the period; GSTN's REQSTS report catches the rest."""
 	record, action = update.record, update.action
 	if action is Action.NO_ACTION:
 		raise IMSValidationError(
@@ -100,26 +68,6 @@ def check_update(update: ActionUpdate, *, location: str) -> None:
 			location=location,
 			field="action",
 		)
-	if action is not Action.ACCEPTED:
-		return
-	payload = update.to_payload()
-	required = payload.get("itcRedReq")
-	if required is None and record.section == "CN" and not record.itc_reduction_blocked:
-		# an original credit note always reduces ITC; other sections depend on the amendment's
-		# direction, which only GSTN knows (it answers IMSSAV0054 in the REQSTS report)
-		raise IMSValidationError(
-			"R7: accepting a credit note needs itcRedReq (does ITC need to be reduced?)",
-			location=location,
-			field="itcRedReq",
-		)
-	problem = itc_declaration_problem(
-		itc_reduction_required=required,
-		declared={k: payload[k] for k in _DECLARED_HEAD if payload.get(k) is not None},
-		remarks=payload.get("remarks"),
-		tax={head: getattr(record, head) for head in _DECLARED_HEAD.values()},
-	)
-	if problem:
-		raise IMSValidationError(problem[1], location=location, field=problem[0])
 
 
 def chunk_bodies(

@@ -11,7 +11,6 @@ import time
 
 from ims_compliance.core.sections import SECTIONS, section_by_key
 from ims_compliance.gstn import errors as codes
-from ims_compliance.gstn.payloads import itc_declaration_problem
 from ims_compliance.gstn.protocol import DECLARED_KEYS
 from ims_compliance.gstn.sandbox.generator import CONTENT_KEYS
 from ims_compliance.gstn.sandbox.state import ACTION_KEYS, SandboxState, document_key
@@ -23,6 +22,8 @@ _DATE = re.compile(r"^\d{2}-\d{2}-\d{4}$")
 _PERIOD = re.compile(r"^(0[1-9]|1[0-2])\d{4}$")
 _SAME_DOCUMENT = ("stin", "inum", "nt_num", "idt", "nt_dt")
 _AMOUNTS = ("val", "txval", "iamt", "camt", "samt", "cess")
+_DECLARED_HEADS = {"declIgst": "iamt", "declCgst": "camt", "declSgst": "samt", "declCess": "cess"}
+_PAISA = 0.005
 
 
 class Refusal(Exception):
@@ -197,20 +198,39 @@ def _refuse_record(stored: dict | None, record: dict, sec_key: str, reset: bool)
 	if record["action"] == "A" and stored.get("isItcRedReqBlocked") == "N" and not record.get("itcRedReq"):
 		return codes.ITC_REDUCTION_MISSING, "R7: itcRedReq is required when accepting this record"
 	if record["action"] == "A":
-		problem = itc_declaration_problem(
-			itc_reduction_required=record.get("itcRedReq"),
-			declared={k: v for k, v in record.items() if k in DECLARED_KEYS and v is not None},
-			remarks=record.get("remarks"),
-			tax={
-				"igst": stored.get("iamt"),
-				"cgst": stored.get("camt"),
-				"sgst": stored.get("samt"),
-				"cess": stored.get("cess"),
-			},
-		)
-		if problem:
-			code = codes.REMARKS_MISSING if problem[0] == "remarks" else codes.DECLARATION_INVALID
-			return code, problem[1]
+		return _declaration_refusal(stored, record)
+	return None
+
+
+def _declaration_refusal(stored: dict, record: dict) -> tuple[str, str] | None:
+	"""GSTN's side of R7's declaration on an Accept (the sandbox judges on its own, so a client
+	that drifts from GSTN fails here): itcRedReq "N" is a nil reversal and needs remarks, with no
+	declared amounts; "Y" with declared amounts needs each head within 0..the record's tax, CGST
+	equal to SGST, and remarks when below the tax on some head (a partial reversal). "Y" with
+	none is a full reversal. An unsent head counts as 0."""
+	answer = record.get("itcRedReq")
+	sent = {key: record[key] for key in DECLARED_KEYS if record.get(key) is not None}
+	has_remarks = isinstance(record.get("remarks"), str) and bool(record["remarks"].strip())
+	if answer != "Y" and sent:
+		return codes.DECLARATION_INVALID, "R7: declared amounts belong to a reversal (itcRedReq Y)"
+	if answer == "N":
+		return None if has_remarks else (codes.REMARKS_MISSING, "R7: a nil reversal needs remarks")
+	if not sent:
+		return None
+	declared: dict[str, float] = {}
+	for key, head in _DECLARED_HEADS.items():
+		amount = sent.get(key, 0)
+		if isinstance(amount, bool) or not isinstance(amount, int | float):
+			return codes.DECLARATION_INVALID, f"R7: {key} is not an amount"
+		tax = float(stored.get(head) or 0)
+		if not 0 <= amount <= tax + _PAISA:
+			return codes.DECLARATION_INVALID, f"R7: {key} {amount} is not within 0..{head} {tax}"
+		declared[head] = float(amount)
+	if abs(declared["camt"] - declared["samt"]) > _PAISA:
+		return codes.DECLARATION_INVALID, "R7: declared CGST and SGST must be equal"
+	partial = any(declared[head] < float(stored.get(head) or 0) - _PAISA for head in declared)
+	if partial and not has_remarks:
+		return codes.REMARKS_MISSING, "R7: a partial reversal needs remarks"
 	return None
 
 
