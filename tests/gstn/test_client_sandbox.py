@@ -137,7 +137,10 @@ def test_processed_with_errors_reports_each_record_and_notes_under_cn_dn(sandbox
 	stale = by_action(every)[1]  # we claim GSTN had it Accepted: IMSSAV0010
 	blocked_cn = by_action(every, section="CN", blocked=True)[0]  # R5
 	dn = by_action(every, section="DN")[0]
-	cn_needs_itc = by_action(every, section="CN")[1]  # R7: accepting a credit note needs itcRedReq
+	# R7: accepting a credit note GSTN asks the question on (from the Oct-2025 period) needs itcRedReq
+	cn_needs_itc = next(
+		r for r in by_action(every, section="CN") if not r.itc_reduction_blocked and r != blocked_cn
+	)
 	updates = [
 		ActionUpdate(good, Action.REJECTED, remarks="rate wrong"),
 		ActionUpdate(stale, Action.REJECTED, prev_status=Action.ACCEPTED),

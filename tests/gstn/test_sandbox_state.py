@@ -42,6 +42,8 @@ def test_the_generator_is_deterministic_and_realistic():
 		if sec.is_amendment:
 			assert r[sec.original_number_key] and r[sec.original_date_key]
 		assert r["ispendactblocked"] == ("Y" if code == "CN" else "N")  # R5
+		from_oct_2025 = (int(r["rtnprd"][2:]), int(r["rtnprd"][:2])) >= (2025, 10)
+		assert r["isItcRedReqBlocked"] == ("N" if code == "CN" and from_oct_2025 else "Y")  # R7
 		assert r["val"] == pytest.approx(r["txval"] + r["iamt"] + r["camt"] + r["samt"] + r["cess"], abs=0.02)
 		assert (r["iamt"] == 0) == (r["stin"][:2] == RECIPIENT[:2])  # intra-state: CGST + SGST
 	filed = Counter(r["srcfilstatus"] for _, r in pairs)

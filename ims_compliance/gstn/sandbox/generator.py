@@ -2,9 +2,10 @@
 
 Same seed, same records: tests name exact counts, the benchmark and the demo are repeatable.
 The mix follows what recipients see: mostly B2B invoices from a pool of suppliers with valid
-GSTINs, some credit/debit notes (original credit notes blocked from Pending, R5, and asking the
-ITC-reduction question, R7), amendments pointing at earlier documents (R9), e-commerce supplies,
-records the supplier has not filed yet (R10), and a few actions already taken.
+GSTINs, some credit/debit notes (original credit notes blocked from Pending, R5, and from the
+Oct-2025 period asking the ITC-reduction question, R7), amendments pointing at earlier
+documents (R9), e-commerce supplies, records the supplier has not filed yet (R10), and a few
+actions already taken.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import random
 import string
 
 from ims_compliance.core.gstin import make_gstin
-from ims_compliance.core.periods import ReturnPeriod
+from ims_compliance.core.periods import OCT_2025, ReturnPeriod
 from ims_compliance.core.sections import SECTIONS
 
 #: Section weights per 1,000 records.
@@ -113,7 +114,10 @@ def generate_records(
 		blocked = code == "CN"  # R5 (pre Oct-2025): original credit notes cannot be kept Pending
 		record["srcfilstatus"] = "Not Filed" if rng.random() < 0.1 else "Filed"
 		record["ispendactblocked"] = "Y" if blocked else "N"
-		record["isItcRedReqBlocked"] = "N" if code in ("CN", "CNA") else "Y"  # R7 asks on credit notes
+		# R7 asks on original credit notes from the Oct-2025 period (as core.rules applies it); an
+		# amendment asks only when it lowers ITC, which these random originals cannot tell
+		asks_r7 = code == "CN" and (rp.year, rp.month) >= OCT_2025
+		record["isItcRedReqBlocked"] = "N" if asks_r7 else "Y"
 		record["isRemarksBlocked"] = "N"
 		choices = ("N", "A", "R") if blocked else ("N", "A", "R", "P")
 		record["action"] = rng.choices(choices, weights=(85, 8, 3, 4)[: len(choices)])[0]
