@@ -124,7 +124,8 @@ class GstnClient:
 			body["app_key"] = crypto.rsa_encrypt(self.settings.gstn_public_key or "", app_key)
 			session["app_key"] = crypto.b64(app_key)  # kept for AUTHTOKEN, maybe in another process
 		self._authenticate_call(body)
-		self.store.save({**session, "otp_requested_at": self.clock()})
+		# the current token (if any) keeps serving running jobs until the OTP is entered
+		self.store.save({**self.session, **session, "otp_requested_at": self.clock()})
 
 	def authenticate(self, otp: str) -> None:
 		"""AUTHTOKEN with the OTP the user received; stores the token (and session key)."""

@@ -12,7 +12,7 @@ import pytest
 
 from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.gstn.errors import GstnError
-from ims_compliance.gstn.sandbox import SandboxConfig, SandboxServer
+from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxConfig, SandboxServer
 from ims_compliance.gstn.sandbox.generator import generate_records
 
 from .conftest import RECIPIENT
@@ -111,3 +111,13 @@ def test_each_chunk_gstn_took_is_reported_before_a_later_failure(tmp_path, conne
 		assert 0 < len(numbers) < len(chosen) and numbers == [
 			r.document_number for r in chosen[: len(numbers)]
 		]
+
+
+def test_requesting_a_new_otp_keeps_the_current_session_until_it_is_entered(sandbox, connect):
+	client = connect(sandbox)
+	token = client.session["auth_token"]
+	client.request_otp()  # e.g. a user in the browser, while a download job runs
+	assert client.session["auth_token"] == token
+	assert client.get_counts().total == 0  # the job carries on
+	client.authenticate(SANDBOX_OTP)
+	assert client.session["auth_token"] != token
