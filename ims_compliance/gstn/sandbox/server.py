@@ -209,7 +209,12 @@ class SandboxServer:
 		return actions[name]()
 
 	def start(self) -> SandboxServer:
-		serve = threading.Thread(target=self._httpd.serve_forever, name="gstn-sandbox", daemon=True)
+		serve = threading.Thread(
+			# a short poll: stop() waits for it, and tests start and stop a sandbox each
+			target=lambda: self._httpd.serve_forever(poll_interval=0.05),
+			name="gstn-sandbox",
+			daemon=True,
+		)
 		flusher = threading.Thread(target=self._flush_loop, name="gstn-sandbox-flush", daemon=True)
 		self._threads = [serve, flusher]
 		for thread in self._threads:
