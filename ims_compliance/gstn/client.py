@@ -157,11 +157,24 @@ class GstnClient:
 		try:
 			answer = self._authenticate_call(body)
 		except GstnError as exc:
-			self.store.save({})
+			if self._refreshed_elsewhere(current["auth_token"]):
+				return
+			self._forget(current["auth_token"])
 			raise SessionExpired(
 				f"refresh refused ({exc.code}: {exc.message}); log in again with an OTP"
 			) from exc
 		self._store_token(answer, app_key)
+
+	def _refreshed_elsewhere(self, token: str) -> bool:
+		"""Another job sharing the store refreshed first (GSTN then refuses our old token): its
+		new token serves us too, and wiping the store would log every job out."""
+		latest = self.session.get("auth_token")
+		return bool(latest) and latest != token
+
+	def _forget(self, token: str) -> None:
+		"""Clear the stored session, unless it already holds another job's newer token."""
+		if not self._refreshed_elsewhere(token):
+			self.store.save({})
 
 	def _store_token(self, answer: Mapping, app_key: bytes | None) -> None:
 		if not answer.get("auth_token"):
@@ -212,7 +225,7 @@ class GstnClient:
 			return _unwrap(status, answer)
 		except SessionExpired:
 			if _retried:
-				self.store.save({})
+				self._forget(session["auth_token"])
 				raise
 			self.refresh()  # raises SessionExpired itself when GSTN will not refresh
 			return self._call(method, path, params, body=body, ret_period=ret_period, _retried=True)

@@ -1,8 +1,8 @@
-"""Big transfers travel in pieces. Downloads: a queued GETINV (RTN_24 -> FILEDET) is parsed part
-by part as it arrives, with the same records as one list, errors naming the index in the whole
-section, nothing returned from a section with one bad record, and files that expire. Uploads:
-SAVE chunks fit the limit also once sealed, and each chunk GSTN took is reported before a later
-one fails."""
+"""What the Frappe layer's background jobs meet through the client. Downloads: a queued GETINV
+(RTN_24 -> FILEDET) is parsed part by part as it arrives, errors name the index in the whole
+section, queued files expire. Uploads: SAVE chunks fit the limit also once sealed, and each chunk
+GSTN took is reported before a later one fails. Sessions shared by jobs through one store: a new
+OTP request does not log a running job out, and two jobs refreshing at once do not either."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import time
 import pytest
 
 from ims_compliance.core.errors import IMSValidationError
-from ims_compliance.gstn.errors import GstnError
+from ims_compliance.gstn.client import GstnClient
+from ims_compliance.gstn.errors import GstnError, SessionExpired
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxConfig, SandboxServer
 from ims_compliance.gstn.sandbox.generator import generate_records
+from ims_compliance.gstn.settings import MemorySessionStore
 
-from .conftest import RECIPIENT
+from .conftest import RECIPIENT, make_settings
 
 
 @pytest.fixture
@@ -121,3 +123,36 @@ def test_requesting_a_new_otp_keeps_the_current_session_until_it_is_entered(sand
 	assert client.get_counts().total == 0  # the job carries on
 	client.authenticate(SANDBOX_OTP)
 	assert client.session["auth_token"] != token
+
+
+class StaleOnce(MemorySessionStore):
+	"""A store shared with another job that read the session just before that job refreshed it."""
+
+	def __init__(self, shared: MemorySessionStore, stale: dict):
+		self.shared, self.stale = shared, [stale]
+
+	def load(self) -> dict | None:
+		return self.stale.pop() if self.stale else self.shared.load()
+
+	def save(self, session: dict) -> None:
+		self.shared.save(session)
+
+
+def test_two_jobs_refreshing_one_shared_session_do_not_log_each_other_out(sandbox, connect):
+	first = connect(sandbox)
+	shared = first.store
+	old = shared.load()
+	first.refresh()  # job 1 refreshes; GSTN forgets the old token
+	second = GstnClient(make_settings(sandbox), store=StaleOnce(shared, old))
+	second.refresh()  # job 2 tries with the old token: refused, but job 1's new token is there
+	assert shared.load()["auth_token"] != old["auth_token"] and second.has_session
+	assert second.get_counts().total == 0 and first.get_counts().total == 0
+	second.close()
+
+
+def test_a_refused_refresh_of_the_current_token_still_asks_for_an_otp(sandbox, connect):
+	client = connect(sandbox)
+	sandbox.api.sessions.clear()  # GSTN forgot every session
+	with pytest.raises(SessionExpired):
+		client.get_counts()
+	assert not client.has_session
