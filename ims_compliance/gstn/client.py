@@ -8,9 +8,6 @@ in flight at a time (IMSSAV0015), and turning every GSTN answer into records or 
 
 from __future__ import annotations
 
-import io
-import json
-import tarfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,12 +24,12 @@ from ims_compliance.gstn.errors import (
 	NO_DOCUMENTS,
 	QUEUED,
 	GstnError,
-	IntegrityError,
 	OtpRequired,
 	ProtocolError,
 	SessionExpired,
 	error_for,
 )
+from ims_compliance.gstn.files import FileList, read_part
 from ims_compliance.gstn.payloads import (
 	ActionUpdate,
 	Counts,
@@ -294,25 +291,11 @@ class GstnClient:
 					f"GETINV {code} file (token {token}) not ready after {self.settings.poll_timeout}s",
 				)
 			self.sleep(self.settings.poll_interval)
+		listing = FileList.parse(files, code=code)
 		key = p.resolve_section(code).key
-		urls = files["urls"]
-		if not isinstance(urls, list) or not all(isinstance(u, Mapping) and u.get("ul") for u in urls):
-			raise ProtocolError(f"FILEDET for {code}: urls must be a list of {{ul, hash}}")
-		ek = crypto.unb64(files["ek"]) if files.get("ek") else None
-		for index, part in enumerate(urls):
-			content = self.transport.download(str(part["ul"]))
-			if crypto.sha256_hex(content) != str(part.get("hash", "")).lower():
-				raise IntegrityError(f"GETINV {code} file part {index + 1}: SHA-256 does not match its hash")
-			if ek is not None:
-				content = crypto.aes_decrypt(ek, content)
-			rows: list = []
-			for payload in _read_tar_json(content, part=index + 1):
-				value = payload.get(key) if isinstance(payload, Mapping) else None
-				if value is not None and not isinstance(value, list):
-					raise ProtocolError(f"file part {index + 1}: {key} is not a list")
-				rows.extend(value or [])
-			del content  # the part's archive is not needed while the caller parses its rows
-			yield rows
+		for index, url in enumerate(listing.urls):
+			# one part at a time: its archive is dropped while the caller parses its rows
+			yield read_part(self.transport.download(url), files=listing, index=index, section_key=key)
 
 	def send_body(self, body: dict) -> str:
 		"""PUT one prepared SAVE/RESETIMS body; returns GSTN's reference_id."""
@@ -414,15 +397,3 @@ def _token_of(exc: GstnError) -> str:
 	if not token:
 		raise ProtocolError(f"{exc.code} without a token")
 	return str(token)
-
-
-def _read_tar_json(content: bytes, *, part: int) -> list[Any]:
-	try:
-		with tarfile.open(fileobj=io.BytesIO(content), mode="r:gz") as archive:
-			return [
-				json.loads(archive.extractfile(member).read())  # type: ignore[union-attr]
-				for member in archive.getmembers()
-				if member.isfile()
-			]
-	except (tarfile.TarError, OSError, ValueError, RecursionError) as exc:
-		raise ProtocolError(f"file part {part} is not a tar.gz of JSON: {exc}") from None
