@@ -156,3 +156,21 @@ def test_a_refused_refresh_of_the_current_token_still_asks_for_an_otp(sandbox, c
 	with pytest.raises(SessionExpired):
 		client.get_counts()
 	assert not client.has_session
+
+
+def test_a_queued_answer_given_as_the_rtn_24_error_is_followed_too(small_parts, connect):
+	"""GSTN has been seen to say "queued" both ways: data {token, est}, or error RTN_24 + token."""
+	from ims_compliance.gstn import errors as codes
+	from ims_compliance.gstn.sandbox.processing import Refusal
+
+	rows = b2b_rows(30)
+	small_parts.state.add_records(RECIPIENT, {"b2b": rows})
+	queue = small_parts.api._getinv
+
+	def as_error(gstin: str, section: str, base_url: str) -> dict:
+		answer = queue(gstin, section, base_url)
+		raise Refusal(codes.QUEUED, "request queued", http_status=200, **answer)
+
+	small_parts.api._getinv = as_error
+	client = connect(small_parts)
+	assert [r.document_number for r in client.get_records("B2B")] == [r["inum"] for r in rows]
