@@ -45,14 +45,28 @@ def sections_to_fetch(company_gstin: str, counts: dict) -> list[str]:
 	return [code for code in DOWNLOAD_SECTIONS if counts.get(code) != last.get(code)]
 
 
-def download(company_gstin: str, *, publish: bool = False, force: bool = False, commit: bool = True) -> dict:
-	client = make_client(company_gstin)
+def download(
+	company_gstin: str,
+	*,
+	publish: bool = False,
+	force: bool = False,
+	commit: bool = True,
+	sections: list[str] | None = None,
+	client=None,
+) -> dict:
+	"""Download and upsert. `sections` (codes) fetches exactly those, whatever the counts say:
+	the upload job uses it to learn GSTN's status of records whose request outcome is unknown."""
+	client = client or make_client(company_gstin)
 	if not client.has_session:
 		raise OtpRequired(_("GSTN needs an OTP for {0}: request one from the page.").format(company_gstin))
 	counts = _section_counts(client)
-	sections = (
-		list(DOWNLOAD_SECTIONS) if force or counts is None else sections_to_fetch(company_gstin, counts)
-	)
+	explicit = sections is not None
+	if explicit:
+		sections = [code for code in DOWNLOAD_SECTIONS if code in set(sections)]
+	elif force or counts is None:
+		sections = list(DOWNLOAD_SECTIONS)
+	else:
+		sections = sections_to_fetch(company_gstin, counts)
 	records = []
 	for index, code in enumerate(sections):
 		records.extend(client.get_records(code))
@@ -65,7 +79,8 @@ def download(company_gstin: str, *, publish: bool = False, force: bool = False, 
 	result = (
 		ingest(company_gstin, records, sections=sections, commit=commit) if sections else {"unchanged": 0}
 	)
-	if counts is not None:
+	# a partial, explicit fetch did not look at the other sections: their last counts stay
+	if counts is not None and not explicit:
 		frappe.cache.set_value(COUNTS_KEY.format(company_gstin), counts)
 	result["sections"] = sections
 	return result
