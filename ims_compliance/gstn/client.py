@@ -318,7 +318,8 @@ class GstnClient:
 		return references
 
 	@property
-	def _max_plain_bytes(self) -> int:
+	def max_plain_bytes(self) -> int:
+		"""The largest SAVE/RESETIMS body (compact JSON) that still fits once sealed."""
 		limit = self.settings.max_body_bytes
 		return (limit - _ENVELOPE_SLACK) * 3 // 4 - 16 if self.settings.encrypted else limit
 
@@ -332,7 +333,7 @@ class GstnClient:
 	) -> list[str]:
 		"""SAVE the actions in as many bodies as the 4 MB limit needs; reference ids in order."""
 		bodies = build_save_bodies(
-			self.settings.gstin, updates, max_bytes=self._max_plain_bytes, strict=strict
+			self.settings.gstin, updates, max_bytes=self.max_plain_bytes, strict=strict
 		)
 		return self._send_bodies(bodies, wait=wait, on_sent=on_sent)
 
@@ -340,7 +341,7 @@ class GstnClient:
 		self, records: Iterable[InwardRecord], *, wait: bool = False, on_sent: Sent | None = None
 	) -> list[str]:
 		"""RESETIMS the records to No Action, chunked like `save_actions`."""
-		bodies = build_reset_bodies(self.settings.gstin, records, max_bytes=self._max_plain_bytes)
+		bodies = build_reset_bodies(self.settings.gstin, records, max_bytes=self.max_plain_bytes)
 		return self._send_bodies(bodies, wait=wait, on_sent=on_sent)
 
 	def request_status(self, reference_id: str) -> RequestStatus:

@@ -73,6 +73,11 @@ class GstnUnavailable(GstnError):
 		super().__init__("UNAVAILABLE", message, http_status=http_status)
 
 
+class OutcomeUnknown(GstnUnavailable):
+	"""A PUT reached GSTN (or may have) but no answer came back: GSTN may have taken it. It is
+	never resent blindly; the caller learns the outcome from GSTN's records (a download)."""
+
+
 class IntegrityError(GstnError):
 	"""A response HMAC or a downloaded file's SHA-256 did not match: the data is not trusted."""
 

@@ -10,7 +10,7 @@ of from a REQSTS error report minutes later.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ims_compliance.core.actions import Action
@@ -70,10 +70,12 @@ def check_update(update: ActionUpdate, *, location: str) -> None:
 		)
 
 
-def chunk_bodies(
-	gstin: str, request_type: str, items: Iterable[tuple[str, dict]], max_bytes: int
-) -> list[dict]:
-	"""Group records by section key into envelopes whose compact JSON stays under max_bytes."""
+def chunk_items(
+	gstin: str, request_type: str, items: Sequence[tuple[str, dict]], max_bytes: int
+) -> list[tuple[dict, list[int]]]:
+	"""Group records by section key into envelopes whose compact JSON stays under max_bytes;
+	each envelope comes with the indices (into `items`) of the records it holds, so a caller
+	can tell which of its rows went in which request."""
 	envelope_action = "SAVE" if request_type == SAVE_REQUEST else "RESETIMS"
 
 	def envelope(invdata: dict) -> dict:
@@ -83,23 +85,37 @@ def chunk_bodies(
 		}
 
 	base = len(json.dumps(envelope({}), separators=_COMPACT).encode())
-	bodies: list[dict] = []
+	chunks: list[tuple[dict, list[int]]] = []
 	invdata: dict[str, list[dict]] = {}
+	order: dict[str, list[int]] = {}
 	size = base
-	for key, record in items:
+
+	def close() -> None:
+		# the body lists records section by section: indices follow the same order
+		chunks.append((envelope(invdata), [i for key in invdata for i in order[key]]))
+
+	for index, (key, record) in enumerate(items):
 		record_size = len(json.dumps(record, separators=_COMPACT, ensure_ascii=False).encode()) + 1
 		extra = record_size + (0 if key in invdata else len(key) + 6)
 		if base + extra > max_bytes:
 			raise IMSValidationError(f"one {key} record alone is larger than {max_bytes} bytes")
 		if size + extra > max_bytes and invdata:
-			bodies.append(envelope(invdata))
-			invdata, size = {}, base
+			close()
+			invdata, order, size = {}, {}, base
 			extra = record_size + len(key) + 6
 		invdata.setdefault(key, []).append(record)
+		order.setdefault(key, []).append(index)
 		size += extra
 	if invdata:
-		bodies.append(envelope(invdata))
-	return bodies
+		close()
+	return chunks
+
+
+def chunk_bodies(
+	gstin: str, request_type: str, items: Iterable[tuple[str, dict]], max_bytes: int
+) -> list[dict]:
+	"""Group records by section key into envelopes whose compact JSON stays under max_bytes."""
+	return [body for body, _ in chunk_items(gstin, request_type, list(items), max_bytes)]
 
 
 def build_save_bodies(

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from ims_compliance.gstn.errors import GstnUnavailable, ProtocolError
+from ims_compliance.gstn.errors import GstnUnavailable, OutcomeUnknown, ProtocolError
 from ims_compliance.gstn.settings import RetryPolicy
 
 log = logging.getLogger("ims_compliance.gstn")
@@ -86,7 +86,7 @@ class Transport:
 					self._record(
 						method=method, url=url, attempt=attempt, status=None, error=last, started=started
 					)
-					raise GstnUnavailable(
+					raise OutcomeUnknown(
 						f"{method} {url} failed after sending; its outcome is unknown ({last})",
 						attempts=attempt,
 					) from None

@@ -445,3 +445,35 @@ def test_http_supplier_controls(sandbox, connect):
 	assert all(r.document_number != "NEW/1" for r in client.get_records("B2B"))
 	bad = requests.post(f"{url}/faults", json={"nonsense": 1}, timeout=5)
 	assert bad.status_code == 400 and "nonsense" in bad.json()["error"]
+
+
+def test_a_planned_refusal_fails_that_record_once_and_stats_count_stale_prev_status(sandbox, connect):
+	sandbox.state.generate(RECIPIENT, 200, seed=8)
+	client = connect(sandbox)
+	first, second, third = by_action(client.get_records("B2B"))[:3]
+	sandbox.control(
+		"refuse",
+		{
+			"gstin": RECIPIENT,
+			"section": "B2B",
+			"stin": first.supplier_gstin,
+			"number": first.document_number,
+			"code": "IMSSAV0099",
+			"message": "planned by the test",
+		},
+	)
+	updates = [
+		ActionUpdate(first, Action.ACCEPTED),
+		ActionUpdate(second, Action.ACCEPTED),
+		ActionUpdate(third, Action.ACCEPTED, prev_status=Action.REJECTED),  # stale: GSTN has N
+	]
+	(reference,) = client.save_actions(updates)
+	status = client.wait_for_request(reference)
+	assert {(e.document_number, e.error_code) for e in status.record_errors} == {
+		(first.document_number, "IMSSAV0099"),
+		(third.document_number, codes.PREVIOUS_STATUS_WRONG),
+	}
+	assert sandbox.control("stats", {}) == {"saved": 1, "stale_prev_status": 1}
+	(again,) = client.save_actions([ActionUpdate(first, Action.ACCEPTED)])  # the refusal was one-off
+	assert client.wait_for_request(again).ok
+	assert sandbox.state.stats["saved"] == 2

@@ -241,9 +241,15 @@ def _apply(state: SandboxState, request: dict) -> None:
 	for key, records in request["payload"].items():
 		sec = section_by_key(key)
 		rows = rows_by_code.get(sec.code, {})
+		planned = state.refusals.get(request["gstin"], {})
 		for record in records:
-			stored = rows.get(document_key(sec.code, record))
+			doc_key = document_key(sec.code, record)
+			stored = rows.get(doc_key)
 			refusal = _refuse_record(stored, record, key, reset)
+			if refusal and refusal[0] == codes.PREVIOUS_STATUS_WRONG and not _changed(stored, record):
+				state.stats["stale_prev_status"] = state.stats.get("stale_prev_status", 0) + 1
+			if refusal is None and f"{sec.code}|{doc_key}" in planned:
+				refusal = tuple(planned.pop(f"{sec.code}|{doc_key}"))
 			if refusal:
 				report.setdefault(_REPORT_KEY.get(key, key), []).append(
 					{
@@ -260,6 +266,8 @@ def _apply(state: SandboxState, request: dict) -> None:
 			if not reset:
 				stored.update({k: record[k] for k in ACTION_KEYS if k in record and k != "action"})
 			processed += 1
+			name = "reset" if reset else "saved"
+			state.stats[name] = state.stats.get(name, 0) + 1
 	errors = sum(len(v) for v in report.values())
 	request.update(status_cd="PE" if errors else "P", proc_cnt=processed, err_cnt=errors)
 	if report:

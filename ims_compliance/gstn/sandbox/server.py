@@ -199,6 +199,10 @@ class SandboxServer:
 			"edit": lambda: state.edit(args["gstin"], args["section"], changes=args["changes"], **where),
 			"file": lambda: state.file(args["gstin"], args["section"], **where),
 			"remove": lambda: state.remove(args["gstin"], args["section"], **where),
+			"refuse": lambda: state.refuse(
+				args["gstin"], args["section"], code=args["code"], message=args["message"], **where
+			),
+			"stats": lambda: dict(state.stats),
 			"faults": lambda: self.set_faults(f.FaultPlan.from_dict(args)),
 			"expire-sessions": self.api.expire_sessions,
 			"clear": state.clear,

@@ -51,6 +51,11 @@ class SandboxState:
 		self.gstr2b: dict[str, dict[str, dict]] = {}
 		self.sessions: dict[str, dict] = {}  # auth token -> session (GstnApi's); `sek` as bytes
 		self.rsa_private_pem: str | None = None  # encrypted mode: GSTN's key pair
+		#: gstin -> "CODE|document key" -> [error code, message]: the next SAVE/RESET of that
+		#: record is refused with it once (a test's way to get a PE answer for chosen records)
+		self.refusals: dict[str, dict[str, list[str]]] = {}
+		#: what clients did: records saved/reset, and sends whose prev_status was stale
+		self.stats: dict[str, int] = {}
 		self.counter = 0
 		self.dirty = False
 		if self.path and self.path.exists():
@@ -73,6 +78,8 @@ class SandboxState:
 				for token, session in data.get("sessions", {}).items()
 			}
 			self.rsa_private_pem = data.get("rsa_private_pem")
+			self.refusals = data.get("refusals", {})
+			self.stats = data.get("stats", {})
 			self.counter = int(data.get("counter", 0))
 			self.dirty = False
 
@@ -117,6 +124,8 @@ class SandboxState:
 				if session["refresh_until"] > time.time()  # dead sessions are not kept
 			},
 			"rsa_private_pem": self.rsa_private_pem,
+			"refusals": {gstin: dict(planned) for gstin, planned in self.refusals.items()},
+			"stats": dict(self.stats),
 			"counter": self.counter,
 		}
 
@@ -224,7 +233,32 @@ class SandboxState:
 			del self.records[gstin.upper()][resolve_section(section).code][key]
 			self.dirty = True
 
+	def refuse(
+		self,
+		gstin: str,
+		section: str,
+		*,
+		stin: str,
+		number: str,
+		code: str,
+		message: str,
+		date: str | None = None,
+	) -> None:
+		"""Make GSTN refuse the next SAVE/RESET of this record with `code` (one time), so a
+		test gets a PE answer for chosen records without breaking the records themselves."""
+		with self.lock:
+			key, _ = self._located(gstin, section, stin, number, date)
+			code_ = resolve_section(section).code
+			self.refusals.setdefault(gstin.upper(), {})[f"{code_}|{key}"] = [code, message]
+			self.dirty = True
+
+	def count(self, name: str, n: int = 1) -> None:
+		with self.lock:
+			self.stats[name] = self.stats.get(name, 0) + n
+			self.dirty = True
+
 	def clear(self) -> None:
 		with self.lock:
 			self.records, self.requests, self.gstr2b = {}, {}, {}
+			self.refusals, self.stats = {}, {}
 			self.dirty = True

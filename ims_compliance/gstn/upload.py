@@ -1,0 +1,253 @@
+"""What an upload sends and what GSTN's answer means for each record (issue 7), pure.
+
+The Frappe upload job keeps the bookkeeping (which rows belong to which stored request); this
+module decides the three things that must be right whatever the storage:
+- which records go in SAVE (A/R/P, `prev_status` = GSTN's last known status) and which in
+  RESETIMS (back to N), in bodies under GSTN's 4 MB limit, remembering which row is in which
+  body (`plan_requests`);
+- which rows GSTN refused, from a REQSTS error report keyed by supplier GSTIN, number and
+  period under any section key GSTN uses, `cn`/`dn` included (`match_errors`);
+- which refusals mean "our picture of GSTN is stale" (IMSSAV0010), so the job downloads those
+  records again before anyone sends them a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ims_compliance.core.actions import Action
+from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.core.records import InwardRecord
+from ims_compliance.core.sections import SECTIONS
+from ims_compliance.gstn.errors import PREVIOUS_STATUS_WRONG
+from ims_compliance.gstn.payloads import (
+	RESET_REQUEST,
+	SAVE_REQUEST,
+	ActionUpdate,
+	RecordError,
+	RequestStatus,
+	check_update,
+	chunk_items,
+)
+from ims_compliance.gstn.protocol import MAX_BODY_BYTES, to_gstn_record
+
+#: Head room under the body limit: a body is rebuilt from the rows just before it is sent, and
+#: a user may edit remarks or a declaration in between.
+PLAN_MARGIN = 0.9
+_DECLARED = (("declIgst", "declared_igst"), ("declCgst", "declared_cgst"))
+_DECLARED += (("declSgst", "declared_sgst"), ("declCess", "declared_cess"))
+
+
+@dataclass(frozen=True)
+class PendingAction:
+	"""One stored row whose action GSTN does not have yet. `record.gstn_action` is GSTN's last
+	known status (the `prev_status` to send)."""
+
+	name: str
+	record: InwardRecord
+	action: Action
+
+	@property
+	def kind(self) -> str:
+		return RESET_REQUEST if self.action is Action.NO_ACTION else SAVE_REQUEST
+
+	def update(self) -> ActionUpdate:
+		record = self.record
+		declared = None
+		if record.itc_reduction_required == "Y" and record.declared_igst is not None:
+			declared = {key: float(getattr(record, name) or 0) for key, name in _DECLARED}
+		return ActionUpdate(
+			record=record,
+			action=self.action,
+			prev_status=record.gstn_action,
+			remarks=record.remarks or None,
+			itc_reduction_required=record.itc_reduction_required or None,
+			declared=declared,
+		)
+
+	def payload(self) -> dict:
+		if self.kind == RESET_REQUEST:
+			out = to_gstn_record(self.record, for_save=True)
+			for key in ("action", "itcRedReq", "remarks", *(k for k, _ in _DECLARED)):
+				out.pop(key, None)
+			return out
+		return self.update().to_payload()
+
+
+def pending_from_row(row: Mapping) -> PendingAction:
+	"""A GST Inward Supply row (DocType field names) as the action to upload. The trade name is
+	left out: GSTN compares a SAVE's content with the record it holds, and ours may have been
+	renamed to the ERPNext supplier."""
+
+	def amount(name: str) -> float:
+		return float(row.get(name) or 0)
+
+	def day(value: object) -> dt.date | None:
+		if value in (None, ""):
+			return None
+		return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+	declared = {name: amount(name) for _, name in _DECLARED}
+	if row.get("itc_reduction_required") != "Y" or not any(declared.values()):
+		declared = dict.fromkeys(declared)  # nothing declared: GSTN gets no decl* keys
+	record = InwardRecord(
+		section=row["section"],
+		supplier_gstin=row.get("supplier_gstin") or "",
+		document_number=row["document_number"],
+		document_date=day(row["document_date"]),
+		supplier_period=row["supplier_period"],
+		document_value=amount("document_value"),
+		taxable_value=amount("taxable_value"),
+		igst=amount("igst"),
+		cgst=amount("cgst"),
+		sgst=amount("sgst"),
+		cess=amount("cess"),
+		place_of_supply=row.get("place_of_supply") or None,
+		invoice_type=row.get("invoice_type") or None,
+		source_form=row.get("source_form") or None,
+		gstn_action=Action.parse(row.get("gstn_action") or Action.NO_ACTION),
+		pending_blocked=bool(row.get("pending_blocked")),
+		original_number=row.get("original_number") or None,
+		original_date=day(row.get("original_date")),
+		itc_reduction_required=row.get("itc_reduction_required") or None,
+		declared_igst=declared["declared_igst"],
+		declared_cgst=declared["declared_cgst"],
+		declared_sgst=declared["declared_sgst"],
+		declared_cess=declared["declared_cess"],
+		remarks=row.get("remarks") or None,
+	)
+	return PendingAction(name=row["name"], record=record, action=Action.parse(row["action"]))
+
+
+@dataclass(frozen=True)
+class PlannedRequest:
+	"""One SAVE or RESETIMS body and the rows in it (in body order)."""
+
+	kind: str
+	body: dict
+	names: tuple[str, ...]
+	actions: tuple[Action, ...]
+
+
+@dataclass(frozen=True)
+class Refused:
+	"""A pending action GSTN would refuse for sure (R4, R5): it is not sent; the row shows why."""
+
+	name: str
+	message: str
+
+
+@dataclass
+class UploadPlan:
+	requests: list[PlannedRequest] = field(default_factory=list)
+	refused: list[Refused] = field(default_factory=list)
+
+	@property
+	def record_count(self) -> int:
+		return sum(len(r.names) for r in self.requests)
+
+
+def plan_requests(
+	gstin: str,
+	pending: Iterable[PendingAction],
+	*,
+	max_bytes: int = MAX_BODY_BYTES,
+	margin: float = PLAN_MARGIN,
+) -> UploadPlan:
+	"""SAVE bodies first (A/R/P), then RESETIMS (N), each under `max_bytes * margin`. A record
+	GSTN would refuse for sure (R4, R5) is reported in `refused` and not sent."""
+	plan = UploadPlan()
+	by_kind: dict[str, list[tuple[str, dict, PendingAction]]] = {SAVE_REQUEST: [], RESET_REQUEST: []}
+	for item in pending:
+		key = SECTIONS[item.record.section].key
+		if item.kind == SAVE_REQUEST:
+			try:
+				check_update(item.update(), location=f"{key} {item.record.document_number}")
+			except IMSValidationError as exc:
+				plan.refused.append(Refused(name=item.name, message=exc.message))
+				continue
+		by_kind[item.kind].append((key, item.payload(), item))
+	limit = int(max_bytes * margin)
+	for kind in (SAVE_REQUEST, RESET_REQUEST):
+		items = by_kind[kind]
+		for body, indices in chunk_items(gstin, kind, [(k, p) for k, p, _ in items], limit):
+			plan.requests.append(
+				PlannedRequest(
+					kind=kind,
+					body=body,
+					names=tuple(items[i][2].name for i in indices),
+					actions=tuple(items[i][2].action for i in indices),
+				)
+			)
+	return plan
+
+
+def build_body(gstin: str, kind: str, pending: Sequence[PendingAction], *, max_bytes: int) -> dict:
+	"""The one body for rows already assigned to a stored request, built just before sending
+	(so `prev_status` is GSTN's status as we know it at that moment)."""
+	items = [(SECTIONS[p.record.section].key, p.payload()) for p in pending]
+	chunks = chunk_items(gstin, kind, items, max_bytes)
+	if len(chunks) != 1:
+		raise IMSValidationError(f"the request's {len(items)} records no longer fit in one body")
+	return chunks[0][0]
+
+
+@dataclass(frozen=True)
+class SentRecord:
+	"""What identifies a sent row in GSTN's error report."""
+
+	name: str
+	section: str
+	supplier_gstin: str
+	document_number: str
+	supplier_period: str
+
+
+@dataclass
+class RequestOutcome:
+	"""Per-row meaning of a finished request: `failed` name -> the error GSTN gave; `resync`
+	names GSTN refused because our copy is stale (IMSSAV0010); `unmatched` report lines that
+	name no sent row (the caller must not assume the rest succeeded)."""
+
+	failed: dict[str, RecordError] = field(default_factory=dict)
+	resync: set[str] = field(default_factory=set)
+	unmatched: list[RecordError] = field(default_factory=list)
+
+	def succeeded(self, names: Iterable[str]) -> list[str]:
+		return [name for name in names if name not in self.failed]
+
+
+def _norm(value: object) -> str:
+	return str(value or "").strip().upper()
+
+
+def match_errors(sent: Iterable[SentRecord], status: RequestStatus) -> RequestOutcome:
+	"""Which sent rows GSTN refused. A report line names supplier GSTIN, number and (usually)
+	period under a section key; notes come under `cn`/`dn` as often as `b2bcn`/`b2bdn`, and an
+	amendment's line may sit under its original's key, so a line that finds no row in its own
+	section is looked up across the request's sections by GSTIN, number and period."""
+	outcome = RequestOutcome()
+	if status.status == "ER":
+		return outcome  # the whole request failed; the caller keeps every row pending
+	exact: dict[tuple, list[str]] = {}
+	loose: dict[tuple, list[str]] = {}
+	for record in sent:
+		who = (_norm(record.supplier_gstin), _norm(record.document_number))
+		exact.setdefault((record.section, *who, _norm(record.supplier_period)), []).append(record.name)
+		exact.setdefault((record.section, *who, ""), []).append(record.name)
+		loose.setdefault((*who, _norm(record.supplier_period)), []).append(record.name)
+		loose.setdefault((*who, ""), []).append(record.name)
+	for error in status.record_errors:
+		who = (_norm(error.supplier_gstin), _norm(error.document_number))
+		period = _norm(error.supplier_period)
+		names = exact.get((error.section, *who, period)) or loose.get((*who, period)) or []
+		if not names:
+			outcome.unmatched.append(error)
+			continue
+		for name in names:
+			outcome.failed.setdefault(name, error)
+			if error.error_code == PREVIOUS_STATUS_WRONG:
+				outcome.resync.add(name)
+	return outcome
