@@ -23,7 +23,7 @@ from ims_compliance.gstn import crypto
 from ims_compliance.gstn import errors as codes
 from ims_compliance.gstn import protocol as p
 from ims_compliance.gstn.sandbox.faults import FaultInjector
-from ims_compliance.gstn.sandbox.processing import Refusal, check_envelope, status, submit
+from ims_compliance.gstn.sandbox.processing import Refusal, check_envelope, settle, status, submit
 from ims_compliance.gstn.sandbox.state import SandboxState
 
 #: The sandbox's OTP: every OTPREQUEST "sends" this one (documented in docs/sandbox.md).
@@ -208,6 +208,8 @@ class GstnApi:
 	# --- IMS ---------------------------------------------------------------------------
 	def _ims(self, method: str, query: dict, headers: dict, body: Any, base_url: str) -> Any:
 		action, gstin = query.get("action", ""), _gstin(query, headers)
+		if method == "GET" and action in (p.GETINV, p.GETCNT):
+			settle(self.state, gstin)  # GSTN works through requests on its own, polled or not
 		if method == "GET" and action == p.GETINV:
 			return self._getinv(gstin, _param(query, "section"), base_url)
 		if method == "GET" and action == p.FILEDET:

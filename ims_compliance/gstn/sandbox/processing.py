@@ -133,6 +133,21 @@ def submit(
 		return ref
 
 
+def settle(state: SandboxState, gstin: str) -> int:
+	"""Process the GSTIN's requests that are due, as GSTN does whether anyone polls or not, so
+	records read after a request's processing time show its result. Returns how many."""
+	now = time.time()
+	with state.lock:
+		due = [
+			ref
+			for ref, request in state.requests.items()
+			if request["gstin"] == gstin.upper() and _due(request, now)
+		]
+		for ref in due:
+			_process(state, ref)
+		return len(due)
+
+
 def status(state: SandboxState, *, gstin: str, reference_id: str, kinds: tuple[str, ...]) -> dict:
 	"""REQSTS / GENSTS2B: IP on the first poll, then the outcome once processed."""
 	with state.lock:
