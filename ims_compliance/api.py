@@ -217,3 +217,83 @@ def download_from_gstn(company_gstin: str) -> dict:
 	if not make_client(company_gstin).has_session:
 		return {"queued": False, "otp_needed": True}
 	return enqueue_download(company_gstin)
+
+
+def _known_gstin(company_gstin: str) -> None:
+	if not frappe.db.exists("IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}):
+		frappe.throw(
+			_("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin),
+			title=_("Unknown GSTIN"),
+		)
+
+
+@frappe.whitelist()
+def get_upload_summary(company_gstin: str) -> dict:
+	"""What "Upload to GSTN" would send (by action), failed rows, and requests still open."""
+	from ims_compliance.services.connection import connection_mode
+	from ims_compliance.services.upload import upload_summary
+
+	_can_read()
+	_known_gstin(company_gstin)
+	return {**upload_summary(company_gstin), "connection_mode": connection_mode()}
+
+
+@frappe.whitelist(methods=["POST"])
+def upload_to_gstn(company_gstin: str) -> dict:
+	"""Queue the upload of every pending action of this GSTIN (one job per GSTIN at a time).
+	Records GSTN refused last time ("Failed") go again: this is also "upload again"."""
+	from ims_compliance.services.connection import connection_mode, make_client
+	from ims_compliance.services.upload import enqueue_upload
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	_known_gstin(company_gstin)
+	if connection_mode() == "Offline File":
+		return {"queued": False, "offline": True}
+	if not make_client(company_gstin).has_session:
+		return {"queued": False, "otp_needed": True}
+	return enqueue_upload(company_gstin)
+
+
+@frappe.whitelist()
+def download_offline_upload_file(company_gstin: str) -> None:
+	"""The pending actions as the GST portal's offline-tool upload JSON (a zip when they need
+	more than one 4 MB file). The rows stay pending until a portal file shows GSTN has them."""
+	import io
+	import json
+	import zipfile
+
+	from ims_compliance.services.upload import offline_upload_files
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	_known_gstin(company_gstin)
+	files, count = offline_upload_files(company_gstin)
+	if not count:
+		frappe.throw(
+			_("Nothing is pending upload for {0}.").format(company_gstin), title=_("Nothing to Upload")
+		)
+	texts = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in files]
+	frappe.db.commit()  # nosemgrep: a GET that records the export in IMS Upload Request
+	if len(texts) == 1:
+		frappe.response["filename"] = f"ims-upload-{company_gstin}.json"
+		frappe.response["filecontent"] = texts[0].encode()
+	else:
+		buffer = io.BytesIO()
+		with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+			for index, text in enumerate(texts, 1):
+				archive.writestr(f"ims-upload-{company_gstin}-{index}.json", text)
+		frappe.response["filename"] = f"ims-upload-{company_gstin}.zip"
+		frappe.response["filecontent"] = buffer.getvalue()
+	frappe.response["type"] = "binary"
+
+
+@frappe.whitelist(methods=["POST"])
+def recompute_gstr2b(company_gstin: str, period: str | None = None) -> dict:
+	"""Queue GEN2B for the period (default: the GSTR-2B being prepared), R8."""
+	from ims_compliance.services.connection import make_client
+	from ims_compliance.services.upload import enqueue_recompute_2b
+
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	_known_gstin(company_gstin)
+	if not make_client(company_gstin).has_session:
+		return {"queued": False, "otp_needed": True}
+	return enqueue_recompute_2b(company_gstin, period)

@@ -22,7 +22,10 @@ doc_events = {
 
 scheduler_events = {
 	"cron": {
-		"*/5 * * * *": ["ims_compliance.services.schedule.enqueue_scheduled_downloads"],
+		"*/5 * * * *": [
+			"ims_compliance.services.schedule.enqueue_scheduled_downloads",
+			"ims_compliance.services.upload.resume_open_requests",
+		],
 	},
 }
 

@@ -1,0 +1,347 @@
+"""Issue 7 on the bench: the upload job against the built-in sandbox over real HTTP.
+
+Crash tests stop the "worker" at the service's checkpoints by raising there. They do not roll
+back: every write before a checkpoint is committed by the real job (commit() precedes each
+checkpoint), so the transaction as it stands is exactly what a killed worker leaves behind."""
+
+import dataclasses
+import tempfile
+import time
+from unittest.mock import patch
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from ims_compliance import api
+from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
+from ims_compliance.gstn.sandbox.faults import FaultPlan
+from ims_compliance.services import upload as service
+from ims_compliance.services.connection import make_client
+from ims_compliance.services.download import COUNTS_KEY, download
+from ims_compliance.tests.fixtures import COMPANY_GSTIN_2, NO_ROLE_USER
+
+GSTIN = COMPANY_GSTIN_2
+DOCTYPE = "GST Inward Supply"
+FAST = dict(delays=(0.02,), budget=30.0, settle=0.0)
+ACTIONS = ("Accepted", "Rejected", "Pending", "No Action")
+
+
+class Crash(Exception):
+	pass
+
+
+class UploadTestCase(FrappeTestCase):
+	records = 300
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.tmp = tempfile.TemporaryDirectory()
+		cls.sandbox = SandboxServer(state_path=f"{cls.tmp.name}/state.json", port=0).start()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.sandbox.stop()
+		cls.tmp.cleanup()
+		super().tearDownClass()
+
+	def setUp(self):
+		frappe.db.delete(DOCTYPE, {"company_gstin": GSTIN})
+		frappe.db.delete("IMS Upload Request", {"company_gstin": GSTIN})
+		frappe.db.set_single_value(
+			"IMS Settings",
+			{
+				"connection_mode": "Sandbox",
+				"base_url": self.sandbox.url,
+				"reconcile_after_download": 0,
+				"recompute_2b_after_upload": 0,
+			},
+		)
+		frappe.cache.delete_value(f"ims_gstn_session::{GSTIN}")
+		frappe.cache.delete_value(COUNTS_KEY.format(GSTIN))
+		self.sandbox.set_faults(FaultPlan())
+		self.sandbox.state.clear()
+		self.sandbox.state.generate(GSTIN, self.records, seed=11)
+		api.request_otp(GSTIN)
+		api.submit_otp(GSTIN, SANDBOX_OTP)
+		self.client = make_client(GSTIN)
+		download(GSTIN, client=self.client, commit=False)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	# --- helpers ---------------------------------------------------------------------------
+	def upload(self, **kwargs):
+		kwargs.setdefault("poll", service.PollPolicy(**FAST))
+		return service.upload(GSTIN, client=self.client, commit=False, **kwargs)
+
+	def small_bodies(self, max_bytes=60_000):
+		self.client.settings = dataclasses.replace(self.client.settings, max_body_bytes=max_bytes)
+
+	def rows(self, **filters):
+		return frappe.get_all(
+			DOCTYPE,
+			filters={"company_gstin": GSTIN, **filters},
+			fields=[
+				"name",
+				"section",
+				"supplier_gstin",
+				"document_number",
+				"document_date",
+				"action",
+				"gstn_action",
+				"upload_state",
+				"upload_error",
+				"upload_request",
+				"pending_blocked",
+			],
+			order_by="name",
+		)
+
+	def set_actions(self, rows, pick=lambda i, row: ACTIONS[i % 4]) -> dict:
+		"""The user's actions, as the action service leaves them (test set-up: written
+		directly so Accept is not refused by P1 on these unreconciled rows)."""
+		wanted = {}
+		for i, row in enumerate(rows):
+			action = pick(i, row)
+			if action == row.gstn_action or (action == "Pending" and row.pending_blocked):
+				continue
+			frappe.db.set_value(
+				DOCTYPE, row.name, {"action": action, "upload_state": "Pending Upload"}, update_modified=False
+			)
+			wanted[row.name] = action
+		return wanted
+
+	def sandbox_actions(self) -> dict:
+		"""(section, supplier, number) -> GSTN's action, as the sandbox holds it."""
+		out = {}
+		for rows in self.sandbox.state.records[GSTIN].values():
+			for record in rows.values():
+				number = record.get("inum") or record.get("nt_num")
+				out[(record["stin"], number)] = record.get("action", "N")
+		return out
+
+	def assert_in_sync(self):
+		codes = {"Accepted": "A", "Rejected": "R", "Pending": "P", "No Action": "N"}
+		on_gstn = self.sandbox_actions()
+		for row in self.rows():
+			self.assertEqual(
+				codes[row.gstn_action], on_gstn[(row.supplier_gstin, row.document_number)], row.name
+			)
+
+
+class TestUpload(UploadTestCase):
+	records = 3000
+
+	def test_3000_pending_actions_upload_in_chunks_and_gstn_holds_exactly_them(self):
+		self.small_bodies()
+		wanted = self.set_actions(self.rows())
+		self.assertGreater(len(wanted), 2000)
+		self.assertTrue({"Accepted", "Rejected", "Pending", "No Action"} <= set(wanted.values()))
+		result = self.upload()
+		self.assertEqual((result.sent, result.failed, result.refused), (len(wanted), 0, 0))
+		self.assertGreater(result.requests, 5)  # chunked under the (here reduced) body limit
+		requests = frappe.get_all(
+			"IMS Upload Request",
+			filters={"company_gstin": GSTIN},
+			fields=["request_type", "status", "record_count", "body_bytes"],
+		)
+		self.assertEqual({r.status for r in requests}, {"Processed"})
+		self.assertEqual({r.request_type for r in requests}, {"SAVE", "RESET"})
+		self.assertTrue(all(r.body_bytes <= 60_000 for r in requests))
+		self.assertEqual(sum(r.record_count for r in requests), len(wanted))
+		after = {r.name: r for r in self.rows()}
+		self.assertFalse(
+			[r for r in after.values() if r.upload_state in ("Pending Upload", "Uploading", "Failed")]
+		)
+		self.assertTrue(all(after[name].gstn_action == action for name, action in wanted.items()))
+		self.assertTrue(all(after[name].upload_state == "Uploaded" for name in wanted))
+		self.assert_in_sync()
+		logged = frappe.db.count(
+			"IMS Action Log", {"source": "Upload Result", "inward_supply": ("in", list(wanted))}
+		)
+		self.assertEqual(logged, len(wanted))
+		self.assertEqual(self.upload().sent, 0)  # nothing left to send
+
+
+class TestUploadResults(UploadTestCase):
+	def test_pe_with_25_refused_records_keeps_exactly_them_pending_and_upload_again_sends_only_them(self):
+		rows = self.rows()
+		wanted = self.set_actions(rows, pick=lambda i, row: "Rejected")
+		chosen = [r for r in rows if r.name in wanted and r.section == "CN"][:8]
+		chosen += [r for r in rows if r.name in wanted and r.section != "CN"][: 25 - len(chosen)]
+		self.assertEqual(len(chosen), 25)
+		for row in chosen:
+			self.sandbox.control(
+				"refuse",
+				{
+					"gstin": GSTIN,
+					"section": row.section,
+					"stin": row.supplier_gstin,
+					"number": row.document_number,
+					"code": "IMSSAV0099",
+					"message": "refused for the test",
+				},
+			)
+		first = self.upload()
+		self.assertEqual((first.failed, first.processed), (25, len(wanted) - 25))
+		failed = self.rows(upload_state="Failed")
+		self.assertEqual({r.name for r in failed}, {r.name for r in chosen})
+		self.assertTrue(all(r.upload_error.startswith("IMSSAV0099") for r in failed))
+		self.assertTrue(all(r.gstn_action != "Rejected" for r in failed))  # GSTN kept its status
+		report = frappe.get_all("IMS Upload Request", filters={"company_gstin": GSTIN}, pluck="error_report")
+		self.assertIn('"cn"', "".join(r or "" for r in report))  # notes reported under cn
+		saved_before = self.sandbox.state.stats["saved"]
+		again = self.upload()  # "upload again" after the user fixed whatever was wrong
+		self.assertEqual((again.sent, again.processed, again.failed), (25, 25, 0))
+		self.assertEqual(self.sandbox.state.stats["saved"] - saved_before, 25)
+		self.assertFalse(self.rows(upload_state=("in", ("Failed", "Pending Upload", "Uploading"))))
+		self.assert_in_sync()
+
+	def test_a_supplier_edit_answered_imssav0010_downloads_the_record_again(self):  # R9
+		row = next(r for r in self.rows(section="B2B") if r.gstn_action == "No Action")
+		self.set_actions([row], pick=lambda i, r: "Rejected")
+		self.sandbox.state.edit(
+			GSTIN, "B2B", stin=row.supplier_gstin, number=row.document_number, changes={"txval": 12345.0}
+		)
+		result = self.upload()
+		self.assertEqual((result.failed, result.resynced), (1, 1))
+		self.assertIn("IMSSAV0010", " ".join(result.messages))
+		after = frappe.db.get_value(
+			DOCTYPE,
+			row.name,
+			["taxable_value", "changed_by_supplier", "action", "upload_state"],
+			as_dict=True,
+		)
+		self.assertEqual((after.taxable_value, after.changed_by_supplier), (12345.0, 1))
+		self.assertEqual(after.action, "No Action")  # R9: the edit voided the action
+		self.assertEqual(self.sandbox.state.stats.get("stale_prev_status", 0), 0)
+
+	def test_rules_gstn_enforces_fail_single_rows_before_sending(self):  # R5
+		row = next(r for r in self.rows() if r.pending_blocked and r.gstn_action != "Pending")
+		frappe.db.set_value(DOCTYPE, row.name, {"action": "Pending", "upload_state": "Pending Upload"})
+		other = next(r for r in self.rows(section="B2B") if r.gstn_action == "No Action")
+		self.set_actions([other], pick=lambda i, r: "Rejected")
+		result = self.upload()
+		self.assertEqual((result.refused, result.sent), (1, 1))
+		failed = frappe.db.get_value(DOCTYPE, row.name, ["upload_state", "upload_error"], as_dict=True)
+		self.assertEqual(failed.upload_state, "Failed")
+		self.assertIn("R5", failed.upload_error)
+
+	def test_an_action_changed_while_gstn_works_goes_again(self):
+		row = next(r for r in self.rows(section="B2B") if r.gstn_action == "No Action")
+		self.set_actions([row], pick=lambda i, r: "Rejected")
+
+		def user_changes_mind(stage, request):
+			if stage == "after-reference":
+				frappe.db.set_value(
+					DOCTYPE, row.name, {"action": "Pending", "upload_state": "Pending Upload"}
+				)
+
+		with patch.object(service, "_checkpoint", user_changes_mind):
+			self.upload()
+		after = frappe.db.get_value(
+			DOCTYPE, row.name, ["gstn_action", "action", "upload_state"], as_dict=True
+		)
+		self.assertEqual(
+			(after.gstn_action, after.action, after.upload_state), ("Rejected", "Pending", "Pending Upload")
+		)
+		self.assertEqual(self.upload().sent, 1)
+		self.assertEqual(frappe.db.get_value(DOCTYPE, row.name, "gstn_action"), "Pending")
+
+
+class TestUploadCrashes(UploadTestCase):
+	def crash_at(self, wanted_stage, times=1):
+		left = [times]
+
+		def checkpoint(stage, request):
+			if stage == wanted_stage and left[0]:
+				left[0] -= 1
+				raise Crash(stage)
+
+		return patch.object(service, "_checkpoint", checkpoint)
+
+	def crash_then_resume(self, stage):
+		self.small_bodies(20_000)
+		wanted = self.set_actions(self.rows())
+		with self.crash_at(stage), self.assertRaises(Crash):
+			self.upload()
+		states = frappe.get_all("IMS Upload Request", filters={"company_gstin": GSTIN}, pluck="status")
+		self.assertIn("Sending" if stage != "after-reference" else "In Progress", states)
+		time.sleep(2.1)  # the sandbox, like GSTN, finishes a request nobody polls on its own
+		resumed = self.upload(resume=True)
+		self.assertFalse(resumed.in_progress)
+		self.upload()  # the user's next upload sends whatever the resync found not landed
+		after = {r.name: r for r in self.rows()}
+		self.assertTrue(all(after[n].gstn_action == a for n, a in wanted.items()), "an action was lost")
+		self.assertFalse(
+			frappe.get_all(
+				"IMS Upload Request", filters={"company_gstin": GSTIN, "status": ("in", service.OPEN)}
+			)
+		)
+		self.assertEqual(self.sandbox.state.stats.get("stale_prev_status", 0), 0)
+		self.assert_in_sync()
+		return resumed
+
+	def test_killed_after_gstn_took_the_request_resyncs_instead_of_resending(self):
+		resumed = self.crash_then_resume("after-send")
+		self.assertGreater(resumed.resynced, 0)
+
+	def test_killed_before_the_put_sends_the_rows_later(self):
+		self.crash_then_resume("before-send")
+
+	def test_killed_after_the_reference_was_stored_polls_it_on_resume(self):
+		resumed = self.crash_then_resume("after-reference")
+		self.assertGreater(resumed.processed, 0)
+
+	def test_a_request_stuck_in_progress_is_left_for_the_scheduler_then_finished(self):
+		wanted = self.set_actions(self.rows()[:20])
+		self.sandbox.set_faults(FaultPlan(stuck_requests=True))
+		first = self.upload(poll=service.PollPolicy(delays=(0.05,), budget=0.2, settle=0))
+		self.assertTrue(first.in_progress)
+		self.assertEqual(
+			frappe.db.count("IMS Upload Request", {"company_gstin": GSTIN, "status": "In Progress"}), 1
+		)
+		with patch.object(service, "enqueue_upload", return_value={"queued": True}) as enqueue:
+			self.assertEqual(service.resume_open_requests(), [GSTIN])
+		enqueue.assert_called_once_with(GSTIN, resume=True, user=None)
+		for request in self.sandbox.state.requests.values():
+			request["stuck"] = False  # GSTN gets to it
+		self.sandbox.set_faults(FaultPlan())
+		resumed = self.upload(resume=True)
+		self.assertEqual(resumed.processed, len(wanted))
+		self.assert_in_sync()
+
+
+class TestGstr2bAndOffline(UploadTestCase):
+	def test_recompute_gstr2b_stores_the_request_and_its_summary(self):
+		result = service.recompute_2b(
+			GSTIN, "102025", client=self.client, commit=False, poll=service.PollPolicy(**FAST)
+		)
+		self.assertEqual(result["status"], "Processed")
+		doc = frappe.get_doc("IMS Upload Request", result["name"])
+		self.assertEqual((doc.request_type, doc.return_period), ("GEN2B", "102025"))
+		self.assertGreater(frappe.parse_json(doc.result_summary)["records"], 0)
+
+	def test_offline_mode_exports_the_pending_actions_instead(self):
+		wanted = self.set_actions(self.rows()[:10])
+		frappe.db.set_single_value("IMS Settings", "connection_mode", "Offline File")
+		self.assertEqual(api.upload_to_gstn(GSTIN), {"queued": False, "offline": True})
+		files, count = service.offline_upload_files(GSTIN)
+		self.assertEqual(count, len(wanted))
+		sent = [r for f in files for rows in f["invdata"].values() for r in rows]
+		self.assertEqual(len(sent), len(wanted))
+		self.assertTrue(all("prev_status" in r for r in sent))
+		self.assertEqual(len(self.rows(upload_state="Pending Upload")), len(wanted))  # still pending
+
+	def test_summary_counts_pending_by_action_and_permissions_are_checked(self):
+		wanted = self.set_actions(self.rows()[:12])
+		summary = api.get_upload_summary(GSTIN)
+		self.assertEqual(summary["pending"], len(wanted))
+		self.assertEqual(sum(summary["by_action"].values()), len(wanted))
+		frappe.set_user(NO_ROLE_USER)
+		with self.assertRaises(frappe.PermissionError):
+			api.upload_to_gstn(GSTIN)
+		with self.assertRaises(frappe.PermissionError):
+			api.get_upload_summary(GSTIN)

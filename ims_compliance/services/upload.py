@@ -1,0 +1,870 @@
+"""The upload job (issue 7): the actions GSTN does not have yet, sent back safely.
+
+Safety comes from the order of commits, not from hoping nothing fails:
+1. every request of a run is stored as an IMS Upload Request ("Queued") and its rows are
+   linked to it (`upload_request`, `sent_action`, upload state "Uploading") BEFORE anything is
+   sent;
+2. just before the PUT the request becomes "Sending" (committed); GSTN's reference id makes it
+   "In Progress" (committed); the body is rebuilt from the rows at that moment, so its
+   `prev_status` is GSTN's status as we last knew it;
+3. REQSTS is polled with backoff in the job; the answer is applied to every linked row in the
+   same transaction that closes the request.
+A request left "Sending" (the worker died mid-PUT) or "Unknown" (the answer was lost) may or
+may not have reached GSTN: its rows are never sent again until a download, taken once GSTN has
+certainly finished with it (a later request of ours was processed, or enough time passed), says
+what GSTN holds. So no row is sent twice with a stale `prev_status`, and none is lost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Count
+from frappe.utils import add_to_date, get_datetime, now_datetime
+from frappe.utils.background_jobs import is_job_enqueued
+
+from ims_compliance.core.actions import Action
+from ims_compliance.gstn.errors import (
+	GstnError,
+	GstnUnavailable,
+	OtpRequired,
+	OutcomeUnknown,
+	RequestInProgress,
+)
+from ims_compliance.gstn.payloads import RESET_REQUEST, RequestStatus, body_size
+from ims_compliance.gstn.upload import (
+	SentRecord,
+	build_body,
+	match_errors,
+	pending_from_row,
+	plan_requests,
+)
+from ims_compliance.services.action_log import write_logs
+from ims_compliance.services.filters import DOCTYPE
+
+REQUEST = "IMS Upload Request"
+#: States of a request whose rows are still tied to it.
+OPEN = ("Queued", "Sending", "In Progress", "Unknown")
+#: Upload states of rows waiting to be sent ("Failed" ones go again on the next upload).
+PENDING = ("Pending Upload", "Failed")
+ROW_FIELDS = (
+	"name",
+	"section",
+	"supplier_gstin",
+	"document_number",
+	"document_date",
+	"supplier_period",
+	"document_value",
+	"taxable_value",
+	"igst",
+	"cgst",
+	"sgst",
+	"cess",
+	"place_of_supply",
+	"invoice_type",
+	"source_form",
+	"action",
+	"gstn_action",
+	"pending_blocked",
+	"original_number",
+	"original_date",
+	"itc_reduction_required",
+	"declared_igst",
+	"declared_cgst",
+	"declared_sgst",
+	"declared_cess",
+	"remarks",
+	"upload_state",
+)
+STATUS_NAMES = {"IP": "In Progress", "P": "Processed", "PE": "Processed with Errors", "ER": "Error"}
+
+
+@dataclass
+class PollPolicy:
+	"""REQSTS backoff: seconds between polls (the last repeats) and how long the job itself
+	waits before leaving a request to the scheduler's resume. `settle` is how long after an
+	unanswered PUT GSTN has surely finished with it (its outcome is then read by a download)."""
+
+	delays: tuple[float, ...] = (1, 2, 3, 5, 8, 13, 20, 30, 60)
+	budget: float = 900.0
+	settle: float = 300.0
+	sleep: Callable[[float], None] = time.sleep
+
+	def delay(self, attempt: int) -> float:
+		return self.delays[min(attempt, len(self.delays) - 1)]
+
+
+@dataclass
+class UploadResult:
+	requests: int = 0
+	sent: int = 0
+	processed: int = 0
+	failed: int = 0
+	refused: int = 0
+	resynced: int = 0
+	bytes: int = 0
+	in_progress: bool = False  # a request is still with GSTN; the scheduler resumes it
+	messages: list[str] = field(default_factory=list)
+
+	def as_dict(self) -> dict:
+		return dict(self.__dict__)
+
+
+def job_id(company_gstin: str) -> str:
+	return f"ims-upload::{company_gstin}"
+
+
+def _checkpoint(stage: str, request: str) -> None:
+	"""A seam for the fault campaign (benchmarks/faults.py), which kills the "worker" here."""
+
+
+# --- what is pending ----------------------------------------------------------------------
+def pending_rows(company_gstin: str) -> list[dict]:
+	"""Rows whose action GSTN does not have, not tied to an open request, not gone."""
+	table = frappe.qb.DocType(DOCTYPE)
+	return (
+		frappe.qb.from_(table)
+		.select(*[table[f] for f in ROW_FIELDS])
+		.where(table.company_gstin == company_gstin)
+		.where(table.upload_state.isin(PENDING))
+		.where((table.upload_request.isnull()) | (table.upload_request == ""))
+		.where(table.is_gone == 0)
+		.orderby(table.name)
+	).run(as_dict=True)
+
+
+def upload_summary(company_gstin: str) -> dict:
+	"""What "Upload to GSTN" would send, by action, and the requests still open."""
+	table = frappe.qb.DocType(DOCTYPE)
+	rows = (
+		frappe.qb.from_(table)
+		.select(table.action, table.upload_state, Count("*").as_("n"))
+		.where(table.company_gstin == company_gstin)
+		.where(table.upload_state.isin((*PENDING, "Uploading")))
+		.where(table.is_gone == 0)
+		.groupby(table.action, table.upload_state)
+	).run(as_dict=True)
+	by_action: dict[str, int] = {}
+	failed = uploading = 0
+	for row in rows:
+		if row.upload_state == "Uploading":
+			uploading += row.n
+			continue
+		by_action[row.action] = by_action.get(row.action, 0) + row.n
+		failed += row.n if row.upload_state == "Failed" else 0
+	return {
+		"company_gstin": company_gstin,
+		"pending": sum(by_action.values()),
+		"by_action": by_action,
+		"failed": failed,
+		"uploading": uploading,
+		"open_requests": frappe.db.count(REQUEST, {"company_gstin": company_gstin, "status": ("in", OPEN)}),
+		"job_running": is_job_enqueued(job_id(company_gstin)),
+	}
+
+
+# --- the job -------------------------------------------------------------------------------
+def enqueue_upload(company_gstin: str, *, resume: bool = False, user: str | None = None) -> dict:
+	if is_job_enqueued(job_id(company_gstin)):
+		return {"queued": False, "message": _("An upload for {0} is already running.").format(company_gstin)}
+	frappe.enqueue(
+		"ims_compliance.services.upload.upload_job",
+		queue="long",
+		timeout=3600,
+		job_id=job_id(company_gstin),
+		deduplicate=True,
+		company_gstin=company_gstin,
+		user=user or frappe.session.user,
+		resume=resume,
+		now=frappe.flags.in_test,
+	)
+	return {"queued": True, "job_id": job_id(company_gstin)}
+
+
+def upload_job(company_gstin: str, user: str | None = None, resume: bool = False) -> dict:
+	"""Background entry point: upload (or, resuming, finish the open requests), notify, and
+	recompute GSTR-2B afterwards when IMS Settings asks for it."""
+	from ims_compliance.services.notify import accounts_managers, notify
+
+	recipients = [user] if user and user not in ("Guest",) else accounts_managers()
+	try:
+		result = upload(company_gstin, publish=True, resume=resume, user=user)
+	except OtpRequired as exc:
+		frappe.db.rollback()
+		notify(
+			recipients, _("IMS upload for {0} needs an OTP").format(company_gstin), str(exc.message or exc)
+		)
+		frappe.db.commit()  # nosemgrep: the notification must survive the failed job
+		return {"status": "OTP needed"}
+	except GstnError as exc:
+		frappe.db.rollback()
+		notify(recipients, _("IMS upload for {0} failed: {1}").format(company_gstin, exc.code), str(exc))
+		frappe.db.commit()  # nosemgrep: requests already answered stay; the failure is recorded
+		raise
+	if result.requests or result.refused or result.resynced or not resume:
+		notify(recipients, summary_text(company_gstin, result), "\n".join(result.messages))
+	if (
+		result.processed
+		and not result.in_progress
+		and frappe.db.get_single_value("IMS Settings", "recompute_2b_after_upload")
+	):
+		enqueue_recompute_2b(company_gstin, user=user)
+	frappe.publish_realtime("ims_upload_done", result.as_dict(), user=user or "Administrator")
+	return result.as_dict()
+
+
+def summary_text(company_gstin: str, result: UploadResult) -> str:
+	text = _("IMS upload for {0}: {1} records in {2} requests, {3} taken by GSTN, {4} refused").format(
+		company_gstin, result.sent, result.requests, result.processed, result.failed + result.refused
+	)
+	if result.in_progress:
+		text += " " + _("(GSTN is still processing; the result will follow)")
+	return text
+
+
+def upload(
+	company_gstin: str,
+	*,
+	client=None,
+	commit: bool = True,
+	publish: bool = False,
+	resume: bool = False,
+	user: str | None = None,
+	poll: PollPolicy | None = None,
+) -> UploadResult:
+	"""Finish what earlier runs left open, then (unless `resume`) send every pending action.
+	`commit=False` is for tests only: the crash-safety needs the commits."""
+	from ims_compliance.services.connection import make_client
+
+	poll = poll or PollPolicy()
+	client = client or make_client(company_gstin)
+	if not client.has_session:
+		raise OtpRequired(_("GSTN needs an OTP for {0}: request one from the page.").format(company_gstin))
+	run = _Run(company_gstin, client, commit=commit, publish=publish, poll=poll, user=user)
+	if not run.settle_open():
+		return run.result
+	if not resume:
+		run.plan()
+		run.send_queued()
+	return run.result
+
+
+class _Run:
+	def __init__(self, gstin: str, client, *, commit: bool, publish: bool, poll: PollPolicy, user):
+		self.gstin = gstin
+		self.client = client
+		self.commit_enabled = commit
+		self.publish = publish
+		self.poll = poll
+		self.user = user or frappe.session.user
+		self.result = UploadResult()
+
+	def commit(self) -> None:
+		if self.commit_enabled:
+			frappe.db.commit()  # nosemgrep: each step of an upload must survive a crash
+
+	# --- open requests ---------------------------------------------------------------------
+	def open_requests(self, *states: str) -> list[dict]:
+		return frappe.get_all(
+			REQUEST,
+			filters={"company_gstin": self.gstin, "status": ("in", states or OPEN)},
+			fields=["name", "status", "request_type", "reference_id", "sent_on", "creation"],
+			order_by="creation asc",
+		)
+
+	def settle_open(self) -> bool:
+		"""Poll what an earlier run left with GSTN, resolve what may have reached it, send what
+		was planned but not sent. False when GSTN is still busy (the scheduler comes back)."""
+		for request in self.open_requests("In Progress"):
+			if not self.await_result(request.name, request.reference_id):
+				return False
+		for request in self.open_requests("Sending"):
+			self.set_request(
+				request.name, status="Unknown", gstn_error=_("The worker stopped while sending.")
+			)
+		self.commit()
+		self.resolve_unknown()
+		return self.send_queued()
+
+	def resolve_unknown(self, proven_before=None) -> None:
+		"""Requests whose PUT got no answer: once GSTN is surely done with them (a request of
+		ours sent later was processed, or `settle` seconds passed), download their sections and
+		let GSTN's records say, row by row, whether the action landed."""
+		limit = add_to_date(now_datetime(), seconds=-self.poll.settle)
+		ready = [
+			r
+			for r in self.open_requests("Unknown")
+			if not r.sent_on
+			or get_datetime(r.sent_on) <= limit
+			or (proven_before and get_datetime(r.sent_on) <= get_datetime(proven_before))
+		]
+		if not ready:
+			return
+		names = [r.name for r in ready]
+		sections = frappe.get_all(
+			DOCTYPE, filters={"upload_request": ("in", names)}, pluck="section", distinct=True
+		)
+		if sections:
+			from ims_compliance.services.download import download
+
+			download(self.gstin, sections=sections, client=self.client, commit=self.commit_enabled)
+		for name in names:
+			self.result.resynced += self.finish_from_gstn(name)
+			self.set_request(name, status="Resolved by Download", completed_on=now_datetime())
+		self.commit()
+
+	def finish_from_gstn(self, request: str) -> int:
+		"""After a download: a row whose GSTN action now equals what was sent got it; any other
+		row goes back to pending (or needs nothing, when the action equals GSTN's)."""
+		table = frappe.qb.DocType(DOCTYPE)
+		rows = frappe.get_all(
+			DOCTYPE,
+			filters={"upload_request": request},
+			fields=["name", "action", "gstn_action", "sent_action"],
+		)
+		landed = [r for r in rows if r.gstn_action == r.sent_action]
+		state = (
+			Case()
+			.when((table.gstn_action == table.sent_action) & (table.action == table.sent_action), "Uploaded")
+			.when(table.action != table.gstn_action, "Pending Upload")
+			.else_("")
+		)
+		(
+			frappe.qb.update(table)
+			.set(table.upload_state, state)
+			.set(table.upload_request, None)
+			.set(table.sent_action, "")
+			.where(table.upload_request == request)
+		).run()
+		write_logs(
+			[
+				{
+					"inward_supply": r.name,
+					"from_action": r.sent_action,
+					"to_action": r.gstn_action,
+					"remarks": _("Upload request {0}: outcome read from GSTN's records").format(request),
+				}
+				for r in landed
+			],
+			source="Upload Result",
+			user=self.user,
+		)
+		return len(rows)
+
+	# --- planning --------------------------------------------------------------------------
+	def plan(self) -> None:
+		rows = pending_rows(self.gstin)
+		if not rows:
+			return
+		pending = [pending_from_row(row) for row in rows]
+		plan = plan_requests(self.gstin, pending, max_bytes=self.client.max_plain_bytes)
+		run = frappe.generate_hash(length=10)
+		if plan.refused:
+			self.refuse(plan.refused)
+		for planned in plan.requests:
+			doc = frappe.get_doc(
+				{
+					"doctype": REQUEST,
+					"company_gstin": self.gstin,
+					"request_type": planned.kind,
+					"status": "Queued",
+					"upload_run": run,
+					"record_count": len(planned.names),
+					"requested_by": self.user,
+				}
+			).insert(ignore_permissions=True)
+			self.attach(doc.name, planned.names, planned.actions)
+		self.commit()
+
+	def attach(self, request: str, names, actions) -> None:
+		table = frappe.qb.DocType(DOCTYPE)
+		by_action: dict[Action, list[str]] = {}
+		for name, action in zip(names, actions, strict=True):
+			by_action.setdefault(action, []).append(name)
+		for action, chunk_names in by_action.items():
+			for start in range(0, len(chunk_names), 5000):
+				(
+					frappe.qb.update(table)
+					.set(table.upload_request, request)
+					.set(table.sent_action, action.value)
+					.set(table.upload_state, "Uploading")
+					.set(table.upload_error, None)
+					.where(table.name.isin(chunk_names[start : start + 5000]))
+				).run()
+
+	def refuse(self, refused) -> None:
+		"""Rows GSTN would refuse for sure (R4, R5) stay failed with the rule, unsent."""
+		table = frappe.qb.DocType(DOCTYPE)
+		by_message: dict[str, list[str]] = {}
+		for item in refused:
+			by_message.setdefault(item.message, []).append(item.name)
+		for message, names in by_message.items():
+			(
+				frappe.qb.update(table)
+				.set(table.upload_state, "Failed")
+				.set(table.upload_error, message)
+				.where(table.name.isin(names))
+			).run()
+		self.result.refused += len(refused)
+
+	# --- sending ---------------------------------------------------------------------------
+	def send_queued(self) -> bool:
+		queued = self.open_requests("Queued")
+		for index, request in enumerate(queued):
+			if self.publish:
+				frappe.publish_progress(
+					index * 100 / max(len(queued), 1),
+					title=_("Uploading to GSTN ({0})").format(self.gstin),
+					description=_("Request {0} of {1}").format(index + 1, len(queued)),
+				)
+			if not self.send(request.name, request.request_type):
+				return False
+		return True
+
+	def rows_of(self, request: str) -> list[dict]:
+		return frappe.get_all(
+			DOCTYPE,
+			filters={"upload_request": request},
+			fields=[*ROW_FIELDS, "sent_action"],
+			order_by="name asc",
+		)
+
+	def send(self, request: str, kind: str) -> bool:
+		"""One request: rebuild its body from its rows, mark it Sending, PUT, then follow it.
+		False when the run must stop here (GSTN busy or unreachable; resumed later)."""
+		rows = self.rows_of(request)
+		sendable = []
+		for row in rows:
+			# the user may have changed the action since planning: send what is wanted now,
+			# in the same kind of request, or nothing when GSTN already has it
+			# ("" = the action service found nothing left to upload for this row)
+			wanted = Action.parse(row.action)
+			if (wanted is Action.NO_ACTION) != (kind == RESET_REQUEST) or not row.upload_state:
+				continue
+			row.sent_action = wanted.value
+			sendable.append(row)
+		self.detach_unsent(request, {r.name for r in sendable})
+		if not sendable:
+			self.set_request(request, status="Processed", record_count=0, completed_on=now_datetime())
+			self.commit()
+			return True
+		pending = [pending_from_row(row) for row in sendable]
+		body = build_body(self.gstin, kind, pending, max_bytes=self.client.max_plain_bytes)
+		size = body_size(body)
+		self.set_sent_actions(sendable)
+		self.set_request(
+			request, status="Sending", sent_on=now_datetime(), record_count=len(sendable), body_bytes=size
+		)
+		self.commit()
+		_checkpoint("before-send", request)
+		try:
+			reference = self.client.send_body(body)
+		except OutcomeUnknown as exc:
+			self.set_request(request, status="Unknown", gstn_error=str(exc))
+			self.commit()
+			self.result.messages.append(str(exc))
+			return True  # a later processed request (or time) will prove it finished
+		except RequestInProgress:
+			self.set_request(request, status="Queued", sent_on=None)
+			self.commit()
+			self.result.in_progress = True
+			return False
+		except (OtpRequired, GstnUnavailable):
+			self.set_request(request, status="Queued", sent_on=None)
+			self.commit()
+			raise
+		except GstnError as exc:  # the whole request refused (schema, size): nothing reached GSTN
+			self.fail_rows(request, f"{exc.code}: {exc.message}")
+			self.set_request(request, status="Failed", gstn_error=str(exc), completed_on=now_datetime())
+			self.result.failed += len(sendable)
+			self.commit()
+			return True
+		_checkpoint("after-send", request)
+		self.set_request(request, status="In Progress", reference_id=reference)
+		self.commit()
+		_checkpoint("after-reference", request)
+		self.result.requests += 1
+		self.result.sent += len(sendable)
+		self.result.bytes += size
+		return self.await_result(request, reference)
+
+	def set_sent_actions(self, rows: list[dict]) -> None:
+		table = frappe.qb.DocType(DOCTYPE)
+		by_action: dict[str, list[str]] = {}
+		for row in rows:
+			by_action.setdefault(row.sent_action, []).append(row.name)
+		for action, names in by_action.items():
+			frappe.qb.update(table).set(table.sent_action, action).where(table.name.isin(names)).run()
+
+	def detach_unsent(self, request: str, keep: set[str]) -> None:
+		table = frappe.qb.DocType(DOCTYPE)
+		query = (
+			frappe.qb.update(table)
+			.set(table.upload_request, None)
+			.set(table.sent_action, "")
+			.set(
+				table.upload_state,
+				Case()
+				.when(table.action != table.gstn_action, "Pending Upload")
+				.when(table.upload_state == "Pending Upload", "Pending Upload")  # e.g. a new R7 answer
+				.else_(""),
+			)
+			.where(table.upload_request == request)
+		)
+		if keep:
+			query = query.where(table.name.notin(list(keep)))
+		query.run()
+
+	# --- results ---------------------------------------------------------------------------
+	def await_result(self, request: str, reference: str) -> bool:
+		"""Poll REQSTS with backoff within the budget; apply the answer. False if still IP."""
+		started = time.monotonic()
+		attempt = 0
+		while True:
+			status = self.client.request_status(reference)
+			polls = (frappe.db.get_value(REQUEST, request, "poll_count") or 0) + 1
+			self.set_request(request, poll_count=polls, last_polled_on=now_datetime())
+			if status.done:
+				self.apply(request, status)
+				self.commit()
+				sent_on = frappe.db.get_value(REQUEST, request, "sent_on")
+				self.resolve_unknown(proven_before=sent_on)  # GSTN is done with anything older
+				return True
+			wait = self.poll.delay(attempt)
+			if time.monotonic() - started + wait > self.poll.budget:
+				self.set_request(request, next_poll_on=add_to_date(now_datetime(), seconds=wait))
+				self.commit()
+				self.result.in_progress = True
+				return False
+			self.commit()
+			self.poll.sleep(wait)
+			attempt += 1
+
+	def apply(self, request: str, status: RequestStatus) -> None:
+		rows = frappe.get_all(
+			DOCTYPE,
+			filters={"upload_request": request},
+			fields=[
+				"name",
+				"section",
+				"supplier_gstin",
+				"document_number",
+				"supplier_period",
+				"gstn_action",
+				"sent_action",
+				"upload_state",
+			],
+		)
+		values = {
+			"status": STATUS_NAMES[status.status],
+			"processed_count": status.processed,
+			"error_count": status.errors,
+			"completed_on": now_datetime(),
+			"error_report": frappe.as_json(status.raw.get("error_report"))
+			if status.raw.get("error_report")
+			else None,
+		}
+		if status.status == "ER":
+			message = str(status.raw.get("error", {}).get("message") or _("GSTN could not process it"))
+			self.fail_rows(request, f"ER: {message}")
+			self.set_request(request, **values, gstn_error=message)
+			self.result.failed += len(rows)
+			return
+		outcome = match_errors(
+			[
+				SentRecord(r.name, r.section, r.supplier_gstin or "", r.document_number, r.supplier_period)
+				for r in rows
+			],
+			status,
+		)
+		failed = outcome.failed
+		if outcome.unmatched:
+			# GSTN refused something we cannot place: let its records decide for this request
+			self.fail_named(failed)
+			self.set_request(request, **{**values, "status": "Unknown"})
+			self.result.failed += len(failed)
+			self.result.messages.append(
+				_("{0} errors of request {1} name no record we sent; reading GSTN's records").format(
+					len(outcome.unmatched), request
+				)
+			)
+			return
+		self.fail_named(failed)
+		ok = [r for r in rows if r.name not in failed]
+		self.mark_landed(request, ok)
+		self.set_request(request, **values)
+		self.result.processed += len(ok)
+		self.result.failed += len(failed)
+		if outcome.resync:
+			self.resync(outcome.resync)
+
+	def mark_landed(self, request: str, rows: list[dict]) -> None:
+		if not rows:
+			return
+		table = frappe.qb.DocType(DOCTYPE)
+		state = (
+			Case()
+			.when(table.upload_state == "Uploading", "Uploaded")
+			.when((table.action == table.sent_action) & (table.upload_state == ""), "Uploaded")
+			.else_("Pending Upload")  # changed while GSTN was working: goes again
+		)
+		names = [r.name for r in rows]
+		for start in range(0, len(names), 5000):
+			(
+				frappe.qb.update(table)
+				.set(table.gstn_action, table.sent_action)
+				.set(table.upload_state, state)
+				.set(table.upload_error, None)
+				.set(table.upload_request, None)
+				.set(table.sent_action, "")
+				.where(table.name.isin(names[start : start + 5000]))
+				.where(table.upload_request == request)
+			).run()
+		write_logs(
+			[
+				{
+					"inward_supply": r.name,
+					"from_action": r.gstn_action,
+					"to_action": r.sent_action,
+					"remarks": _("Taken by GSTN (request {0})").format(request),
+				}
+				for r in rows
+			],
+			source="Upload Result",
+			user=self.user,
+		)
+
+	def fail_named(self, failed: dict) -> None:
+		"""Refused rows keep GSTN's old action and show GSTN's error."""
+		table = frappe.qb.DocType(DOCTYPE)
+		for name, error in failed.items():
+			(
+				frappe.qb.update(table)
+				.set(
+					table.upload_state,
+					Case().when(table.upload_state == "Uploading", "Failed").else_(table.upload_state),
+				)
+				.set(table.upload_error, f"{error.error_code}: {error.error_message}")
+				.set(table.upload_request, None)
+				.set(table.sent_action, "")
+				.where(table.name == name)
+			).run()
+		write_logs(
+			[
+				{
+					"inward_supply": name,
+					"remarks": _("Refused by GSTN: {0}: {1}").format(error.error_code, error.error_message),
+				}
+				for name, error in failed.items()
+			],
+			source="Upload Result",
+			user=self.user,
+		)
+
+	def fail_rows(self, request: str, message: str) -> None:
+		table = frappe.qb.DocType(DOCTYPE)
+		(
+			frappe.qb.update(table)
+			.set(
+				table.upload_state,
+				Case().when(table.upload_state == "Uploading", "Failed").else_(table.upload_state),
+			)
+			.set(table.upload_error, message)
+			.set(table.upload_request, None)
+			.set(table.sent_action, "")
+			.where(table.upload_request == request)
+		).run()
+
+	def resync(self, names: set[str]) -> None:
+		"""IMSSAV0010: GSTN has another status or another version of these records. Download
+		their sections again before anyone sends them again, and say so."""
+		from ims_compliance.services.download import download
+
+		sections = frappe.get_all(
+			DOCTYPE, filters={"name": ("in", list(names))}, pluck="section", distinct=True
+		)
+		download(self.gstin, sections=sections, client=self.client, commit=self.commit_enabled)
+		self.result.resynced += len(names)
+		self.result.messages.append(
+			_(
+				"{0} records had changed on GSTN (IMSSAV0010); they were downloaded again. Check them and upload again."
+			).format(len(names))
+		)
+
+	def set_request(self, request: str, **values) -> None:
+		frappe.db.set_value(REQUEST, request, values, update_modified=True)
+
+
+# --- GSTR-2B --------------------------------------------------------------------------------
+def gen2b_job_id(company_gstin: str) -> str:
+	return f"ims-gen2b::{company_gstin}"
+
+
+def enqueue_recompute_2b(company_gstin: str, period: str | None = None, *, user: str | None = None) -> dict:
+	if is_job_enqueued(gen2b_job_id(company_gstin)):
+		return {
+			"queued": False,
+			"message": _("GSTR-2B for {0} is already being recomputed.").format(company_gstin),
+		}
+	frappe.enqueue(
+		"ims_compliance.services.upload.recompute_2b_job",
+		queue="long",
+		timeout=1800,
+		job_id=gen2b_job_id(company_gstin),
+		deduplicate=True,
+		company_gstin=company_gstin,
+		period=period,
+		user=user or frappe.session.user,
+		now=frappe.flags.in_test,
+	)
+	return {"queued": True, "job_id": gen2b_job_id(company_gstin)}
+
+
+def default_2b_period() -> str:
+	"""The GSTR-2B being prepared: the previous month's (R8: recompute after actions taken
+	after the 14th, before GSTR-3B is filed)."""
+	from ims_compliance.core.periods import current_action_period
+
+	return str(current_action_period(frappe.utils.getdate()).previous())
+
+
+def recompute_2b(
+	company_gstin: str,
+	period: str | None = None,
+	*,
+	client=None,
+	commit: bool = True,
+	poll: PollPolicy | None = None,
+	user: str | None = None,
+) -> dict:
+	"""GEN2B, stored before sending like an upload request, then GENSTS2B until done."""
+	from ims_compliance.core.periods import ReturnPeriod
+	from ims_compliance.services.connection import make_client
+
+	poll = poll or PollPolicy()
+	period = str(ReturnPeriod.parse(period or default_2b_period()))
+	client = client or make_client(company_gstin)
+	if not client.has_session:
+		raise OtpRequired(_("GSTN needs an OTP for {0}: request one from the page.").format(company_gstin))
+	doc = frappe.get_doc(
+		{
+			"doctype": REQUEST,
+			"company_gstin": company_gstin,
+			"request_type": "GEN2B",
+			"status": "Sending",
+			"return_period": period,
+			"sent_on": now_datetime(),
+			"requested_by": user or frappe.session.user,
+		}
+	).insert(ignore_permissions=True)
+	if commit:
+		frappe.db.commit()  # nosemgrep: the request is on record before GSTN hears of it
+	try:
+		reference = client.generate_2b(period)
+	except GstnError as exc:
+		doc.db_set({"status": "Failed", "gstn_error": str(exc), "completed_on": now_datetime()})
+		if commit:
+			frappe.db.commit()  # nosemgrep: the failure is recorded
+		raise
+	doc.db_set({"status": "In Progress", "reference_id": reference})
+	started, attempt = time.monotonic(), 0
+	while True:
+		status = client.gen2b_status(reference)
+		doc.db_set({"poll_count": (doc.poll_count or 0) + 1, "last_polled_on": now_datetime()})
+		if status.done:
+			break
+		wait = poll.delay(attempt)
+		if time.monotonic() - started + wait > poll.budget:
+			if commit:
+				frappe.db.commit()  # nosemgrep: still in progress; the scheduler resumes it
+			return {"name": doc.name, "status": "In Progress", "period": period}
+		poll.sleep(wait)
+		attempt += 1
+	summary = status.raw.get("summary")
+	doc.db_set(
+		{
+			"status": STATUS_NAMES[status.status],
+			"completed_on": now_datetime(),
+			"result_summary": frappe.as_json(summary) if summary else None,
+		}
+	)
+	if commit:
+		frappe.db.commit()  # nosemgrep: the result is recorded
+	return {"name": doc.name, "status": doc.status, "period": period, "summary": summary}
+
+
+def recompute_2b_job(company_gstin: str, period: str | None = None, user: str | None = None) -> dict:
+	from ims_compliance.services.notify import accounts_managers, notify
+
+	recipients = [user] if user else accounts_managers()
+	try:
+		result = recompute_2b(company_gstin, period, user=user)
+	except OtpRequired as exc:
+		frappe.db.rollback()
+		notify(
+			recipients,
+			_("GSTR-2B recompute for {0} needs an OTP").format(company_gstin),
+			str(exc.message or exc),
+		)
+		frappe.db.commit()  # nosemgrep: the notification must survive
+		return {"status": "OTP needed"}
+	except GstnError as exc:
+		notify(
+			recipients, _("GSTR-2B recompute for {0} failed: {1}").format(company_gstin, exc.code), str(exc)
+		)
+		frappe.db.commit()  # nosemgrep: the failure is recorded
+		raise
+	notify(
+		recipients,
+		_("GSTR-2B {0} for {1}: {2}").format(result["period"], company_gstin, _(result["status"])),
+		frappe.as_json(result.get("summary") or {}),
+		reference=(REQUEST, result["name"]),
+	)
+	frappe.publish_realtime("ims_gen2b_done", result, user=user or "Administrator")
+	return result
+
+
+# --- the scheduler's resume ----------------------------------------------------------------
+def resume_open_requests() -> list[str]:
+	"""Cron: a worker restart must not strand a request with GSTN. Every GSTIN with an open
+	request gets a resume job (deduplicated by job id); GEN2B requests are polled here."""
+	gstins = frappe.get_all(
+		REQUEST,
+		filters={"status": ("in", OPEN), "request_type": ("in", ("SAVE", "RESET"))},
+		pluck="company_gstin",
+		distinct=True,
+	)
+	started = []
+	for gstin in gstins:
+		if enqueue_upload(gstin, resume=True, user=None).get("queued"):
+			started.append(gstin)
+	return started
+
+
+# --- offline ---------------------------------------------------------------------------------
+def offline_upload_files(company_gstin: str) -> tuple[list[dict], int]:
+	"""Connection mode "Offline File": the pending actions as the offline tool's upload JSON
+	(one file per 4 MB). Rows stay pending until an imported portal file shows GSTN has them."""
+	from ims_compliance.gstn.offline import export_actions
+
+	rows = pending_rows(company_gstin)
+	updates = [pending_from_row(row).update() for row in rows]
+	files = export_actions(company_gstin, updates) if updates else []
+	if updates:
+		frappe.get_doc(
+			{
+				"doctype": REQUEST,
+				"company_gstin": company_gstin,
+				"request_type": "Offline Export",
+				"status": "Processed",
+				"record_count": len(updates),
+				"completed_on": now_datetime(),
+				"requested_by": frappe.session.user,
+			}
+		).insert(ignore_permissions=True)
+	return files, len(updates)
