@@ -49,9 +49,17 @@ class FaultInjector:
 			self.plan = plan
 			self._rng = random.Random(plan.seed)
 			self._served = 0
+			self.counts: dict[str, int] = {}  # faults served so far under this plan, by kind
 
 	def draw(self) -> str:
 		"""The fault for the next API request (one draw per request, in arrival order)."""
+		fault = self._draw()
+		if fault != NONE:
+			with self._lock:
+				self.counts[fault] = self.counts.get(fault, 0) + 1
+		return fault
+
+	def _draw(self) -> str:
 		with self._lock:
 			plan = self.plan
 			self._served += 1
