@@ -163,13 +163,19 @@ def reconcile(company_gstin: str, from_period: str, to_period: str | None = None
 def get_page_state() -> dict:
 	"""What the page needs to explain an empty or unconfigured state instead of showing zeros."""
 	_can_read()
+	from ims_compliance.services.connection import MODES, CacheSessionStore, connection_mode
+
 	gstins = frappe.get_all(
 		"IMS Company GSTIN", filters={"parent": "IMS Settings"}, fields=["company", "gstin"], order_by="idx"
 	)
+	mode = connection_mode()
+	for row in gstins:
+		# API connections only: is there a live GSTN session (else the page offers an OTP)?
+		row["session"] = bool(CacheSessionStore(row.gstin).load()) if mode in MODES else None
 	return {
 		"company_gstins": gstins,
 		"records": frappe.db.count(DOCTYPE),
-		"connection_mode": frappe.db.get_single_value("IMS Settings", "connection_mode"),
+		"connection_mode": mode,
 		"can_configure": frappe.has_permission("IMS Settings", "write"),
 	}
 

@@ -2,11 +2,11 @@
 import { Filters } from "./ims/filters";
 import { DocumentView } from "./ims/document_view";
 import { render_header, render_match_summary, render_actions_summary } from "./ims/summaries";
-import { action_period } from "./ims/format";
 import { ACTION_LABELS, apply_recommended, choose_scope } from "./ims/actions";
 import { show_detail } from "./ims/detail_dialog";
 import { download_template, export_view, import_actions } from "./ims/files";
 import { call } from "./ims/api";
+import { Gstn } from "./ims/gstn";
 
 frappe.provide("ims_compliance");
 
@@ -20,7 +20,10 @@ ims_compliance.IMSPage = class IMSPage {
 	constructor(wrapper) {
 		this.page = frappe.ui.make_app_page({ parent: wrapper, title: __("GST Invoice Management System"), single_column: true });
 		frappe.realtime.on("ims_reconcile_done", () => this.refresh());
-		frappe.realtime.on("ims_download_done", () => this.refresh());
+		for (const event of ["ims_download_done", "ims_upload_done", "ims_gen2b_done"]) {
+			frappe.realtime.on(event, () => this.refresh());
+		}
+		this.gstn = new Gstn(this);
 		this.filters = new Filters(this.page, () => this.refresh());
 		this.make_body();
 		this.make_toolbar();
@@ -56,81 +59,11 @@ ims_compliance.IMSPage = class IMSPage {
 		this.page.add_inner_button(__("Download Action Template"), () => download_template(this.filters.values()), __("Excel"));
 		this.page.add_inner_button(__("Import Actions"), () => import_actions(() => this.refresh()), __("Excel"));
 		this.page.add_inner_button(__("Export"), () => export_view(this.filters.values()), __("Excel"));
-		this.page.add_inner_button(__("Download from GSTN"), () => this.download(), __("GSTN"));
-		this.page.add_inner_button(__("Import Portal File"), () => this.import_portal_file(), __("GSTN"));
-		this.page.add_inner_button(__("Reconcile"), () => this.reconcile(), __("GSTN"));
-	}
-
-	pick_gstin(title, fields, action) {
-		const gstins = (this.state?.company_gstins || []).map((g) => g.gstin);
-		const dialog = new frappe.ui.Dialog({
-			title,
-			fields: [{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Select", options: gstins, reqd: 1, default: this.filters.values().company_gstin || gstins[0] }, ...fields],
-			primary_action_label: title,
-			primary_action: (values) => {
-				dialog.hide();
-				action(values);
-			},
-		});
-		dialog.show();
-	}
-
-	download() {
-		this.pick_gstin(__("Download from GSTN"), [], async ({ company_gstin }) => {
-			const result = await call("download_from_gstn", { company_gstin }, { freeze: true });
-			if (result.otp_needed) return this.ask_otp(company_gstin);
-			frappe.show_alert({ message: result.queued ? __("Download queued; you will be notified.") : result.message, indicator: result.queued ? "blue" : "orange" });
-		});
-	}
-
-	async ask_otp(company_gstin) {
-		await call("request_otp", { company_gstin }, { freeze: true, freeze_message: __("Asking GSTN for an OTP...") });
-		frappe.prompt(
-			[{ fieldname: "otp", label: __("OTP sent by GSTN"), fieldtype: "Data", reqd: 1 }],
-			async ({ otp }) => {
-				await call("submit_otp", { company_gstin, otp }, { freeze: true });
-				const result = await call("download_from_gstn", { company_gstin }, { freeze: true });
-				frappe.show_alert({ message: result.queued ? __("Download queued; you will be notified.") : result.message || "", indicator: "blue" });
-			},
-			__("GSTN session for {0}", [company_gstin]),
-			__("Log in")
-		);
-	}
-
-	import_portal_file() {
-		this.pick_gstin(__("Import Portal File"), [], ({ company_gstin }) => {
-			new frappe.ui.FileUploader({
-				allow_multiple: false,
-				make_attachments_public: false,
-				restrictions: { allowed_file_types: [".json"] },
-				on_success: async (file) => {
-					const r = await call("import_portal_file", { file_url: file.file_url, company_gstin }, { freeze: true, freeze_message: __("Importing...") });
-					frappe.msgprint({ title: __("Portal file imported"), indicator: "green",
-						message: __("{0} records: {1} new, {2} unchanged, {3} changed by supplier, {4} gone.", [r.records, r.new, r.unchanged, r.changed_by_supplier, r.gone]) });
-					this.refresh();
-				},
-			});
-		});
-	}
-
-	reconcile() {
-		const values = this.filters.values();
-		const gstins = (this.state?.company_gstins || []).map((g) => g.gstin);
-		const dialog = new frappe.ui.Dialog({
-			title: __("Reconcile with Purchase Invoices"),
-			fields: [
-				{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Select", options: gstins, reqd: 1, default: values.company_gstin || gstins[0] },
-				{ fieldname: "from_period", label: __("From Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: values.supplier_period || action_period() },
-				{ fieldname: "to_period", label: __("To Period (MMYYYY)"), fieldtype: "Data", default: values.supplier_period || action_period() },
-			],
-			primary_action_label: __("Reconcile"),
-			primary_action: async (args) => {
-				dialog.hide();
-				const result = await call("reconcile", args, { freeze: true, freeze_message: __("Queueing...") });
-				frappe.show_alert({ message: result.queued ? __("Reconciliation queued; the page refreshes when it is done.") : result.message, indicator: result.queued ? "blue" : "orange" });
-			},
-		});
-		dialog.show();
+		this.page.add_inner_button(__("Download from GSTN"), () => this.gstn.download(), __("GSTN"));
+		this.page.add_inner_button(__("Import Portal File"), () => this.gstn.import_portal_file(), __("GSTN"));
+		this.page.add_inner_button(__("Reconcile"), () => this.gstn.reconcile(), __("GSTN"));
+		this.page.add_inner_button(__("Upload to GSTN"), () => this.gstn.upload(), __("GSTN"));
+		this.page.add_inner_button(__("Recompute GSTR-2B"), () => this.gstn.recompute_2b(), __("GSTN"));
 	}
 
 	act(action) {
@@ -160,12 +93,17 @@ ims_compliance.IMSPage = class IMSPage {
 	async explain_state() {
 		this.state = await call("get_page_state");
 		const $notice = this.$body.find(".ims-notice").empty();
+		$notice.off("click", ".ims-log-in").on("click", ".ims-log-in", (e) => {
+			e.preventDefault();
+			this.gstn.log_in($(e.currentTarget).data("gstin"));
+		});
 		if (!this.state.company_gstins.length) {
 			const link = this.state.can_configure ? `<a href="/app/ims-settings">${__("Open IMS Settings")}</a>` : __("Ask an Accounts Manager to set it up.");
 			$notice.html(`<div class="alert alert-warning">${__("No company GSTIN is configured yet: add one in IMS Settings to download and reconcile.")} ${link}</div>`);
 		} else if (!this.state.records) {
 			$notice.html(`<div class="alert alert-info">${__("Nothing has been downloaded from GSTN yet. Use GSTN > Download, or import the JSON file the GST portal gives you.")}</div>`);
 		}
+		$notice.append(this.gstn.session_notice());
 	}
 
 	async refresh() {

@@ -1,0 +1,158 @@
+// The GSTN menu: download, import a portal file, reconcile, upload (or the offline-tool JSON),
+// recompute GSTR-2B, and the OTP log-in every one of them may need first.
+import { call } from "./api";
+import { action_period, count } from "./format";
+
+export class Gstn {
+	constructor(page) {
+		this.page = page; // the IMSPage: state (company GSTINs, sessions), filters, refresh()
+	}
+
+	gstins() {
+		return (this.page.state?.company_gstins || []).map((g) => g.gstin);
+	}
+
+	pick_gstin(title, fields, action) {
+		const gstins = this.gstins();
+		const dialog = new frappe.ui.Dialog({
+			title,
+			fields: [
+				{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Select", options: gstins, reqd: 1, default: this.page.filters.values().company_gstin || gstins[0] },
+				...fields,
+			],
+			primary_action_label: title,
+			primary_action: (values) => {
+				dialog.hide();
+				action(values);
+			},
+		});
+		dialog.show();
+		return dialog;
+	}
+
+	// Ask GSTN for an OTP, take it from the user, then carry on with `then` (if given).
+	async log_in(company_gstin, then) {
+		await call("request_otp", { company_gstin }, { freeze: true, freeze_message: __("Asking GSTN for an OTP...") });
+		frappe.prompt(
+			[{ fieldname: "otp", label: __("OTP sent by GSTN"), fieldtype: "Data", reqd: 1 }],
+			async ({ otp }) => {
+				await call("submit_otp", { company_gstin, otp }, { freeze: true });
+				frappe.show_alert({ message: __("Logged in to GSTN for {0}", [company_gstin]), indicator: "green" });
+				await this.page.explain_state();
+				if (then) await then();
+			},
+			__("GSTN session for {0}", [company_gstin]),
+			__("Log in")
+		);
+	}
+
+	// Run a queued GSTN job; when GSTN needs an OTP first, log in and run it again.
+	async queue(method, args, queued_message) {
+		const result = await call(method, args, { freeze: true });
+		if (result.otp_needed) return this.log_in(args.company_gstin, () => this.queue(method, args, queued_message));
+		frappe.show_alert({ message: result.queued ? queued_message : result.message, indicator: result.queued ? "blue" : "orange" });
+		return result;
+	}
+
+	download() {
+		this.pick_gstin(__("Download from GSTN"), [], ({ company_gstin }) =>
+			this.queue("download_from_gstn", { company_gstin }, __("Download queued; you will be notified."))
+		);
+	}
+
+	import_portal_file() {
+		this.pick_gstin(__("Import Portal File"), [], ({ company_gstin }) => {
+			new frappe.ui.FileUploader({
+				allow_multiple: false,
+				make_attachments_public: false,
+				restrictions: { allowed_file_types: [".json"] },
+				on_success: async (file) => {
+					const r = await call("import_portal_file", { file_url: file.file_url, company_gstin }, { freeze: true, freeze_message: __("Importing...") });
+					frappe.msgprint({
+						title: __("Portal file imported"),
+						indicator: "green",
+						message: __("{0} records: {1} new, {2} unchanged, {3} changed by supplier, {4} gone.", [r.records, r.new, r.unchanged, r.changed_by_supplier, r.gone]),
+					});
+					this.page.refresh();
+				},
+			});
+		});
+	}
+
+	reconcile() {
+		const values = this.page.filters.values();
+		const gstins = this.gstins();
+		const dialog = new frappe.ui.Dialog({
+			title: __("Reconcile with Purchase Invoices"),
+			fields: [
+				{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Select", options: gstins, reqd: 1, default: values.company_gstin || gstins[0] },
+				{ fieldname: "from_period", label: __("From Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: values.supplier_period || action_period() },
+				{ fieldname: "to_period", label: __("To Period (MMYYYY)"), fieldtype: "Data", default: values.supplier_period || action_period() },
+			],
+			primary_action_label: __("Reconcile"),
+			primary_action: async (args) => {
+				dialog.hide();
+				const result = await call("reconcile", args, { freeze: true, freeze_message: __("Queueing...") });
+				frappe.show_alert({ message: result.queued ? __("Reconciliation queued; the page refreshes when it is done.") : result.message, indicator: result.queued ? "blue" : "orange" });
+			},
+		});
+		dialog.show();
+	}
+
+	// Upload: first show what would go (by action, failed ones again), then queue it, or hand
+	// over the offline-tool JSON when the connection is "Offline File".
+	upload() {
+		this.pick_gstin(__("Upload to GSTN"), [], async ({ company_gstin }) => {
+			const summary = await call("get_upload_summary", { company_gstin }, { freeze: true });
+			if (!summary.pending) {
+				frappe.msgprint({
+					title: __("Nothing to upload"),
+					message: summary.uploading
+						? __("{0} records are with GSTN already; their result will follow.", [count(summary.uploading)])
+						: __("Every action of {0} is already on GSTN.", [company_gstin]),
+				});
+				return;
+			}
+			const lines = Object.entries(summary.by_action)
+				.map(([action, n]) => `<li>${__(action)}: <b>${count(n)}</b></li>`)
+				.join("");
+			const failed = summary.failed ? `<p>${__("{0} of them were refused by GSTN last time and go again.", [count(summary.failed)])}</p>` : "";
+			const offline = summary.connection_mode === "Offline File";
+			const message = `<p>${__("{0} actions of {1} are not on GSTN yet:", [count(summary.pending), company_gstin])}</p><ul>${lines}</ul>${failed}
+				<p>${offline ? __("The connection is set to Offline File: you get the JSON to upload in the GST portal's offline tool.") : __("They are sent in the background; you will be notified of GSTN's answer.")}</p>`;
+			frappe.confirm(message, async () => {
+				if (offline) return this.download_offline_file(company_gstin);
+				await this.queue("upload_to_gstn", { company_gstin }, __("Upload queued; you will be notified."));
+			});
+		});
+	}
+
+	download_offline_file(company_gstin) {
+		const link = document.createElement("a");
+		link.href = `/api/method/ims_compliance.api.download_offline_upload_file?${new URLSearchParams({ company_gstin })}`;
+		link.download = "";
+		document.body.appendChild(link);
+		link.click();
+		link.remove();
+	}
+
+	recompute_2b() {
+		this.pick_gstin(
+			__("Recompute GSTR-2B"),
+			[{ fieldname: "period", label: __("GSTR-2B Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: action_period() }],
+			({ company_gstin, period }) =>
+				this.queue("recompute_gstr2b", { company_gstin, period }, __("GSTR-2B recompute queued; you will be notified."))
+		);
+	}
+
+	// A banner per GSTIN whose GSTN session has expired (API connections only).
+	session_notice() {
+		const expired = (this.page.state?.company_gstins || []).filter((g) => g.session === false);
+		return expired
+			.map(
+				(g) => `<div class="alert alert-warning ims-session-expired">${__("The GSTN session for {0} has expired or was never opened.", [g.gstin])}
+				<a href="#" class="ims-log-in" data-gstin="${frappe.utils.escape_html(g.gstin)}">${__("Log in with an OTP")}</a></div>`
+			)
+			.join("");
+	}
+}
