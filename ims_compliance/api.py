@@ -171,7 +171,8 @@ def get_page_state() -> dict:
 	mode = connection_mode()
 	for row in gstins:
 		# API connections only: is there a live GSTN session (else the page offers an OTP)?
-		row["session"] = bool(CacheSessionStore(row.gstin).load()) if mode in MODES else None
+		session = (CacheSessionStore(row.gstin).load() or {}) if mode in MODES else None
+		row["session"] = bool(session.get("auth_token")) if session is not None else None
 	return {
 		"company_gstins": gstins,
 		"records": frappe.db.count(DOCTYPE),
