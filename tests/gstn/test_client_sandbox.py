@@ -477,3 +477,16 @@ def test_a_planned_refusal_fails_that_record_once_and_stats_count_stale_prev_sta
 	(again,) = client.save_actions([ActionUpdate(first, Action.ACCEPTED)])  # the refusal was one-off
 	assert client.wait_for_request(again).ok
 	assert sandbox.state.stats["saved"] == 2
+
+
+def test_a_request_nobody_polls_is_processed_before_records_are_read(sandbox, connect, monkeypatch):
+	from ims_compliance.gstn.sandbox import processing
+
+	monkeypatch.setattr(processing, "AUTO_COMPLETE_SECONDS", 0.05)
+	sandbox.state.generate(RECIPIENT, 100, seed=9)
+	client = connect(sandbox)
+	record = by_action(client.get_records("B2B"))[0]
+	client.save_actions([ActionUpdate(record, Action.REJECTED)])  # the answer is never polled
+	time.sleep(0.1)
+	after = {(r.supplier_gstin, r.document_number): r.gstn_action for r in client.get_records("B2B")}
+	assert after[(record.supplier_gstin, record.document_number)] is Action.REJECTED
