@@ -570,7 +570,9 @@ class _Run:
 			else None,
 		}
 		if status.status == "ER":
-			message = str(status.raw.get("error", {}).get("message") or _("GSTN could not process it"))
+			error = status.raw.get("error")
+			message = str((error.get("message") if isinstance(error, dict) else error) or "")
+			message = message or _("GSTN could not process the request")
 			self.fail_rows(request, f"ER: {message}")
 			self.set_request(request, **values, gstn_error=message)
 			self.result.failed += len(rows)
