@@ -65,6 +65,7 @@ class GSTInwardSupply(Document):
 		section: DF.Literal[
 			"B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECOM", "ECOMA", "IMPG", "IMPGA", "IMPGSEZ", "IMPGSEZA"
 		]
+		sent_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
 		sgst: DF.Currency
 		source_form: DF.Literal["", "R1", "R1A", "IFF"]
 		supplier: DF.Link | None
@@ -75,6 +76,7 @@ class GSTInwardSupply(Document):
 		taxable_value: DF.Currency
 		total_tax: DF.Currency
 		upload_error: DF.SmallText | None
+		upload_request: DF.Link | None
 		upload_state: DF.Literal["", "Pending Upload", "Uploading", "Uploaded", "Failed"]
 	# end: auto-generated types
 	"""One supplier document as IMS shows it. Rows are normally written in bulk by the download
