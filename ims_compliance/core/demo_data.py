@@ -252,9 +252,11 @@ def build_plan(
 		company_gstin=company_gstin, period=period, suppliers=demo_suppliers(suppliers, seed=seed)
 	)
 	counts = noise_counts(size)
-	kinds = [kind for kind, n in counts.items() for _ in range(n) if kind != AMENDMENT]
+	kinds = [kind for kind, n in counts.items() for _ in range(n) if kind not in (AMENDMENT, SUPPLIER_EDIT)]
 	rng.shuffle(kinds)
-	kinds.append(AMENDMENT)  # last: its serial must come after the supplier's other invoices
+	# the record the supplier edits comes first, so it is the same document whatever the size
+	# (`ims-demo --supplier-edit` finds it); the amendment last, after its supplier's invoices
+	kinds = [SUPPLIER_EDIT, *kinds, AMENDMENT]
 	# serials move on every month, so two months of demo never reuse a bill number
 	month_index = (period.year - 2024) * 12 + period.month
 	serials = {s.gstin: 10000 + month_index * 100 for s in plan.suppliers}

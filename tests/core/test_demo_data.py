@@ -162,6 +162,15 @@ def test_supplier_edit_changes_an_unfiled_record_into_a_mismatch():
 	assert statuses[f"S{plan.documents.index(target)}"] == "Mismatch"
 
 
+def test_the_edited_record_is_the_same_document_whatever_the_size():
+	targets = {
+		(d.supplier.gstin, d.number)
+		for size, suppliers in ((300, 40), (40, 6), (30, 1))
+		for d in dd.build_plan(COMPANY, OCT_2026, size=size, suppliers=suppliers).of_kind(dd.SUPPLIER_EDIT)
+	}
+	assert len(targets) == 1
+
+
 @pytest.mark.parametrize("size", [30, 60, 120])
 def test_small_demos_still_show_every_kind(size):
 	plan = dd.build_plan(COMPANY, OCT_2026, size=size, suppliers=8)

@@ -1,0 +1,153 @@
+import tempfile
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from ims_compliance import api
+from ims_compliance.core.demo_data import SUPPLIER_EDIT
+from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
+from ims_compliance.services import demo
+from ims_compliance.services.download import COUNTS_KEY, download
+from ims_compliance.services.reconcile import reconcile
+
+SIZE, SUPPLIERS = 40, 6  # a small month: every kind of difference, fewer invoices to book
+
+
+class TestDemo(FrappeTestCase):
+	"""`ims-demo` on the test site, against an in-process sandbox, never committed."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.tmp = tempfile.TemporaryDirectory()
+		cls.sandbox = SandboxServer(state_path=f"{cls.tmp.name}/state.json", port=0).start()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.sandbox.stop()
+		cls.tmp.cleanup()
+		super().tearDownClass()
+
+	def setUp(self):
+		self.sandbox.state.clear()
+		self.forget_session()
+		self.plan = demo.demo_plan(SIZE, SUPPLIERS)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+		self.forget_session()
+
+	def forget_session(self):
+		frappe.cache.delete_value(f"ims_gstn_session::{demo.DEMO_GSTIN}")
+		frappe.cache.delete_value(COUNTS_KEY.format(demo.DEMO_GSTIN))
+
+	def run_demo(self):
+		return demo.setup_demo(size=SIZE, suppliers=SUPPLIERS, sandbox_url=self.sandbox.url, commit=False)
+
+	def counts(self):
+		gstins = [s.gstin for s in self.plan.suppliers]
+		settings = frappe.get_single("IMS Settings")
+		return {
+			"purchase_invoices": frappe.db.count("Purchase Invoice", {"company": demo.DEMO_COMPANY}),
+			"returns": frappe.db.count("Purchase Invoice", {"company": demo.DEMO_COMPANY, "is_return": 1}),
+			"suppliers": frappe.db.count("Supplier", {"tax_id": ("in", gstins)}),
+			"gstin_rows": sum(row.gstin == demo.DEMO_GSTIN for row in settings.company_gstins),
+			"tax_rows": sum(row.company == demo.DEMO_COMPANY for row in settings.tax_accounts),
+			"sandbox_records": sum(
+				len(self.sandbox.state.section_records(demo.DEMO_GSTIN, code)) for code in self.plan.records
+			),
+		}
+
+	def download_and_reconcile(self):
+		api.request_otp(demo.DEMO_GSTIN)
+		api.submit_otp(demo.DEMO_GSTIN, SANDBOX_OTP)
+		download(demo.DEMO_GSTIN, force=True, commit=False)
+		reconcile(demo.DEMO_GSTIN, str(self.plan.period), check_permission=False)
+		rows = frappe.get_all(
+			"GST Inward Supply",
+			filters={"company_gstin": demo.DEMO_GSTIN},
+			fields=[
+				"supplier_gstin",
+				"document_number",
+				"match_status",
+				"purchase_invoice",
+				"changed_by_supplier",
+			],
+		)
+		return {(r.supplier_gstin, r.document_number): r for r in rows}
+
+	def test_demo_is_made_once_and_a_rerun_creates_nothing(self):
+		first = self.run_demo()
+		expected = {
+			"purchase_invoices": SIZE,
+			"returns": len(self.plan.records["CN"]),
+			"suppliers": SUPPLIERS,
+			"gstin_rows": 1,
+			"tax_rows": 4,
+			"sandbox_records": sum(len(rows) for rows in self.plan.records.values()),
+		}
+		self.assertEqual(self.counts(), expected)
+		self.assertEqual(first["created"]["purchase_invoices"], SIZE)
+		self.assertEqual(first["created"]["sandbox_records"], expected["sandbox_records"])
+		self.assertEqual(first["created"]["settings_rows"], 5)
+		self.assertEqual(first["purchase_invoices"], SIZE)
+		self.assertEqual(frappe.db.get_value("Company", demo.DEMO_COMPANY, "tax_id"), demo.DEMO_GSTIN)
+		settings = frappe.get_single("IMS Settings")
+		self.assertEqual((settings.connection_mode, settings.base_url), ("Sandbox", self.sandbox.url))
+
+		second = self.run_demo()
+		self.assertEqual({k: n for k, n in second["created"].items() if n}, {})
+		self.assertEqual(self.counts(), expected)
+		self.assertIn(demo.DEMO_GSTIN, "\n".join(demo.describe(second)))
+
+	def test_downloaded_records_match_the_purchase_invoices_as_designed(self):
+		self.run_demo()
+		rows = self.download_and_reconcile()
+		self.assertEqual(len(rows), sum(len(r) for r in self.plan.records.values()))
+		wrong = []
+		for doc in self.plan.documents:
+			if not doc.record:
+				continue
+			row = rows[(doc.supplier.gstin, doc.number)]
+			if row.match_status != doc.expected_status or bool(row.purchase_invoice) != bool(doc.purchase):
+				wrong.append((doc.kind, doc.number, row.match_status, row.purchase_invoice))
+		self.assertEqual(wrong, [])
+		statuses = [r.match_status for r in rows.values()]
+		self.assertGreater(statuses.count("Exact Match"), len(statuses) // 2)
+		self.assertGreaterEqual(statuses.count("Missing in PI"), 1)
+		# the purchase side knows its record too
+		linked = frappe.db.count(
+			"Purchase Invoice", {"company": demo.DEMO_COMPANY, "ims_inward_supply": ("is", "set")}
+		)
+		self.assertEqual(linked, sum(1 for r in rows.values() if r.purchase_invoice))
+
+	def test_supplier_edit_is_seen_on_the_next_download(self):
+		self.run_demo()
+		self.download_and_reconcile()
+		target = self.plan.of_kind(SUPPLIER_EDIT)[0]
+		edit = demo.apply_supplier_edit(size=SIZE, suppliers=SUPPLIERS, sandbox_url=self.sandbox.url)
+		self.assertEqual(
+			(edit["edit"]["stin"], edit["edit"]["number"]), (target.supplier.gstin, target.number)
+		)
+		row = self.download_and_reconcile()[(target.supplier.gstin, target.number)]
+		self.assertEqual((row.changed_by_supplier, row.match_status), (1, "Mismatch"))
+
+	def test_remove_takes_the_demo_away(self):
+		self.run_demo()
+		self.download_and_reconcile()
+		removed = demo.remove_demo(sandbox_url=self.sandbox.url, commit=False)
+		self.assertEqual(removed["purchase_invoices"], SIZE)
+		self.assertEqual(removed["suppliers"], SUPPLIERS)
+		self.assertEqual(
+			self.counts(),
+			dict.fromkeys(
+				("purchase_invoices", "returns", "suppliers", "gstin_rows", "tax_rows", "sandbox_records"), 0
+			),
+		)
+		self.assertEqual(frappe.db.count("GST Inward Supply", {"company_gstin": demo.DEMO_GSTIN}), 0)
+		self.assertFalse(frappe.db.exists("Item", demo.DEMO_ITEM))
+		self.assertEqual(removed["company"], 1)
+		self.assertEqual(frappe.db.count("Account", {"company": demo.DEMO_COMPANY}), 0)
+		# and it can be made again afterwards
+		self.assertEqual(self.run_demo()["created"]["purchase_invoices"], SIZE)
