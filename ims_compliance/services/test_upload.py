@@ -95,6 +95,7 @@ class UploadTestCase(FrappeTestCase):
 				"upload_error",
 				"upload_request",
 				"pending_blocked",
+				"itc_reduction_blocked",
 			],
 			order_by="name",
 		)
@@ -107,9 +108,10 @@ class UploadTestCase(FrappeTestCase):
 			action = pick(i, row)
 			if action == row.gstn_action or (action == "Pending" and row.pending_blocked):
 				continue
-			frappe.db.set_value(
-				DOCTYPE, row.name, {"action": action, "upload_state": "Pending Upload"}, update_modified=False
-			)
+			values = {"action": action, "upload_state": "Pending Upload"}
+			if action == "Accepted" and not row.itc_reduction_blocked:
+				values["itc_reduction_required"] = "Y"  # R7 asked: a full reversal, as the page would record
+			frappe.db.set_value(DOCTYPE, row.name, values, update_modified=False)
 			wanted[row.name] = action
 		return wanted
 
