@@ -102,7 +102,7 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 			rows = frappe.get_all(
 				"GST Inward Supply",
 				filters={"company_gstin": gstin},
-				fields=["name", "gstn_action", "pending_blocked", "section"],
+				fields=["name", "gstn_action", "pending_blocked", "section", "itc_reduction_blocked"],
 			)
 			wanted = {}
 			for row in rows:
@@ -112,9 +112,10 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 				if action == "Rejected" and row.section.startswith("IMPG"):
 					continue
 				wanted[row.name] = action
-				frappe.db.set_value(
-					"GST Inward Supply", row.name, {"action": action, "upload_state": "Pending Upload"}
-				)
+				values = {"action": action, "upload_state": "Pending Upload"}
+				if action == "Accepted" and not row.itc_reduction_blocked:
+					values["itc_reduction_required"] = "Y"  # R7 answered: full reversal
+				frappe.db.set_value("GST Inward Supply", row.name, values)
 			frappe.db.commit()
 			totals["wanted"] += len(wanted)
 

@@ -66,6 +66,10 @@ def in_bench(sizes: list[int], baseline: int) -> None:
 				if wanted == "Pending":
 					rows = rows.where(table.pending_blocked == 0)
 				rows.run()
+			# R7: where GSTN asks on an Accept, the answer is a full reversal (as the page records)
+			frappe.qb.update(table).set(table.itc_reduction_required, "Y").where(
+				table.company_gstin == gstin
+			).where(table.action == "Accepted").where(table.itc_reduction_blocked == 0).run()
 			frappe.db.commit()
 			pending = len(service.pending_rows(gstin))
 			start = time.perf_counter()
