@@ -129,6 +129,25 @@ try {
 		await page.locator('[data-pane="actions-summary"] table').first().waitFor();
 		assert.equal(await accepted(), before + 5);
 	});
+	await step("Upload to GSTN shows what is pending, by action, before anything is sent", async () => {
+		await page.goto(view("tab=document-view"));
+		await page.locator('[data-pane="document-view"] .dt-row').first().waitFor();
+		await page.click('.inner-group-button button:has-text("GSTN")');
+		await page.locator(".inner-group-button .dropdown-item", { hasText: "Upload to GSTN" }).first().click();
+		await page.locator(".modal.show .btn-primary", { hasText: "Upload to GSTN" }).click();
+		const confirm = page.locator(".modal.show", { hasText: "not on GSTN yet" });
+		await confirm.waitFor();
+		const text = await confirm.innerText();
+		const pending = Number((text.match(/Accepted:\s*([\d,]+)/) || [0, "0"])[1].replace(/,/g, ""));
+		assert.ok(pending >= 5, `expected at least the five accepted rows pending, saw: ${text}`);
+		await page.screenshot({ path: `${shots}/upload-summary.png`, fullPage: true });
+		await confirm.locator(".btn-secondary, .btn-modal-secondary").first().click();
+		await page.click('.inner-group-button button:has-text("GSTN")');
+		await page.locator(".inner-group-button .dropdown-item", { hasText: "Recompute GSTR-2B" }).first().click();
+		const gen = page.locator(".modal.show", { hasText: "GSTR-2B Period" });
+		await gen.waitFor();
+		await page.keyboard.press("Escape");
+	});
 	await step("open a detail dialog with allowed actions and the log", async () => {
 		await page.goto(view("match_status=Exact%20Match&action=Accepted&tab=document-view"));
 		await page.locator('[data-pane="document-view"] .dt-row .dt-cell__content--col-3').first().click();
