@@ -326,6 +326,22 @@ class TestGstr2bAndOffline(UploadTestCase):
 		self.assertEqual((doc.request_type, doc.return_period), ("GEN2B", "102025"))
 		self.assertGreater(frappe.parse_json(doc.result_summary)["records"], 0)
 
+	def test_a_gen2b_left_in_progress_is_polled_to_its_end(self):
+		self.sandbox.set_faults(FaultPlan(stuck_requests=True))
+		first = service.recompute_2b(
+			GSTIN,
+			"102025",
+			client=self.client,
+			commit=False,
+			poll=service.PollPolicy(delays=(0.05,), budget=0.2),
+		)
+		self.assertEqual(first["status"], "In Progress")
+		self.assertEqual(service.poll_2b(first["name"], client=self.client, commit=False), "In Progress")
+		for request in self.sandbox.state.requests.values():
+			request["stuck"] = False
+		self.assertEqual(service.poll_2b(first["name"], client=self.client, commit=False), "Processed")
+		self.assertTrue(frappe.db.get_value("IMS Upload Request", first["name"], "result_summary"))
+
 	def test_offline_mode_exports_the_pending_actions_instead(self):
 		wanted = self.set_actions(self.rows()[:10])
 		frappe.db.set_single_value("IMS Settings", "connection_mode", "Offline File")

@@ -845,7 +845,52 @@ def resume_open_requests() -> list[str]:
 	for gstin in gstins:
 		if enqueue_upload(gstin, resume=True, user=None).get("queued"):
 			started.append(gstin)
+	for request in frappe.get_all(
+		REQUEST,
+		filters={"status": "In Progress", "request_type": "GEN2B"},
+		fields=["name", "company_gstin"],
+	):
+		if not is_job_enqueued(gen2b_job_id(request.company_gstin)):
+			frappe.enqueue(
+				"ims_compliance.services.upload.poll_2b",
+				queue="long",
+				job_id=gen2b_job_id(request.company_gstin),
+				deduplicate=True,
+				request=request.name,
+				now=frappe.flags.in_test,
+			)
 	return started
+
+
+def poll_2b(request: str, *, client=None, commit: bool = True) -> str:
+	"""One GENSTS2B for a GEN2B request a job left in progress; closes it when GSTN is done."""
+	from ims_compliance.services.connection import make_client
+	from ims_compliance.services.notify import accounts_managers, notify
+
+	doc = frappe.get_doc(REQUEST, request)
+	if doc.status != "In Progress" or not doc.reference_id:
+		return doc.status
+	client = client or make_client(doc.company_gstin)
+	status = client.gen2b_status(doc.reference_id)
+	doc.db_set({"poll_count": (doc.poll_count or 0) + 1, "last_polled_on": now_datetime()})
+	if status.done:
+		summary = status.raw.get("summary")
+		doc.db_set(
+			{
+				"status": STATUS_NAMES[status.status],
+				"completed_on": now_datetime(),
+				"result_summary": frappe.as_json(summary) if summary else None,
+			}
+		)
+		notify(
+			[doc.requested_by] if doc.requested_by else accounts_managers(),
+			_("GSTR-2B {0} for {1}: {2}").format(doc.return_period, doc.company_gstin, _(doc.status)),
+			frappe.as_json(summary or {}),
+			reference=(REQUEST, doc.name),
+		)
+	if commit:
+		frappe.db.commit()  # nosemgrep: scheduler-driven poll; the answer is recorded
+	return doc.status
 
 
 # --- offline ---------------------------------------------------------------------------------
