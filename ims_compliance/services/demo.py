@@ -36,6 +36,7 @@ from ims_compliance.core.periods import ReturnPeriod
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS, SECTIONS
 from ims_compliance.gstn.sandbox import SANDBOX_OTP
 from ims_compliance.gstn.sandbox.state import document_key
+from ims_compliance.services.download import COUNTS_KEY
 
 DEMO_COMPANY = "IMS Demo Company"
 DEMO_ABBR = "IMSD"
@@ -89,7 +90,6 @@ def setup_demo(
 	supplier_names, created["suppliers"] = ensure_suppliers(plan)
 	if commit:
 		frappe.db.commit()  # nosemgrep: a bench command; masters first, so invoices can be resumed
-	log(_("Masters ready: {0} suppliers; booking {1} Purchase Invoices").format(len(supplier_names), size))
 	created["purchase_invoices"] = ensure_purchase_invoices(plan, supplier_names, commit=commit, log=log)
 	# IMS Settings learn the GSTIN only now: submitting each invoice of a configured GSTIN queues a
 	# reconciliation, which is pointless before anything is downloaded
@@ -286,14 +286,16 @@ def ensure_purchase_invoices(
 			fields=["name", "supplier", "bill_no", "docstatus"],
 		)
 	}
+	booked = {key for key, row in existing.items() if row.docstatus == 1}
+	todo = [p for p in plan.purchases if (supplier_names[p.supplier.gstin], p.bill_no) not in booked]
+	if todo:
+		log(_("Booking {0} Purchase Invoices of {1}").format(len(todo), plan.period.label))
 	made = 0
-	for purchase in plan.purchases:
+	for purchase in todo:
 		supplier = supplier_names[purchase.supplier.gstin]
-		row = existing.get((supplier, purchase.bill_no))
-		if row and row.docstatus == 1:
-			continue
-		if row:
-			frappe.get_doc("Purchase Invoice", row.name).submit()
+		draft = existing.get((supplier, purchase.bill_no))
+		if draft:
+			frappe.get_doc("Purchase Invoice", draft.name).submit()
 		else:
 			_purchase_invoice(purchase, supplier).submit()
 		made += 1
@@ -485,7 +487,12 @@ def apply_supplier_edit(
 			_("No IMS sandbox answers on {0}: run ims-demo first.").format(url), title=_("No Sandbox")
 		)
 	edit = supplier_edit(plan)
-	return {"edit": edit, "record": _control(url, "edit", edit)}
+	record = _control(url, "edit", edit)
+	# GSTN's section counts do not move when a supplier edits a record nobody has acted on, so
+	# the download, which skips sections whose counts did not change, would not look: forget
+	# the counts it remembers and the next download reads every section
+	frappe.cache.delete_value(COUNTS_KEY.format(DEMO_GSTIN))
+	return {"edit": edit, "record": record}
 
 
 # --- removal -------------------------------------------------------------------------------
@@ -505,7 +512,7 @@ def remove_demo(
 	removed["suppliers"] = _delete_all("Supplier", _demo_supplier_names())
 	removed["item"] = _delete_all("Item", [DEMO_ITEM] if frappe.db.exists("Item", DEMO_ITEM) else [])
 	removed["company"] = _remove_company()
-	for key in (f"ims_gstn_session::{DEMO_GSTIN}", f"ims_gstn_counts::{DEMO_GSTIN}"):
+	for key in (f"ims_gstn_session::{DEMO_GSTIN}", COUNTS_KEY.format(DEMO_GSTIN)):
 		frappe.cache.delete_value(key)
 	if commit:
 		frappe.db.commit()  # nosemgrep: a bench command
