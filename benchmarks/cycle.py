@@ -1,0 +1,206 @@
+"""The monthly cycle at scale on the bench (issue 9): every stage's time and memory in one table.
+
+Run: python benchmarks/cycle.py [--size 100000]
+Inside the bench (IMS_BENCH, site IMS_SITE): a throwaway company GSTIN; the built-in sandbox
+(in-process, real HTTP) seeded with N records; then, timed stage by stage:
+download -> reconcile -> apply recommendations -> a bulk manual Reject of 1,000 records ->
+upload -> recompute GSTR-2B -> the supplier edits 100 records -> re-download.
+Reconcile runs the real job, but its purchase side is a synthetic frame built from the
+supplies (90 % of them booked, 5 % of those with another amount): N real Purchase Invoices are
+not made here. Peak RSS is the process's high-water mark after each stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def purchases_like(supplies, seed: int = 1):
+	"""A purchase frame in read_purchases' shape: most supplies booked, some with noise."""
+	import pandas as pd
+
+	rng = random.Random(seed)
+	rows = []
+	for s in supplies.itertuples():
+		if s.section not in ("B2B", "CN", "DN") or rng.random() > 0.9:
+			continue
+		factor = 1.0 if rng.random() > 0.05 else 1.07
+		rows.append(
+			{
+				"name": f"PINV-CYC-{len(rows):07d}",
+				"supplier_gstin": s.supplier_gstin,
+				"company_gstin": s.company_gstin,
+				"document_type": "Credit Note" if s.section == "CN" else "Invoice",
+				"bill_no": s.document_number,
+				"bill_date": s.document_date,
+				"place_of_supply": s.place_of_supply,
+				"reverse_charge": False,
+				"taxable_value": round(s.taxable_value * factor, 2),
+				"igst": s.igst,
+				"cgst": s.cgst,
+				"sgst": s.sgst,
+				"cess": s.cess,
+			}
+		)
+	return pd.DataFrame(rows)
+
+
+def in_bench(size: int) -> None:
+	from _bench import connect, peak_rss_mb
+
+	frappe = connect()
+	from ims_compliance.core.gstin import make_gstin
+	from ims_compliance.core.periods import ReturnPeriod
+	from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
+	from ims_compliance.services import reconcile as reconcile_service
+	from ims_compliance.services import upload as upload_service
+	from ims_compliance.services.actions import apply_action, make_request
+	from ims_compliance.services.connection import make_client
+	from ims_compliance.services.download import download
+	from ims_compliance.services.recommendations import apply_recommendations
+
+	company = frappe.get_all("Company", pluck="name", limit=1)[0]
+	gstin = make_gstin("29", f"AABCY{random.randrange(10000):04d}Y")
+	settings = frappe.get_single("IMS Settings")
+	old = (settings.base_url, settings.connection_mode, settings.recompute_2b_after_upload)
+	tmp = tempfile.TemporaryDirectory()
+	sandbox = SandboxServer(state_path=f"{tmp.name}/state.json", port=0, flush_interval=60).start()
+	stages: list[tuple[str, float, str]] = []
+
+	def stage(name: str, fn):
+		start = time.perf_counter()
+		detail = fn()
+		frappe.db.commit()
+		stages.append((name, time.perf_counter() - start, detail))
+		print(f"cycle_{name}_seconds_{size}: {stages[-1][1]:.2f} s")
+		print(f"cycle_{name}_peak_rss_{size}: {peak_rss_mb():.0f} MB")
+		print(f"cycle_{name}_detail_{size}: {detail}")
+
+	try:
+		settings.append("company_gstins", {"company": company, "gstin": gstin, "gstn_username": "cycle"})
+		settings.base_url, settings.connection_mode = sandbox.url, "Sandbox"
+		settings.recompute_2b_after_upload = 0
+		settings.save()
+		frappe.db.commit()
+		sandbox.state.generate(gstin, size, seed=21, period="102025")
+		client = make_client(gstin)
+		client.request_otp()
+		client.authenticate(SANDBOX_OTP)
+		filters = {"company_gstin": gstin}
+
+		stage("download", lambda: f"{download(gstin, client=client)['new']} new records")
+		periods = [str(ReturnPeriod.parse("102025").add(-k)) for k in (2, 1, 0)]
+		purchases = purchases_like(reconcile_service.read_supplies(gstin, periods))
+		original_read = reconcile_service.read_purchases
+		reconcile_service.read_purchases = lambda *args, **kwargs: purchases
+		try:
+			stage(
+				"reconcile",
+				lambda: " ".join(
+					f"{k.replace(' ', '_')}={v}"
+					for k, v in sorted(
+						reconcile_service.reconcile(gstin, periods[0], periods[-1], check_permission=False)[
+							"by_status"
+						].items()
+					)
+				),
+			)
+		finally:
+			reconcile_service.read_purchases = original_read
+
+		def recommend():
+			summary = apply_recommendations(filters)
+			return " ".join(f"{a.replace(' ', '_')}={v['moving']}" for a, v in summary["by_action"].items())
+
+		stage("recommendations", recommend)
+		names = frappe.get_all(
+			"GST Inward Supply",
+			filters={**filters, "action": ("!=", "Rejected"), "section": "B2B"},
+			pluck="name",
+			limit=1000,
+		)
+		stage(
+			"manual_reject_1000",
+			lambda: (
+				f"{apply_action(make_request('Rejected', remarks='cycle'), names, source='Bulk').applied} applied"
+			),
+		)
+		upload_detail = {}
+
+		def upload():
+			result = upload_service.upload(gstin, client=client)
+			upload_detail.update(result.as_dict())
+			return f"{result.sent} sent in {result.requests} requests ({result.bytes} bytes), {result.failed + result.refused} refused"
+
+		stage("upload", upload)
+		stage(
+			"recompute_2b",
+			lambda: upload_service.recompute_2b(gstin, "102025", client=client)["status"],
+		)
+
+		def supplier_edits():
+			edited = 0
+			for record in sandbox.state.section_records(gstin, "B2B")[:100]:
+				sandbox.state.edit(
+					gstin,
+					"B2B",
+					stin=record["stin"],
+					number=record["inum"],
+					changes={"txval": round(float(record["txval"]) + 1, 2)},
+				)
+				edited += 1
+			return f"{edited} records edited on the sandbox"
+
+		stage("supplier_edits", supplier_edits)
+		stage(
+			"redownload",
+			lambda: f"{download(gstin, client=client).get('changed_by_supplier', 0)} changed by supplier",
+		)
+	finally:
+		sandbox.stop()
+		tmp.cleanup()
+		names = frappe.get_all("GST Inward Supply", filters={"company_gstin": gstin}, pluck="name")
+		for start in range(0, len(names), 10000):
+			frappe.db.delete("IMS Action Log", {"inward_supply": ("in", names[start : start + 10000])})
+		frappe.db.delete("GST Inward Supply", {"company_gstin": gstin})
+		frappe.db.delete("IMS Upload Request", {"company_gstin": gstin})
+		settings = frappe.get_single("IMS Settings")
+		settings.company_gstins = [row for row in settings.company_gstins if row.gstin != gstin]
+		settings.base_url, settings.connection_mode, settings.recompute_2b_after_upload = old
+		settings.save()
+		frappe.db.commit()
+
+	total = sum(seconds for _, seconds, _ in stages)
+	print(f"cycle_total_seconds_{size}: {total:.2f} s")
+	print()
+	print(f"{'stage':<22}{'seconds':>10}  detail")
+	for name, seconds, detail in stages:
+		print(f"{name:<22}{seconds:>10.2f}  {detail}")
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--size", type=int, default=100000)
+	parser.add_argument("--in-bench", action="store_true", help=argparse.SUPPRESS)
+	args = parser.parse_args()
+	if args.in_bench:
+		in_bench(args.size)
+		return
+	from _bench import bench_available, run_in_bench
+
+	if not bench_available():
+		print("bench_half_ran: 0 flag (no bench found; set IMS_BENCH and IMS_SITE)")
+		return
+	run_in_bench(__file__, ["--size", str(args.size)])
+
+
+if __name__ == "__main__":
+	main()
