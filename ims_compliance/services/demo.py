@@ -28,7 +28,7 @@ import requests
 import frappe
 from frappe import _
 from frappe.database.database import savepoint
-from frappe.utils import get_bench_path, get_url, getdate
+from frappe.utils import add_days, add_years, get_bench_path, get_url, getdate
 
 from ims_compliance.core.demo_data import DemoPlan, build_plan, demo_suppliers, supplier_edit
 from ims_compliance.core.gstin import make_gstin
@@ -144,7 +144,7 @@ def ensure_company() -> int:
 	if frappe.db.exists("Company", DEMO_COMPANY):
 		_set_company_gstin()
 		return 0
-	frappe.get_doc(
+	company = frappe.get_doc(
 		{
 			"doctype": "Company",
 			"company_name": DEMO_COMPANY,
@@ -155,6 +155,10 @@ def ensure_company() -> int:
 			"tax_id": DEMO_GSTIN,
 		}
 	).insert(ignore_permissions=True)
+	if not frappe.db.get_single_value("Global Defaults", "default_company"):
+		# the site's only company (say, after a removal): new documents default to it
+		frappe.db.set_single_value("Global Defaults", "default_company", company.name)
+		frappe.db.set_default("company", company.name)
 	return 1
 
 
@@ -172,7 +176,9 @@ def _financial_year(day) -> tuple:
 
 def ensure_fiscal_years(plan: DemoPlan) -> int:
 	"""A Fiscal Year for every posting date, when the site has none that applies to the demo
-	company: April-March, for the demo company only when it would overlap other companies' years."""
+	company. It follows the site's existing years (a calendar-year site gets a calendar year,
+	so it cannot overlap them), April-March on a site with none, and is the demo company's
+	alone when another company has a year over the same dates."""
 	from erpnext.accounts.utils import FiscalYearError, get_fiscal_year
 
 	made = 0
@@ -182,13 +188,13 @@ def ensure_fiscal_years(plan: DemoPlan) -> int:
 			continue
 		except FiscalYearError:
 			pass
-		start, end = _financial_year(day)
+		start, end = _year_containing(day)
 		overlapping = frappe.get_all(
 			"Fiscal Year",
 			filters={"year_start_date": ("<=", end), "year_end_date": (">=", start)},
 			pluck="name",
 		)
-		name = f"{start.year}-{end.year}"
+		name = str(start.year) if start.year == end.year else f"{start.year}-{end.year}"
 		if frappe.db.exists("Fiscal Year", name):
 			name = f"{name} ({DEMO_ABBR})"
 		frappe.get_doc(
@@ -202,6 +208,20 @@ def ensure_fiscal_years(plan: DemoPlan) -> int:
 		).insert(ignore_permissions=True)
 		made += 1
 	return made
+
+
+def _year_containing(day) -> tuple:
+	"""Start and end of the fiscal year holding `day`, aligned with the site's latest year."""
+	latest = frappe.get_all(
+		"Fiscal Year", fields=["year_start_date"], order_by="year_start_date desc", limit=1
+	)
+	if not latest:
+		return _financial_year(day)
+	first = getdate(latest[0].year_start_date)
+	start = first.replace(year=day.year)
+	if start > day:
+		start = start.replace(year=day.year - 1)
+	return start, add_days(add_years(start, 1), -1)
 
 
 def tax_account(head: str) -> str:
@@ -639,19 +659,23 @@ def describe(result: dict) -> list[str]:
 		"nothing (all there)"
 	)
 	lines = [
-		_("IMS demo ready for {0} ({1}), period {2}.").format(
-			result["company"], result["company_gstin"], result["period"]
+		_("IMS demo ready for {0} ({1}), Purchase Invoices of {2}.").format(
+			result["company"], result["company_gstin"], ReturnPeriod.parse(result["period"]).label
 		),
 		_("  created now: {0}").format(made),
 		_("  {0} submitted Purchase Invoices from {1} suppliers; the GSTN sandbox on {2}").format(
 			result["purchase_invoices"], result["suppliers"], result["sandbox_url"]
 		),
 		"",
-		_("Open {0} (bench serve / your web server must be running),").format(result["page_url"]),
-		_("choose GSTIN {0}, click Download from GSTN and enter the sandbox OTP {1};").format(
+		_("Open {0} (with bench start running: the download is a background job),").format(
+			result["page_url"]
+		),
+		_("use GSTN > Download from GSTN for {0} and enter the sandbox OTP {1};").format(
 			result["company_gstin"], SANDBOX_OTP
 		),
-		_("the records are reconciled after the download (IMS Settings > Reconcile after download)."),
+		_("the records are reconciled after the download (IMS Settings > Reconcile after download).")
+		if frappe.db.get_single_value("IMS Settings", "reconcile_after_download")
+		else _("then Reconcile (IMS Settings does not reconcile after a download)."),
 		_("Later, let a supplier edit its unfiled invoice: bench --site {0} ims-demo --supplier-edit").format(
 			frappe.local.site
 		),
