@@ -27,7 +27,9 @@ def ims_sandbox(port, state_path, encrypted, seed_gstin, seed_records):
 
 
 @click.command("ims-demo")
-@click.option("--size", default=300, show_default=True, help="Purchase Invoices to book (30 or more)")
+@click.option(
+	"--size", default=300, type=click.IntRange(30), show_default=True, help="Purchase Invoices to book"
+)
 @click.option("--port", default=8765, show_default=True, help="Sandbox port on 127.0.0.1 (started if free)")
 @click.option("--sandbox-url", default=None, help="Use this running sandbox instead (e.g. http://host:8765)")
 @click.option("--supplier-edit", is_flag=True, help="A supplier edits its unfiled demo invoice (R9)")
