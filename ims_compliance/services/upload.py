@@ -382,20 +382,22 @@ class _Run:
 		self.commit()
 
 	def attach(self, request: str, names, actions) -> None:
-		table = frappe.qb.DocType(DOCTYPE)
+		"""Tie the planned rows to their request (plain SQL: a query builder renders 5,000-name
+		IN lists term by term, which costs more than the update itself)."""
 		by_action: dict[Action, list[str]] = {}
 		for name, action in zip(names, actions, strict=True):
 			by_action.setdefault(action, []).append(name)
 		for action, chunk_names in by_action.items():
 			for start in range(0, len(chunk_names), 5000):
-				(
-					frappe.qb.update(table)
-					.set(table.upload_request, request)
-					.set(table.sent_action, action.value)
-					.set(table.upload_state, "Uploading")
-					.set(table.upload_error, None)
-					.where(table.name.isin(chunk_names[start : start + 5000]))
-				).run()
+				frappe.db.sql(
+					f"""update `tab{DOCTYPE}` set upload_request = %(request)s, sent_action = %(action)s,
+					upload_state = 'Uploading', upload_error = null where name in %(names)s""",
+					{
+						"request": request,
+						"action": action.value,
+						"names": tuple(chunk_names[start : start + 5000]),
+					},
+				)
 
 	def refuse(self, refused) -> None:
 		"""Rows GSTN would refuse for sure (R4, R5) stay failed with the rule, unsent."""
@@ -448,7 +450,7 @@ class _Run:
 				continue
 			row.sent_action = wanted.value
 			sendable.append(row)
-		self.detach_unsent(request, {r.name for r in sendable})
+		self.detach_unsent(request, kind)
 		if not sendable:
 			self.set_request(request, status="Processed", record_count=0, completed_on=now_datetime())
 			self.commit()
@@ -456,7 +458,7 @@ class _Run:
 		pending = [pending_from_row(row) for row in sendable]
 		body = build_body(self.gstin, kind, pending, max_bytes=self.client.max_plain_bytes)
 		size = body_size(body)
-		self.set_sent_actions(sendable)
+		frappe.db.sql(f"update `tab{DOCTYPE}` set sent_action = action where upload_request = %s", request)
 		self.set_request(
 			request, status="Sending", sent_on=now_datetime(), record_count=len(sendable), body_bytes=size
 		)
@@ -493,32 +495,19 @@ class _Run:
 		self.result.bytes += size
 		return self.await_result(request, reference)
 
-	def set_sent_actions(self, rows: list[dict]) -> None:
-		table = frappe.qb.DocType(DOCTYPE)
-		by_action: dict[str, list[str]] = {}
-		for row in rows:
-			by_action.setdefault(row.sent_action, []).append(row.name)
-		for action, names in by_action.items():
-			frappe.qb.update(table).set(table.sent_action, action).where(table.name.isin(names)).run()
-
-	def detach_unsent(self, request: str, keep: set[str]) -> None:
-		table = frappe.qb.DocType(DOCTYPE)
-		query = (
-			frappe.qb.update(table)
-			.set(table.upload_request, None)
-			.set(table.sent_action, "")
-			.set(
-				table.upload_state,
-				Case()
-				.when(table.action != table.gstn_action, "Pending Upload")
-				.when(table.upload_state == "Pending Upload", "Pending Upload")  # e.g. a new R7 answer
-				.else_(""),
-			)
-			.where(table.upload_request == request)
+	def detach_unsent(self, request: str, kind: str) -> None:
+		"""Rows whose action changed since planning to another kind of request (SAVE vs
+		RESETIMS), or to GSTN's own status (upload state "" from the action service), leave the
+		request; they are pending again or need nothing."""
+		no_action = "=" if kind != RESET_REQUEST else "!="
+		frappe.db.sql(
+			f"""update `tab{DOCTYPE}` set upload_request = null, sent_action = '',
+			upload_state = case when action != gstn_action then 'Pending Upload'
+				when upload_state = 'Pending Upload' then 'Pending Upload' else '' end
+			where upload_request = %(request)s
+			and (ifnull(upload_state, '') = '' or action {no_action} 'No Action')""",
+			{"request": request},
 		)
-		if keep:
-			query = query.where(table.name.notin(list(keep)))
-		query.run()
 
 	# --- results ---------------------------------------------------------------------------
 	def await_result(self, request: str, reference: str) -> bool:
@@ -606,27 +595,19 @@ class _Run:
 			self.resync(outcome.resync)
 
 	def mark_landed(self, request: str, rows: list[dict]) -> None:
+		"""Every row still tied to the request (refused ones were detached first) got its action
+		on GSTN. A row changed while GSTN was working goes again."""
 		if not rows:
 			return
-		table = frappe.qb.DocType(DOCTYPE)
-		state = (
-			Case()
-			.when(table.upload_state == "Uploading", "Uploaded")
-			.when((table.action == table.sent_action) & (table.upload_state == ""), "Uploaded")
-			.else_("Pending Upload")  # changed while GSTN was working: goes again
+		frappe.db.sql(
+			f"""update `tab{DOCTYPE}` set gstn_action = sent_action,
+			upload_state = case when upload_state = 'Uploading' then 'Uploaded'
+				when action = sent_action and ifnull(upload_state, '') = '' then 'Uploaded'
+				else 'Pending Upload' end,
+			upload_error = null, upload_request = null, sent_action = ''
+			where upload_request = %s""",
+			request,
 		)
-		names = [r.name for r in rows]
-		for start in range(0, len(names), 5000):
-			(
-				frappe.qb.update(table)
-				.set(table.gstn_action, table.sent_action)
-				.set(table.upload_state, state)
-				.set(table.upload_error, None)
-				.set(table.upload_request, None)
-				.set(table.sent_action, "")
-				.where(table.name.isin(names[start : start + 5000]))
-				.where(table.upload_request == request)
-			).run()
 		write_logs(
 			[
 				{
