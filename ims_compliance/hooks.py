@@ -30,3 +30,6 @@ scheduler_events = {
 }
 
 before_tests = "ims_compliance.tests.fixtures.before_tests"
+
+# A GSTN session costs the user an OTP: `bench clear-cache` and every migrate must not end it.
+persistent_cache_keys = ["ims_gstn_session::*", "ims_gstn_counts::*"]

@@ -353,6 +353,11 @@ class TestGstr2bAndOffline(UploadTestCase):
 		self.assertTrue(all("prev_status" in r for r in sent))
 		self.assertEqual(len(self.rows(upload_state="Pending Upload")), len(wanted))  # still pending
 
+	def test_clearing_the_cache_keeps_the_gstn_session(self):
+		self.assertTrue(make_client(GSTIN).has_session)
+		frappe.clear_cache()  # what every migrate and `bench clear-cache` do
+		self.assertTrue(make_client(GSTIN).has_session)
+
 	def test_summary_counts_pending_by_action_and_permissions_are_checked(self):
 		wanted = self.set_actions(self.rows()[:12])
 		summary = api.get_upload_summary(GSTIN)
