@@ -9,7 +9,7 @@ from ims_compliance import api
 from ims_compliance.core.actions import Action
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.records import InwardRecord
-from ims_compliance.services.ingest import ingest
+from ims_compliance.services.ingest import ingest, row_names, sql_literal
 from ims_compliance.tests.factories import make_purchase_invoice
 from ims_compliance.tests.fixtures import COMPANY_GSTIN_2, SUPPLIER_GSTINS
 
@@ -154,3 +154,124 @@ class TestIngest(FrappeTestCase):
 		self.assertEqual((row.action, row.gstn_action), ("Rejected", "Rejected"))
 		sources = frappe.get_all("IMS Action Log", filters={"inward_supply": row.name}, pluck="source")
 		self.assertEqual(sources, ["GSTN Download"])
+
+	def test_values_reach_the_database_exactly(self):
+		"""The INSERT text is built here, not by pymysql: quotes, backslashes, percent signs,
+		non-ASCII, an "ifnull(" that frappe.db.sql would rewrite, dates and paise survive."""
+		tricky = 'O\'Brien \\ Sons 100% "Ltd" ಕನ್ನಡ IFNULL(x) ifnull(y)'
+		record = dataclasses.replace(
+			records(1)[0],
+			supplier_name=tricky,
+			taxable_value=1234567.89,
+			igst=0.01,
+			document_date=dt.date(2025, 12, 31),
+			remarks="line one\nline two\x00end",
+		)
+		ingest(COMPANY_GSTIN_2, [record], sections=SECTIONS)
+		row = frappe.get_all(
+			"GST Inward Supply",
+			filters={"company_gstin": COMPANY_GSTIN_2},
+			fields=[
+				"supplier_name",
+				"taxable_value",
+				"igst",
+				"document_date",
+				"remarks",
+				"upload_state",
+				"match_status",
+				"action",
+				"gstn_action",
+				"company",
+				"is_gone",
+				"changed_by_supplier",
+				"original_inward_supply",
+			],
+		)[0]
+		self.assertEqual(row.supplier_name, tricky)
+		self.assertEqual((row.taxable_value, row.igst), (1234567.89, 0.01))
+		self.assertEqual(row.document_date, dt.date(2025, 12, 31))
+		self.assertEqual(row.remarks, "line one\nline two\x00end")
+		# columns the form and the page read keep valid values: "" (not NULL) upload state
+		self.assertEqual((row.upload_state, row.match_status), ("", "Missing in PI"))
+		self.assertEqual((row.action, row.gstn_action), ("No Action", "No Action"))
+		self.assertEqual((row.company, row.is_gone, row.changed_by_supplier), ("IMS Test Company", 0, 0))
+		self.assertIsNone(row.original_inward_supply)
+
+	def test_inserted_rows_are_named_in_key_order_and_amendments_link_to_originals(self):
+		batch = records(6)
+		amendment = dataclasses.replace(
+			batch[1],
+			section="B2BA",
+			document_number="ING-A0001",
+			original_number=batch[1].document_number,
+			original_date=batch[1].document_date,
+		)
+		ingest(COMPANY_GSTIN_2, [amendment, *batch], sections=(*SECTIONS, "B2BA"))
+		stored = frappe.get_all(
+			"GST Inward Supply",
+			filters={"company_gstin": COMPANY_GSTIN_2},
+			fields=["name", "ims_key", "section", "document_number", "original_inward_supply"],
+		)
+		originals = sorted((r for r in stored if r.section != "B2BA"), key=lambda r: r.name)
+		self.assertEqual([r.ims_key for r in originals], sorted(r.ims_key for r in originals))
+		amended = next(r for r in stored if r.section == "B2BA")
+		original = next(r for r in stored if r.document_number == batch[1].document_number)
+		self.assertEqual(amended.original_inward_supply, original.name)
+		self.assertGreater(amended.name, max(r.name for r in originals))  # originals go first
+		# a later download names its rows after every earlier one
+		later = ingest(COMPANY_GSTIN_2, records(8), sections=SECTIONS)
+		self.assertEqual(later["new"], 2)
+		newest = frappe.get_all(
+			"GST Inward Supply",
+			filters={"company_gstin": COMPANY_GSTIN_2, "document_number": ("in", ["ING-00006", "ING-00007"])},
+			pluck="name",
+		)
+		self.assertGreater(min(newest), max(r.name for r in stored))
+
+	def test_a_link_a_failed_run_left_dangling_is_repaired(self):
+		batch = records(2)
+		amendment = dataclasses.replace(
+			batch[1],
+			section="B2BA",
+			document_number="ING-A0001",
+			original_number=batch[1].document_number,
+			original_date=batch[1].document_date,
+		)
+		ingest(COMPANY_GSTIN_2, [amendment, *batch], sections=(*SECTIONS, "B2BA"))
+		name = frappe.db.get_value("GST Inward Supply", {"section": "B2BA", "company_gstin": COMPANY_GSTIN_2})
+		frappe.db.set_value("GST Inward Supply", name, "original_inward_supply", "never-written")
+		counts = ingest(COMPANY_GSTIN_2, [amendment, *batch], sections=(*SECTIONS, "B2BA"))
+		self.assertEqual(counts["unchanged"], 3)
+		original = frappe.db.get_value(
+			"GST Inward Supply", {"document_number": batch[1].document_number, "section": "B2B"}
+		)
+		self.assertEqual(frappe.db.get_value("GST Inward Supply", name, "original_inward_supply"), original)
+
+
+class TestSqlText(FrappeTestCase):
+	def test_literals(self):
+		escape = frappe.db._conn.escape_string if frappe.db._conn else None
+		if escape is None:
+			frappe.db.connect()
+			escape = frappe.db._conn.escape_string
+		self.assertEqual(sql_literal(None, escape), "NULL")
+		self.assertEqual(sql_literal(True, escape), "1")
+		self.assertEqual(sql_literal(0, escape), "0")
+		self.assertEqual(sql_literal(1180.5, escape), "1180.5")
+		self.assertEqual(sql_literal(dt.date(2025, 10, 1), escape), "'2025-10-01'")
+		self.assertEqual(
+			sql_literal(dt.datetime(2025, 10, 1, 9, 5, 7, 12), escape), "'2025-10-01 09:05:07.000012'"
+		)
+		self.assertEqual(sql_literal("it's", escape), "'it\\'s'")
+		self.assertEqual(sql_literal("a IFNULL(b", escape), "'a IFNULL' '(b'")
+		with self.assertRaises(ValueError):
+			sql_literal(float("nan"), escape)
+		with self.assertRaises(TypeError):
+			sql_literal(object(), escape)
+
+	def test_row_names_sort_in_order_and_never_repeat(self):
+		first, second = row_names(1000), row_names(1000)
+		self.assertEqual(first, sorted(first))
+		self.assertLess(first[-1], second[0])
+		self.assertEqual(len(set(first) | set(second)), 2000)
+		self.assertEqual({len(n) for n in first}, {19})
