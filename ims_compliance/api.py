@@ -226,6 +226,18 @@ def download_from_gstn(company_gstin: str) -> dict:
 	return enqueue_download(company_gstin)
 
 
+def _can_send_to_gstn() -> None:
+	"""What reaches GSTN (upload, GSTR-2B recompute) is an Accounts Manager's call (README)."""
+	frappe.has_permission(DOCTYPE, "write", throw=True)
+	# not frappe.only_for: it lets everyone through while tests run, so it could not be tested
+	if not {"Accounts Manager", "System Manager"} & set(frappe.get_roles()):
+		frappe.throw(
+			_("Only an Accounts Manager can send actions to GSTN."),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+
+
 def _known_gstin(company_gstin: str) -> None:
 	if not frappe.db.exists("IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}):
 		frappe.throw(
@@ -252,7 +264,7 @@ def upload_to_gstn(company_gstin: str) -> dict:
 	from ims_compliance.services.connection import connection_mode, make_client
 	from ims_compliance.services.upload import enqueue_upload
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	_can_send_to_gstn()
 	_known_gstin(company_gstin)
 	if connection_mode() == "Offline File":
 		return {"queued": False, "offline": True}
@@ -271,7 +283,7 @@ def download_offline_upload_file(company_gstin: str) -> None:
 
 	from ims_compliance.services.upload import offline_upload_files
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	_can_send_to_gstn()
 	_known_gstin(company_gstin)
 	files, count = offline_upload_files(company_gstin)
 	if not count:
@@ -299,7 +311,7 @@ def recompute_gstr2b(company_gstin: str, period: str | None = None) -> dict:
 	from ims_compliance.services.connection import make_client
 	from ims_compliance.services.upload import enqueue_recompute_2b
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	_can_send_to_gstn()
 	_known_gstin(company_gstin)
 	if not make_client(company_gstin).has_session:
 		return {"queued": False, "otp_needed": True}

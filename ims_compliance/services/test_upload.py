@@ -18,7 +18,7 @@ from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.services import upload as service
 from ims_compliance.services.connection import make_client
 from ims_compliance.services.download import COUNTS_KEY, download
-from ims_compliance.tests.fixtures import COMPANY_GSTIN_2, NO_ROLE_USER
+from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN_2, NO_ROLE_USER
 
 GSTIN = COMPANY_GSTIN_2
 DOCTYPE = "GST Inward Supply"
@@ -363,6 +363,12 @@ class TestGstr2bAndOffline(UploadTestCase):
 		summary = api.get_upload_summary(GSTIN)
 		self.assertEqual(summary["pending"], len(wanted))
 		self.assertEqual(sum(summary["by_action"].values()), len(wanted))
+		frappe.set_user(ACCOUNTS_USER)  # acts on records, but sending to GSTN is a manager's call
+		self.assertEqual(api.get_upload_summary(GSTIN)["pending"], len(wanted))
+		with self.assertRaises(frappe.PermissionError):
+			api.upload_to_gstn(GSTIN)
+		with self.assertRaises(frappe.PermissionError):
+			api.recompute_gstr2b(GSTIN)
 		frappe.set_user(NO_ROLE_USER)
 		with self.assertRaises(frappe.PermissionError):
 			api.upload_to_gstn(GSTIN)
