@@ -3,8 +3,11 @@ Supply, through the one parser and the one upsert, with progress and a notificat
 
 from __future__ import annotations
 
+import datetime as dt
+
 import frappe
 from frappe import _
+from frappe.utils import get_datetime, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS
@@ -14,6 +17,12 @@ from ims_compliance.services.ingest import ingest
 from ims_compliance.services.notify import accounts_managers, notify
 
 COUNTS_KEY = "ims_gstn_counts::{}"
+FULL_DOWNLOAD_KEY = "ims_gstn_full_download::{}"
+#: Counts only move when an action count moves: a supplier edit of a record that stays "No Action"
+#: (GSTN resets the action, N stays N) leaves every count as it was. So a download that would skip
+#: sections by their counts fetches them all anyway when the last full one is older than this
+#: (a forced full download of 100k records costs about 11 s and writes nothing when nothing moved).
+FULL_DOWNLOAD_MAX_AGE = dt.timedelta(hours=12)
 
 
 def job_id(company_gstin: str) -> str:
@@ -45,6 +54,17 @@ def sections_to_fetch(company_gstin: str, counts: dict) -> list[str]:
 	return [code for code in DOWNLOAD_SECTIONS if counts.get(code) != last.get(code)]
 
 
+def last_full_download(company_gstin: str) -> dt.datetime | None:
+	value = frappe.cache.get_value(FULL_DOWNLOAD_KEY.format(company_gstin), expires=True)
+	return get_datetime(value) if value else None
+
+
+def full_download_due(company_gstin: str, now: dt.datetime | None = None) -> bool:
+	"""True when no full download is on record or the last one is older than FULL_DOWNLOAD_MAX_AGE."""
+	last = last_full_download(company_gstin)
+	return last is None or (now or now_datetime()) - last >= FULL_DOWNLOAD_MAX_AGE
+
+
 def download(
 	company_gstin: str,
 	*,
@@ -55,18 +75,22 @@ def download(
 	client=None,
 ) -> dict:
 	"""Download and upsert. `sections` (codes) fetches exactly those, whatever the counts say:
-	the upload job uses it to learn GSTN's status of records whose request outcome is unknown."""
+	the upload job uses it to learn GSTN's status of records whose request outcome is unknown.
+	Otherwise every section is fetched when `force`, when the count call is unavailable or when
+	the last full download is too old (`full_download_due`); else only sections whose counts moved."""
 	client = client or make_client(company_gstin)
 	if not client.has_session:
 		raise OtpRequired(_("GSTN needs an OTP for {0}: request one from the page.").format(company_gstin))
+	started = now_datetime()
 	counts = _section_counts(client)
 	explicit = sections is not None
 	if explicit:
 		sections = [code for code in DOWNLOAD_SECTIONS if code in set(sections)]
-	elif force or counts is None:
+	elif force or counts is None or full_download_due(company_gstin, started):
 		sections = list(DOWNLOAD_SECTIONS)
 	else:
 		sections = sections_to_fetch(company_gstin, counts)
+	full = not explicit and len(sections) == len(DOWNLOAD_SECTIONS)
 	records = []
 	for index, code in enumerate(sections):
 		records.extend(client.get_records(code))
@@ -77,13 +101,38 @@ def download(
 				description=_("{0}: {1} records so far").format(code, len(records)),
 			)
 	result = (
-		ingest(company_gstin, records, sections=sections, commit=commit) if sections else {"unchanged": 0}
+		ingest(
+			company_gstin,
+			records,
+			sections=sections,
+			commit=commit,
+			on_progress=_ingest_progress(company_gstin) if publish else None,
+		)
+		if sections
+		else {"unchanged": 0}
 	)
 	# a partial, explicit fetch did not look at the other sections: their last counts stay
 	if counts is not None and not explicit:
 		frappe.cache.set_value(COUNTS_KEY.format(company_gstin), counts)
+	if full:
+		# the time the counts were read: anything GSTN changed after that is for the next run
+		frappe.cache.set_value(
+			FULL_DOWNLOAD_KEY.format(company_gstin), str(started), expires_in_sec=30 * 24 * 3600
+		)
 	result["sections"] = sections
+	result["full"] = full
 	return result
+
+
+def _ingest_progress(company_gstin: str):
+	def publish(done: int, total: int) -> None:
+		frappe.publish_progress(
+			80 + done * 20 / max(total, 1),
+			title=_("Downloading {0}").format(company_gstin),
+			description=_("{0} of {1} records written").format(done, total),
+		)
+
+	return publish
 
 
 def _section_counts(client) -> dict | None:
@@ -101,23 +150,35 @@ def _section_counts(client) -> dict | None:
 	}
 
 
-def download_job(company_gstin: str, user: str | None = None, scheduled: bool = False):
+def download_job(
+	company_gstin: str,
+	user: str | None = None,
+	scheduled: bool = False,
+	force: bool = False,
+	commit: bool = True,
+):
 	"""Background entry point: run, notify (the user, or the Accounts Managers when scheduled),
-	and reconcile afterwards when IMS Settings asks for it."""
+	and reconcile afterwards when IMS Settings asks for it. A scheduled run is always a full
+	download (see FULL_DOWNLOAD_MAX_AGE for why counts alone are not enough). `commit=False`
+	(tests) leaves every write, the failure notice included, in the caller's transaction."""
 	recipients = accounts_managers() if scheduled or not user else [user]
 	try:
-		result = download(company_gstin, publish=True)
+		result = download(company_gstin, publish=True, force=force or scheduled, commit=commit)
 	except OtpRequired as exc:
-		frappe.db.rollback()
+		if commit:
+			frappe.db.rollback()
 		notify(
 			recipients, _("IMS download for {0} needs an OTP").format(company_gstin), str(exc.message or exc)
 		)
-		frappe.db.commit()  # nosemgrep: the notification must survive the failed job
+		if commit:
+			frappe.db.commit()  # nosemgrep: the notification must survive the failed job
 		return {"status": "OTP needed"}
 	except GstnError as exc:
-		frappe.db.rollback()
+		if commit:
+			frappe.db.rollback()
 		notify(recipients, _("IMS download for {0} failed: {1}").format(company_gstin, exc.code), str(exc))
-		frappe.db.commit()  # nosemgrep: batches already committed stay; the failure is recorded
+		if commit:
+			frappe.db.commit()  # nosemgrep: batches already committed stay; the failure is recorded
 		raise
 	summary = _("IMS download for {0}: {1} new, {2} changed by supplier, {3} gone").format(
 		company_gstin, result.get("new", 0), result.get("changed_by_supplier", 0), result.get("gone", 0)

@@ -1,5 +1,7 @@
 """Scheduled downloads: each company GSTIN with auto-download on is downloaded once a day, at
-or after its configured time (never before, never twice). Runs from a 5-minute cron tick."""
+or after its configured time (never before, never twice). Runs from a 5-minute cron tick. The
+daily run is a full download: section counts do not move when a supplier edits a record whose
+action stays "No Action", so skipping sections by counts alone could miss such edits for days."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ def enqueue_scheduled_downloads(now: dt.datetime | None = None, *, commit: bool 
 			deduplicate=True,
 			company_gstin=row.gstin,
 			scheduled=True,
+			force=True,
 		)
 		started.append(row.gstin)
 	if commit:

@@ -29,6 +29,9 @@ class TestScheduledDownloads(FrappeTestCase):
 		for call in enqueue.call_args_list:
 			self.assertEqual(call.kwargs["job_id"], f"ims-download::{call.kwargs['company_gstin']}")
 			self.assertTrue(call.kwargs["deduplicate"])
+			# the daily run is a full download: counts miss edits of records that stay "No Action"
+			self.assertTrue(call.kwargs["force"])
+			self.assertTrue(call.kwargs["scheduled"])
 		return started
 
 	def test_before_at_after_and_next_day(self):
