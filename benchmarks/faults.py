@@ -57,9 +57,10 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 	totals = {"lost": 0, "stale": 0, "out_of_sync": 0, "crashes": 0, "gstn_errors": 0, "relogins": 0}
 	totals |= {"resynced": 0, "unfinished_runs": 0, "wanted": 0}
 	faults_seen: dict[str, int] = {}
-	# settle: longer than the sandbox takes to process a request nobody polls (2 s), as the
-	# production default (300 s) is meant to be longer than GSTN takes
-	poll = service.PollPolicy(delays=(0.05, 0.1, 0.2), budget=1.0, settle=2.5)
+	# settle: longer than a timed-out PUT can take to reach the sandbox (0.8 s) plus the time it
+	# takes to process a request nobody polls (2 s), as the production default (300 s) is meant
+	# to be longer than GSTN ever takes
+	poll = service.PollPolicy(delays=(0.05, 0.1, 0.2), budget=1.0, settle=4.0)
 	started = time.perf_counter()
 
 	def client_for():

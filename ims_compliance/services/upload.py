@@ -291,17 +291,18 @@ class _Run:
 		self.resolve_unknown()
 		return self.send_queued()
 
-	def resolve_unknown(self, proven_before=None) -> None:
-		"""Requests whose PUT got no answer: once GSTN is surely done with them (a request of
-		ours sent later was processed, or `settle` seconds passed), download their sections and
-		let GSTN's records say, row by row, whether the action landed."""
+	def resolve_unknown(self, now: tuple[str, ...] = ()) -> None:
+		"""Requests whose PUT got no answer: once GSTN is surely done with them (`settle`
+		seconds after they were sent), download their sections and let GSTN's records say, row
+		by row, whether the action landed. Not sooner: a PUT whose answer was lost may reach
+		GSTN after a later request of ours (a slow connection), so a later request's result
+		proves nothing about it; the fault campaign caught exactly that. `now`: requests known to
+		be finished (GSTN answered, but with errors we cannot place) resolve at once."""
 		limit = add_to_date(now_datetime(), seconds=-self.poll.settle)
 		ready = [
 			r
 			for r in self.open_requests("Unknown")
-			if not r.sent_on
-			or get_datetime(r.sent_on) <= limit
-			or (proven_before and get_datetime(r.sent_on) <= get_datetime(proven_before))
+			if r.name in now or not r.sent_on or get_datetime(r.sent_on) <= limit
 		]
 		if not ready:
 			return
@@ -470,7 +471,7 @@ class _Run:
 			self.set_request(request, status="Unknown", gstn_error=str(exc))
 			self.commit()
 			self.result.messages.append(str(exc))
-			return True  # a later processed request (or time) will prove it finished
+			return True  # resolved by a download once GSTN is surely done with it
 		except RequestInProgress:
 			self.set_request(request, status="Queued", sent_on=None)
 			self.commit()
@@ -521,8 +522,7 @@ class _Run:
 			if status.done:
 				self.apply(request, status)
 				self.commit()
-				sent_on = frappe.db.get_value(REQUEST, request, "sent_on")
-				self.resolve_unknown(proven_before=sent_on)  # GSTN is done with anything older
+				self.resolve_unknown(now=(request,))  # (only if apply() left it Unknown)
 				return True
 			wait = self.poll.delay(attempt)
 			if time.monotonic() - started + wait > self.poll.budget:
