@@ -135,11 +135,7 @@ def insert_rows(
 ) -> int:
 	"""Multi-row INSERTs of `rows` (tuples in `fields` order) with `constants` appended to every
 	row; the text goes to frappe.db.sql without parameters, so nothing is formatted twice."""
-	conn = frappe.db._conn
-	if conn is None:
-		frappe.db.connect()
-		conn = frappe.db._conn
-	escape = conn.escape_string
+	escape = _connection().escape_string
 	constants = constants or {}
 	columns = ", ".join(f"`{f}`" for f in (*fields, *constants))
 	tail = "".join("," + sql_literal(v, escape) for v in constants.values()) + ")"
@@ -154,6 +150,39 @@ def insert_rows(
 		frappe.db.sql(head + ",".join(batch))
 		count += len(batch)
 	return count
+
+
+def update_rows(doctype: str, rows: list[dict], *, chunk: int = 1000) -> int:
+	"""Set-based UPDATE of existing rows by name: `rows` are dicts with "name" and the columns to
+	set. Rows setting the same columns share statements joining the table to a derived table of
+	their values, so 10,000 status changes are ten statements, not 10,000 (a per-row set_value
+	took about 1 ms each). A name that no longer exists simply matches nothing."""
+	conn = _connection()
+	escape = conn.escape_string
+	shapes: dict[tuple, list[dict]] = {}
+	for row in rows:
+		shapes.setdefault(tuple(row), []).append(row)
+	for fields, group in shapes.items():
+		if "name" not in fields:
+			raise ValueError("update_rows needs each row's name")
+		assign = ", ".join(f"t.`{f}` = v.`{f}`" for f in fields if f != "name")
+		for start in range(0, len(group), chunk):
+			part = group[start : start + chunk]
+			first = ", ".join(f"{sql_literal(part[0][f], escape)} AS `{f}`" for f in fields)
+			rest = (
+				" UNION ALL SELECT " + ", ".join([sql_literal(row[f], escape) for f in fields])
+				for row in part[1:]
+			)
+			frappe.db.sql(
+				f"UPDATE `tab{doctype}` t JOIN (SELECT {first}{''.join(rest)}) v ON t.`name` = v.`name` SET {assign}"
+			)
+	return len(rows)
+
+
+def _connection():
+	if frappe.db._conn is None:
+		frappe.db.connect()
+	return frappe.db._conn
 
 
 def row_names(count: int) -> list[str]:
@@ -264,8 +293,7 @@ class _Writer:
 			self.on_progress(done, total)
 		updates = [*plan.supplier_changed, *plan.gstn_status_changed, *plan.returned]
 		for start in range(0, len(updates), BATCH):
-			for update in updates[start : start + BATCH]:
-				self.update(update)
+			update_rows(DOCTYPE, [self.update_values(update) for update in updates[start : start + BATCH]])
 			self.log_updates(updates[start : start + BATCH])
 			done += len(updates[start : start + BATCH])
 			self._commit()
@@ -348,8 +376,9 @@ class _Writer:
 			},
 		)
 
-	def update(self, update) -> None:
-		values = self.record_values(update.record)
+	def update_values(self, update) -> dict:
+		"""A stored row's new values: GSTN's, and what the plan says about the user's action."""
+		values = {"name": update.name, **self.record_values(update.record)}
 		values["modified"] = self.now
 		if update.supplier_edited:
 			values["changed_by_supplier"] = 1
@@ -367,7 +396,7 @@ class _Writer:
 				declared_cess=0,
 				remarks=None,
 			)
-		frappe.db.set_value(DOCTYPE, update.name, values, update_modified=False)
+		return values
 
 	def log_updates(self, updates) -> None:
 		supplier_changes, gstn_moves = [], []

@@ -247,6 +247,56 @@ class TestIngest(FrappeTestCase):
 		)
 		self.assertEqual(frappe.db.get_value("GST Inward Supply", name, "original_inward_supply"), original)
 
+	def test_updates_land_exactly_in_set_based_statements(self):
+		"""Supplier edits and GSTN status changes are written by update_rows (one statement per
+		1,000 rows of the same shape): values, NULLs and dates land exactly, other rows are not
+		touched."""
+		batch = records(1300)
+		ingest(COMPANY_GSTIN_2, batch, sections=SECTIONS)
+		before = {r.name: r.modified for r in rows()}
+		tricky = "Edited O'Brien \\ 100% IFNULL(x)"
+		moved = [dataclasses.replace(r, supplier_filed=False) for r in batch[:1200]]
+		moved[6] = rehash(  # an unknown supplier: GSTN's name is kept
+			dataclasses.replace(
+				moved[6],
+				supplier_name=tricky,
+				document_date=dt.date(2025, 11, 30),
+				taxable_value=999.99,
+				place_of_supply=None,
+			),
+			"edit",
+		)
+		counts = ingest(COMPANY_GSTIN_2, [*moved, *batch[1200:]], sections=SECTIONS)
+		self.assertEqual((counts["gstn_status_changed"], counts["changed_by_supplier"]), (1199, 1))
+		stored = {
+			r.document_number: r
+			for r in frappe.get_all(
+				"GST Inward Supply",
+				filters={"company_gstin": COMPANY_GSTIN_2},
+				fields=[
+					"name",
+					"document_number",
+					"supplier_filed",
+					"supplier_name",
+					"document_date",
+					"taxable_value",
+					"place_of_supply",
+					"changed_by_supplier",
+					"modified",
+				],
+			)
+		}
+		self.assertEqual(sum(1 for r in stored.values() if not r.supplier_filed), 1200)
+		edited = stored[batch[6].document_number]
+		self.assertEqual(
+			(edited.supplier_name, edited.document_date, edited.taxable_value, edited.place_of_supply),
+			(tricky, dt.date(2025, 11, 30), 999.99, None),
+		)
+		self.assertEqual(edited.changed_by_supplier, 1)
+		untouched = {r.name: r.modified for r in stored.values() if r.document_number >= "ING-01200"}
+		self.assertEqual(untouched, {n: m for n, m in before.items() if n in untouched})
+		self.assertEqual(len(untouched), 100)
+
 
 class TestSqlText(FrappeTestCase):
 	def test_literals(self):
