@@ -32,4 +32,4 @@ scheduler_events = {
 before_tests = "ims_compliance.tests.fixtures.before_tests"
 
 # A GSTN session costs the user an OTP: `bench clear-cache` and every migrate must not end it.
-persistent_cache_keys = ["ims_gstn_session::*", "ims_gstn_counts::*"]
+persistent_cache_keys = ["ims_gstn_session::*", "ims_gstn_counts::*", "ims_gstn_full_download::*"]
