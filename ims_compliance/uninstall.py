@@ -9,6 +9,8 @@ from ims_compliance.constants.custom_fields import CUSTOM_FIELDS, MODULE
 
 def before_uninstall():
 	delete_custom_fields()
+	# the encrypted GSTN session copies (services.connection.CacheSessionStore)
+	frappe.db.delete("__Auth", {"doctype": "IMS Settings", "fieldname": ("like", "gstn_session_%")})
 
 
 def delete_custom_fields():

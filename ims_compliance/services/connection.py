@@ -3,8 +3,15 @@ cache (Redis) so an OTP entered in the browser serves the background jobs that f
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe import _
+from frappe.utils.password import (
+	get_decrypted_password,
+	remove_encrypted_password,
+	set_encrypted_password,
+)
 
 from ims_compliance.gstn.client import GstnClient
 from ims_compliance.gstn.settings import GSP, SANDBOX, ConnectionSettings
@@ -13,20 +20,35 @@ MODES = {"Sandbox": SANDBOX, "GSP API": GSP}
 
 
 class CacheSessionStore:
-	"""The GSTN session of one GSTIN in Redis; it expires with the token (GSTN's is hours)."""
+	"""The GSTN session of one GSTIN: in Redis (shared at once by every worker and request),
+	with an encrypted copy in the database (`__Auth`, as Frappe keeps passwords), because
+	`bench build` flushes Redis and a lost session costs the user a new OTP. The copy is
+	written in the caller's transaction: if a job rolls back after a token refresh, Redis still
+	has the new token and the copy the older one, which is no worse than having none."""
 
 	def __init__(self, gstin: str, ttl: int = 24 * 3600):
 		self.key = f"ims_gstn_session::{gstin}"
+		self.fieldname = f"gstn_session_{gstin}"
 		self.ttl = ttl
 
 	def load(self) -> dict | None:
-		return frappe.cache.get_value(self.key, expires=True)  # never from the per-request copy
+		session = frappe.cache.get_value(self.key, expires=True)  # never from the per-request copy
+		if session is None:
+			stored = get_decrypted_password(
+				"IMS Settings", "IMS Settings", self.fieldname, raise_exception=False
+			)
+			if stored:
+				session = json.loads(stored)
+				frappe.cache.set_value(self.key, session, expires_in_sec=self.ttl)
+		return session
 
 	def save(self, session: dict) -> None:
 		if session:
 			frappe.cache.set_value(self.key, session, expires_in_sec=self.ttl)
+			set_encrypted_password("IMS Settings", "IMS Settings", json.dumps(session), self.fieldname)
 		else:
 			frappe.cache.delete_value(self.key)
+			remove_encrypted_password("IMS Settings", "IMS Settings", self.fieldname)
 
 
 def connection_mode() -> str:

@@ -532,8 +532,10 @@ def remove_demo(
 	removed["suppliers"] = _delete_all("Supplier", _demo_supplier_names())
 	removed["item"] = _delete_all("Item", [DEMO_ITEM] if frappe.db.exists("Item", DEMO_ITEM) else [])
 	removed["company"] = _remove_company()
-	for key in (f"ims_gstn_session::{DEMO_GSTIN}", COUNTS_KEY.format(DEMO_GSTIN)):
-		frappe.cache.delete_value(key)
+	from ims_compliance.services.connection import CacheSessionStore
+
+	CacheSessionStore(DEMO_GSTIN).save({})  # Redis and the encrypted copy
+	frappe.cache.delete_value(COUNTS_KEY.format(DEMO_GSTIN))
 	if commit:
 		frappe.db.commit()  # nosemgrep: a bench command
 	removed["sandbox_records"] = _remove_sandbox_records(

@@ -7,6 +7,7 @@ from ims_compliance import api
 from ims_compliance.core.demo_data import SUPPLIER_EDIT
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.services import demo
+from ims_compliance.services.connection import CacheSessionStore
 from ims_compliance.services.download import COUNTS_KEY, download
 from ims_compliance.services.reconcile import reconcile
 
@@ -39,7 +40,7 @@ class TestDemo(FrappeTestCase):
 		self.forget_session()
 
 	def forget_session(self):
-		frappe.cache.delete_value(f"ims_gstn_session::{demo.DEMO_GSTIN}")
+		CacheSessionStore(demo.DEMO_GSTIN).save({})
 		frappe.cache.delete_value(COUNTS_KEY.format(demo.DEMO_GSTIN))
 
 	def run_demo(self):

@@ -13,7 +13,7 @@ from ims_compliance.gstn.protocol import parse_section
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.gstn.settings import RetryPolicy
-from ims_compliance.services.connection import make_client
+from ims_compliance.services.connection import CacheSessionStore, make_client
 from ims_compliance.services.download import (
 	COUNTS_KEY,
 	FULL_DOWNLOAD_KEY,
@@ -90,7 +90,7 @@ class SandboxTestCase(FrappeTestCase):
 			"IMS Settings",
 			{"connection_mode": "Sandbox", "base_url": self.sandbox.url, "reconcile_after_download": 0},
 		)
-		frappe.cache.delete_value(f"ims_gstn_session::{GSTIN}")
+		CacheSessionStore(GSTIN).save({})
 		self.forget_downloads()
 		self.sandbox.set_faults(FaultPlan())
 		self.sandbox.state.clear()

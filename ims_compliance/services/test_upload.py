@@ -16,7 +16,7 @@ from ims_compliance import api
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.services import upload as service
-from ims_compliance.services.connection import make_client
+from ims_compliance.services.connection import CacheSessionStore, make_client
 from ims_compliance.services.download import COUNTS_KEY, download
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN_2, NO_ROLE_USER
 
@@ -57,7 +57,7 @@ class UploadTestCase(FrappeTestCase):
 				"recompute_2b_after_upload": 0,
 			},
 		)
-		frappe.cache.delete_value(f"ims_gstn_session::{GSTIN}")
+		CacheSessionStore(GSTIN).save({})
 		frappe.cache.delete_value(COUNTS_KEY.format(GSTIN))
 		self.sandbox.set_faults(FaultPlan())
 		self.sandbox.state.clear()
@@ -357,6 +357,16 @@ class TestGstr2bAndOffline(UploadTestCase):
 		self.assertTrue(make_client(GSTIN).has_session)
 		frappe.clear_cache()  # what every migrate and `bench clear-cache` do
 		self.assertTrue(make_client(GSTIN).has_session)
+
+	def test_a_flushed_redis_falls_back_to_the_encrypted_copy_and_logging_out_clears_both(self):
+		store = CacheSessionStore(GSTIN)
+		token = store.load()["auth_token"]
+		frappe.cache.delete_value(store.key)  # what `bench build` (flushdb) does to Redis
+		self.assertEqual(make_client(GSTIN).session["auth_token"], token)
+		self.assertEqual(self.upload().sent, 0)  # and the copy serves GSTN calls
+		store.save({})
+		frappe.cache.delete_value(store.key)
+		self.assertFalse(make_client(GSTIN).has_session)
 
 	def test_summary_counts_pending_by_action_and_permissions_are_checked(self):
 		wanted = self.set_actions(self.rows()[:12])

@@ -13,7 +13,7 @@ from frappe.tests.utils import FrappeTestCase
 from ims_compliance import api
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.services import upload as uploads
-from ims_compliance.services.connection import make_client
+from ims_compliance.services.connection import CacheSessionStore, make_client
 from ims_compliance.services.download import COUNTS_KEY, download
 from ims_compliance.services.reconcile import reconcile
 from ims_compliance.tests.factories import make_purchase_invoice
@@ -74,7 +74,7 @@ class TestMonthlyCycle(FrappeTestCase):
 				"recompute_2b_after_upload": 0,
 			},
 		)
-		frappe.cache.delete_value(f"ims_gstn_session::{GSTIN}")
+		CacheSessionStore(GSTIN).save({})
 		frappe.cache.delete_value(COUNTS_KEY.format(GSTIN))
 		self.sandbox.state.clear()
 
