@@ -291,7 +291,7 @@ def download_offline_upload_file(company_gstin: str) -> None:
 			_("Nothing is pending upload for {0}.").format(company_gstin), title=_("Nothing to Upload")
 		)
 	texts = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in files]
-	frappe.db.commit()  # nosemgrep: a GET that records the export in IMS Upload Request
+	frappe.local.flags.commit = True  # a GET that records the export in IMS Upload Request
 	if len(texts) == 1:
 		frappe.response["filename"] = f"ims-upload-{company_gstin}.json"
 		frappe.response["filecontent"] = texts[0].encode()

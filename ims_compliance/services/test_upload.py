@@ -352,6 +352,14 @@ class TestGstr2bAndOffline(UploadTestCase):
 		self.assertEqual(len(sent), len(wanted))
 		self.assertTrue(all("prev_status" in r for r in sent))
 		self.assertEqual(len(self.rows(upload_state="Pending Upload")), len(wanted))  # still pending
+		api.download_offline_upload_file(GSTIN)  # what the page's Upload gives in this mode
+		self.assertEqual(frappe.response["filename"], f"ims-upload-{GSTIN}.json")
+		content = frappe.parse_json(frappe.response["filecontent"].decode())
+		self.assertEqual(sum(len(rows) for rows in content["invdata"].values()), len(wanted))
+		self.assertEqual(
+			frappe.db.count("IMS Upload Request", {"company_gstin": GSTIN, "request_type": "Offline Export"}),
+			2,
+		)
 
 	def test_clearing_the_cache_keeps_the_gstn_session(self):
 		self.assertTrue(make_client(GSTIN).has_session)
