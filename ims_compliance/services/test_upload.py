@@ -342,6 +342,27 @@ class TestGstr2bAndOffline(UploadTestCase):
 		self.assertEqual(service.poll_2b(first["name"], client=self.client, commit=False), "Processed")
 		self.assertTrue(frappe.db.get_value("IMS Upload Request", first["name"], "result_summary"))
 
+	def test_the_upload_job_recomputes_gstr2b_when_settings_ask_and_notifies(self):
+		done = service.UploadResult(requests=1, sent=3, processed=3)
+		frappe.db.set_single_value("IMS Settings", "recompute_2b_after_upload", 1)
+		with (
+			patch.object(service, "upload", return_value=done),
+			patch.object(service, "enqueue_recompute_2b") as recompute,
+		):
+			service.upload_job(GSTIN, user="Administrator")
+			recompute.assert_called_once_with(GSTIN, user="Administrator")
+			recompute.reset_mock()
+			still_running = service.UploadResult(requests=1, sent=3, processed=0, in_progress=True)
+			service.upload.return_value = still_running
+			service.upload_job(GSTIN, user="Administrator")
+			recompute.assert_not_called()  # nothing new on GSTN yet: GEN2B would be premature
+		self.assertTrue(
+			frappe.db.exists(
+				"Notification Log",
+				{"for_user": "Administrator", "subject": ("like", f"%upload for {GSTIN}%")},
+			)
+		)
+
 	def test_offline_mode_exports_the_pending_actions_instead(self):
 		wanted = self.set_actions(self.rows()[:10])
 		frappe.db.set_single_value("IMS Settings", "connection_mode", "Offline File")
