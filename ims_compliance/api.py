@@ -215,15 +215,16 @@ def submit_otp(company_gstin: str, otp: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def download_from_gstn(company_gstin: str) -> dict:
-	"""Queue the download of every IMS section for this GSTIN (one job per GSTIN at a time)."""
+def download_from_gstn(company_gstin: str, force: bool | int | str = 0) -> dict:
+	"""Queue the download of every IMS section for this GSTIN (one job per GSTIN at a time).
+	`force` reads every section even where GSTN's counts did not move."""
 	from ims_compliance.services.connection import make_client
 	from ims_compliance.services.download import enqueue_download
 
 	frappe.has_permission(DOCTYPE, "write", throw=True)
 	if not make_client(company_gstin).has_session:
 		return {"queued": False, "otp_needed": True}
-	return enqueue_download(company_gstin)
+	return enqueue_download(company_gstin, force=frappe.utils.cint(force) == 1)
 
 
 def _can_send_to_gstn() -> None:

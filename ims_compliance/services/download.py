@@ -29,7 +29,8 @@ def job_id(company_gstin: str) -> str:
 	return f"ims-download::{company_gstin}"
 
 
-def enqueue_download(company_gstin: str) -> dict:
+def enqueue_download(company_gstin: str, *, force: bool = False) -> dict:
+	"""`force`: read every section whatever the counts say (the page's "full download")."""
 	if is_job_enqueued(job_id(company_gstin)):
 		return {"queued": False, "message": _("A download for {0} is already running.").format(company_gstin)}
 	frappe.enqueue(
@@ -40,6 +41,7 @@ def enqueue_download(company_gstin: str) -> dict:
 		deduplicate=True,
 		company_gstin=company_gstin,
 		user=frappe.session.user,
+		force=force,
 		now=frappe.flags.in_test,
 	)
 	return {"queued": True, "job_id": job_id(company_gstin)}

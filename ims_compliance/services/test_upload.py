@@ -363,6 +363,12 @@ class TestGstr2bAndOffline(UploadTestCase):
 			)
 		)
 
+	def test_the_pages_full_download_asks_the_job_to_read_every_section(self):
+		with patch("frappe.enqueue") as enqueue:
+			api.download_from_gstn(GSTIN, force=1)
+			api.download_from_gstn(GSTIN)
+		self.assertEqual([c.kwargs["force"] for c in enqueue.call_args_list], [True, False])
+
 	def test_offline_mode_exports_the_pending_actions_instead(self):
 		wanted = self.set_actions(self.rows()[:10])
 		frappe.db.set_single_value("IMS Settings", "connection_mode", "Offline File")

@@ -55,8 +55,14 @@ export class Gstn {
 	}
 
 	download() {
-		this.pick_gstin(__("Download from GSTN"), [], ({ company_gstin }) =>
-			this.queue("download_from_gstn", { company_gstin }, __("Download queued; you will be notified."))
+		const full = {
+			fieldname: "force",
+			label: __("Full download (read every section, even where GSTN's counts did not change)"),
+			fieldtype: "Check",
+			description: __("Catches supplier edits of records nobody acted on; the daily scheduled download is always full."),
+		};
+		this.pick_gstin(__("Download from GSTN"), [full], ({ company_gstin, force }) =>
+			this.queue("download_from_gstn", { company_gstin, force: force ? 1 : 0 }, __("Download queued; you will be notified."))
 		);
 	}
 
