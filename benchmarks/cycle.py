@@ -60,6 +60,7 @@ def in_bench(size: int) -> None:
 	from ims_compliance.core.gstin import make_gstin
 	from ims_compliance.core.periods import ReturnPeriod
 	from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
+	from ims_compliance.services import gstr2b
 	from ims_compliance.services import reconcile as reconcile_service
 	from ims_compliance.services import upload as upload_service
 	from ims_compliance.services.actions import apply_action, make_request
@@ -143,7 +144,7 @@ def in_bench(size: int) -> None:
 		stage("upload", upload)
 		stage(
 			"recompute_2b",
-			lambda: upload_service.recompute_2b(gstin, "102025", client=client)["status"],
+			lambda: gstr2b.recompute_2b(gstin, "102025", client=client)["status"],
 		)
 
 		def supplier_edits():

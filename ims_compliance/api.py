@@ -310,7 +310,7 @@ def download_offline_upload_file(company_gstin: str) -> None:
 def recompute_gstr2b(company_gstin: str, period: str | None = None) -> dict:
 	"""Queue GEN2B for the period (default: the GSTR-2B being prepared), R8."""
 	from ims_compliance.services.connection import make_client
-	from ims_compliance.services.upload import enqueue_recompute_2b
+	from ims_compliance.services.gstr2b import enqueue_recompute_2b
 
 	_can_send_to_gstn()
 	_known_gstin(company_gstin)

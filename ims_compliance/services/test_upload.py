@@ -15,6 +15,7 @@ from frappe.tests.utils import FrappeTestCase
 from ims_compliance import api
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.gstn.sandbox.faults import FaultPlan
+from ims_compliance.services import gstr2b
 from ims_compliance.services import upload as service
 from ims_compliance.services.connection import CacheSessionStore, make_client
 from ims_compliance.services.download import COUNTS_KEY, download
@@ -318,7 +319,7 @@ class TestUploadCrashes(UploadTestCase):
 
 class TestGstr2bAndOffline(UploadTestCase):
 	def test_recompute_gstr2b_stores_the_request_and_its_summary(self):
-		result = service.recompute_2b(
+		result = gstr2b.recompute_2b(
 			GSTIN, "102025", client=self.client, commit=False, poll=service.PollPolicy(**FAST)
 		)
 		self.assertEqual(result["status"], "Processed")
@@ -328,7 +329,7 @@ class TestGstr2bAndOffline(UploadTestCase):
 
 	def test_a_gen2b_left_in_progress_is_polled_to_its_end(self):
 		self.sandbox.set_faults(FaultPlan(stuck_requests=True))
-		first = service.recompute_2b(
+		first = gstr2b.recompute_2b(
 			GSTIN,
 			"102025",
 			client=self.client,
@@ -336,10 +337,10 @@ class TestGstr2bAndOffline(UploadTestCase):
 			poll=service.PollPolicy(delays=(0.05,), budget=0.2),
 		)
 		self.assertEqual(first["status"], "In Progress")
-		self.assertEqual(service.poll_2b(first["name"], client=self.client, commit=False), "In Progress")
+		self.assertEqual(gstr2b.poll_2b(first["name"], client=self.client, commit=False), "In Progress")
 		for request in self.sandbox.state.requests.values():
 			request["stuck"] = False
-		self.assertEqual(service.poll_2b(first["name"], client=self.client, commit=False), "Processed")
+		self.assertEqual(gstr2b.poll_2b(first["name"], client=self.client, commit=False), "Processed")
 		self.assertTrue(frappe.db.get_value("IMS Upload Request", first["name"], "result_summary"))
 
 	def test_the_upload_job_recomputes_gstr2b_when_settings_ask_and_notifies(self):
@@ -347,7 +348,7 @@ class TestGstr2bAndOffline(UploadTestCase):
 		frappe.db.set_single_value("IMS Settings", "recompute_2b_after_upload", 1)
 		with (
 			patch.object(service, "upload", return_value=done),
-			patch.object(service, "enqueue_recompute_2b") as recompute,
+			patch.object(gstr2b, "enqueue_recompute_2b") as recompute,
 		):
 			service.upload_job(GSTIN, user="Administrator")
 			recompute.assert_called_once_with(GSTIN, user="Administrator")
