@@ -1,21 +1,18 @@
 import dataclasses
 import datetime as dt
-import tempfile
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS
 from ims_compliance.gstn.client import GstnClient
 from ims_compliance.gstn.errors import GstnUnavailable, OtpRequired
 from ims_compliance.gstn.protocol import parse_section
-from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
+from ims_compliance.gstn.sandbox import SANDBOX_OTP
 from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.gstn.settings import RetryPolicy
-from ims_compliance.services.connection import CacheSessionStore, make_client
+from ims_compliance.services.connection import make_client
 from ims_compliance.services.download import (
-	COUNTS_KEY,
 	FULL_DOWNLOAD_KEY,
 	FULL_DOWNLOAD_MAX_AGE,
 	download,
@@ -23,6 +20,7 @@ from ims_compliance.services.download import (
 )
 from ims_compliance.tests.factories import make_purchase_invoice
 from ims_compliance.tests.fixtures import ACCOUNTS_MANAGER, COMPANY_GSTIN_2
+from ims_compliance.tests.sandbox_case import SandboxCase
 
 GSTIN = COMPANY_GSTIN_2
 DOCTYPE = "GST Inward Supply"
@@ -65,45 +63,19 @@ ROW_FIELDS = (
 )
 
 
-class SandboxTestCase(FrappeTestCase):
+class SandboxTestCase(SandboxCase):
 	"""The built-in sandbox over real HTTP, IMS Settings pointing at it, no session, no cached
 	counts and no rows for COMPANY_GSTIN_2 at the start of every test."""
 
 	records = 300
 	seed = 3
 
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.tmp = tempfile.TemporaryDirectory()
-		cls.sandbox = SandboxServer(state_path=f"{cls.tmp.name}/state.json", port=0).start()
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.sandbox.stop()
-		cls.tmp.cleanup()
-		super().tearDownClass()
-
 	def setUp(self):
-		frappe.db.delete(DOCTYPE, {"company_gstin": GSTIN})
-		frappe.db.set_single_value(
-			"IMS Settings",
-			{"connection_mode": "Sandbox", "base_url": self.sandbox.url, "reconcile_after_download": 0},
-		)
-		CacheSessionStore(GSTIN).save({})
-		self.forget_downloads()
-		self.sandbox.set_faults(FaultPlan())
-		self.sandbox.state.clear()
+		self.use_sandbox(GSTIN)
 		self.sandbox.state.generate(GSTIN, self.records, seed=self.seed)
 
-	def tearDown(self):
-		self.sandbox.set_faults(FaultPlan())
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-
-	def forget_downloads(self):
-		frappe.cache.delete_value(COUNTS_KEY.format(GSTIN))
-		frappe.cache.delete_value(FULL_DOWNLOAD_KEY.format(GSTIN))
+	def forget_downloads(self, gstin: str = GSTIN) -> None:
+		super().forget_downloads(gstin)
 
 	def login(self):
 		api.request_otp(GSTIN)

@@ -5,21 +5,19 @@ back: every write before a checkpoint is committed by the real job (commit() pre
 checkpoint), so the transaction as it stands is exactly what a killed worker leaves behind."""
 
 import dataclasses
-import tempfile
 import time
 from unittest.mock import patch
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
-from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.services import gstr2b
 from ims_compliance.services import upload as service
 from ims_compliance.services.connection import CacheSessionStore, make_client
-from ims_compliance.services.download import COUNTS_KEY, download
+from ims_compliance.services.download import download
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN_2, NO_ROLE_USER
+from ims_compliance.tests.sandbox_case import SandboxCase
 
 GSTIN = COMPANY_GSTIN_2
 DOCTYPE = "GST Inward Supply"
@@ -31,46 +29,15 @@ class Crash(Exception):
 	pass
 
 
-class UploadTestCase(FrappeTestCase):
+class UploadTestCase(SandboxCase):
 	records = 300
 
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.tmp = tempfile.TemporaryDirectory()
-		cls.sandbox = SandboxServer(state_path=f"{cls.tmp.name}/state.json", port=0).start()
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.sandbox.stop()
-		cls.tmp.cleanup()
-		super().tearDownClass()
-
 	def setUp(self):
-		frappe.db.delete(DOCTYPE, {"company_gstin": GSTIN})
-		frappe.db.delete("IMS Upload Request", {"company_gstin": GSTIN})
-		frappe.db.set_single_value(
-			"IMS Settings",
-			{
-				"connection_mode": "Sandbox",
-				"base_url": self.sandbox.url,
-				"reconcile_after_download": 0,
-				"recompute_2b_after_upload": 0,
-			},
-		)
-		CacheSessionStore(GSTIN).save({})
-		frappe.cache.delete_value(COUNTS_KEY.format(GSTIN))
-		self.sandbox.set_faults(FaultPlan())
-		self.sandbox.state.clear()
+		self.use_sandbox(GSTIN)
 		self.sandbox.state.generate(GSTIN, self.records, seed=11)
-		api.request_otp(GSTIN)
-		api.submit_otp(GSTIN, SANDBOX_OTP)
+		self.log_in(GSTIN)
 		self.client = make_client(GSTIN)
 		download(GSTIN, client=self.client, commit=False)
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
 
 	# --- helpers ---------------------------------------------------------------------------
 	def upload(self, **kwargs):

@@ -5,20 +5,17 @@ PI, an unlink that reverts Accepted) -> upload -> GSTN answers PE for two record
 again -> recompute GSTR-2B -> the supplier edits a record -> re-download voids that action.
 The final state of every record is asserted on both sides, with its IMS Action Log."""
 
-import tempfile
-
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
-from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.services import gstr2b
 from ims_compliance.services import upload as uploads
-from ims_compliance.services.connection import CacheSessionStore, make_client
-from ims_compliance.services.download import COUNTS_KEY, download
+from ims_compliance.services.connection import make_client
+from ims_compliance.services.download import download
 from ims_compliance.services.reconcile import reconcile
 from ims_compliance.tests.factories import make_purchase_invoice
 from ims_compliance.tests.fixtures import COMPANY_GSTIN, SUPPLIER_GSTINS
+from ims_compliance.tests.sandbox_case import SandboxCase
 
 GSTIN = COMPANY_GSTIN
 ALPHA = SUPPLIER_GSTINS["IMS Supplier Alpha"]
@@ -46,38 +43,9 @@ def b2b(stin: str, number: str, txval: float) -> dict:
 	}
 
 
-class TestMonthlyCycle(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		cls.tmp = tempfile.TemporaryDirectory()
-		cls.sandbox = SandboxServer(state_path=f"{cls.tmp.name}/state.json", port=0).start()
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.sandbox.stop()
-		cls.tmp.cleanup()
-		super().tearDownClass()
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-
+class TestMonthlyCycle(SandboxCase):
 	def setUp(self):
-		frappe.db.delete("GST Inward Supply", {"company_gstin": GSTIN})
-		frappe.db.delete("IMS Upload Request", {"company_gstin": GSTIN})
-		frappe.db.set_single_value(
-			"IMS Settings",
-			{
-				"connection_mode": "Sandbox",
-				"base_url": self.sandbox.url,
-				"reconcile_after_download": 0,
-				"recompute_2b_after_upload": 0,
-			},
-		)
-		CacheSessionStore(GSTIN).save({})
-		frappe.cache.delete_value(COUNTS_KEY.format(GSTIN))
-		self.sandbox.state.clear()
+		self.use_sandbox(GSTIN)
 
 	def row(self, number: str) -> dict:
 		return frappe.db.get_value(
@@ -120,8 +88,7 @@ class TestMonthlyCycle(FrappeTestCase):
 
 		# download (OTP first) and reconcile
 		self.assertTrue(api.download_from_gstn(GSTIN)["otp_needed"])
-		api.request_otp(GSTIN)
-		api.submit_otp(GSTIN, SANDBOX_OTP)
+		self.log_in(GSTIN)
 		client = make_client(GSTIN)
 		self.assertEqual(download(GSTIN, client=client, commit=False)["new"], 8)
 		reconcile(GSTIN, "102025", check_permission=False)
