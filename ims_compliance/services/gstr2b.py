@@ -12,7 +12,8 @@ from frappe.utils import now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from ims_compliance.gstn.errors import GstnError, OtpRequired
-from ims_compliance.services.upload import REQUEST, STATUS_NAMES, PollPolicy
+from ims_compliance.services.upload import PollPolicy
+from ims_compliance.services.upload_results import REQUEST, STATUS_NAMES
 
 
 def gen2b_job_id(company_gstin: str) -> str:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case
 from frappe.query_builder.functions import Count
 from frappe.utils import add_to_date, get_datetime, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
@@ -36,18 +35,15 @@ from ims_compliance.gstn.errors import (
 	OutcomeUnknown,
 	RequestInProgress,
 )
-from ims_compliance.gstn.payloads import RESET_REQUEST, RequestStatus, body_size
+from ims_compliance.gstn.payloads import RESET_REQUEST, body_size
 from ims_compliance.gstn.upload import (
-	SentRecord,
 	build_body,
-	match_errors,
 	pending_from_row,
 	plan_requests,
 )
-from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.filters import DOCTYPE
+from ims_compliance.services.upload_results import REQUEST, RequestResults
 
-REQUEST = "IMS Upload Request"
 #: States of a request whose rows are still tied to it.
 OPEN = ("Queued", "Sending", "In Progress", "Unknown")
 #: Upload states of rows waiting to be sent ("Failed" ones go again on the next upload).
@@ -81,7 +77,6 @@ ROW_FIELDS = (
 	"remarks",
 	"upload_state",
 )
-STATUS_NAMES = {"IP": "In Progress", "P": "Processed", "PE": "Processed with Errors", "ER": "Error"}
 
 
 @dataclass
@@ -256,7 +251,7 @@ def upload(
 	return run.result
 
 
-class _Run:
+class _Run(RequestResults):
 	def __init__(self, gstin: str, client, *, commit: bool, publish: bool, poll: PollPolicy, user):
 		self.gstin = gstin
 		self.client = client
@@ -320,44 +315,6 @@ class _Run:
 			self.result.resynced += self.finish_from_gstn(name)
 			self.set_request(name, status="Resolved by Download", completed_on=now_datetime())
 		self.commit()
-
-	def finish_from_gstn(self, request: str) -> int:
-		"""After a download: a row whose GSTN action now equals what was sent got it; any other
-		row goes back to pending (or needs nothing, when the action equals GSTN's)."""
-		table = frappe.qb.DocType(DOCTYPE)
-		rows = frappe.get_all(
-			DOCTYPE,
-			filters={"upload_request": request},
-			fields=["name", "action", "gstn_action", "sent_action"],
-		)
-		landed = [r for r in rows if r.gstn_action == r.sent_action]
-		state = (
-			Case()
-			.when((table.gstn_action == table.sent_action) & (table.action == table.sent_action), "Uploaded")
-			.when(table.action != table.gstn_action, "Pending Upload")
-			.else_("")
-		)
-		(
-			frappe.qb.update(table)
-			.set(table.upload_state, state)
-			.set(table.upload_request, None)
-			.set(table.sent_action, "")
-			.where(table.upload_request == request)
-		).run()
-		write_logs(
-			[
-				{
-					"inward_supply": r.name,
-					"from_action": r.sent_action,
-					"to_action": r.gstn_action,
-					"remarks": _("Upload request {0}: outcome read from GSTN's records").format(request),
-				}
-				for r in landed
-			],
-			source="Upload Result",
-			user=self.user,
-		)
-		return len(rows)
 
 	# --- planning --------------------------------------------------------------------------
 	def plan(self) -> None:
@@ -535,151 +492,6 @@ class _Run:
 			self.commit()
 			self.poll.sleep(wait)
 			attempt += 1
-
-	def apply(self, request: str, status: RequestStatus) -> None:
-		rows = frappe.get_all(
-			DOCTYPE,
-			filters={"upload_request": request},
-			fields=[
-				"name",
-				"section",
-				"supplier_gstin",
-				"document_number",
-				"supplier_period",
-				"gstn_action",
-				"sent_action",
-				"upload_state",
-			],
-		)
-		values = {
-			"status": STATUS_NAMES[status.status],
-			"processed_count": status.processed,
-			"error_count": status.errors,
-			"completed_on": now_datetime(),
-			"error_report": frappe.as_json(status.raw.get("error_report"))
-			if status.raw.get("error_report")
-			else None,
-		}
-		if status.status == "ER":
-			error = status.raw.get("error")
-			message = str((error.get("message") if isinstance(error, dict) else error) or "")
-			message = message or _("GSTN could not process the request")
-			self.fail_rows(request, f"ER: {message}")
-			self.set_request(request, **values, gstn_error=message)
-			self.result.failed += len(rows)
-			return
-		outcome = match_errors(
-			[
-				SentRecord(r.name, r.section, r.supplier_gstin or "", r.document_number, r.supplier_period)
-				for r in rows
-			],
-			status,
-		)
-		failed = outcome.failed
-		if outcome.unmatched:
-			# GSTN refused something we cannot place: let its records decide for this request
-			self.fail_named(failed)
-			self.set_request(request, **{**values, "status": "Unknown"})
-			self.result.failed += len(failed)
-			self.result.messages.append(
-				_("{0} errors of request {1} name no record we sent; reading GSTN's records").format(
-					len(outcome.unmatched), request
-				)
-			)
-			return
-		self.fail_named(failed)
-		ok = [r for r in rows if r.name not in failed]
-		self.mark_landed(request, ok)
-		self.set_request(request, **values)
-		self.result.processed += len(ok)
-		self.result.failed += len(failed)
-		if outcome.resync:
-			self.resync(outcome.resync)
-
-	def mark_landed(self, request: str, rows: list[dict]) -> None:
-		"""Every row still tied to the request (refused ones were detached first) got its action
-		on GSTN. A row changed while GSTN was working goes again."""
-		if not rows:
-			return
-		frappe.db.sql(
-			f"""update `tab{DOCTYPE}` set gstn_action = sent_action,
-			upload_state = case when upload_state = 'Uploading' then 'Uploaded'
-				when action = sent_action and ifnull(upload_state, '') = '' then 'Uploaded'
-				else 'Pending Upload' end,
-			upload_error = null, upload_request = null, sent_action = ''
-			where upload_request = %s""",
-			request,
-		)
-		write_logs(
-			[
-				{
-					"inward_supply": r.name,
-					"from_action": r.gstn_action,
-					"to_action": r.sent_action,
-					"remarks": _("Taken by GSTN (request {0})").format(request),
-				}
-				for r in rows
-			],
-			source="Upload Result",
-			user=self.user,
-		)
-
-	def fail_named(self, failed: dict) -> None:
-		"""Refused rows keep GSTN's old action and show GSTN's error."""
-		table = frappe.qb.DocType(DOCTYPE)
-		for name, error in failed.items():
-			(
-				frappe.qb.update(table)
-				.set(
-					table.upload_state,
-					Case().when(table.upload_state == "Uploading", "Failed").else_(table.upload_state),
-				)
-				.set(table.upload_error, f"{error.error_code}: {error.error_message}")
-				.set(table.upload_request, None)
-				.set(table.sent_action, "")
-				.where(table.name == name)
-			).run()
-		write_logs(
-			[
-				{
-					"inward_supply": name,
-					"remarks": _("Refused by GSTN: {0}: {1}").format(error.error_code, error.error_message),
-				}
-				for name, error in failed.items()
-			],
-			source="Upload Result",
-			user=self.user,
-		)
-
-	def fail_rows(self, request: str, message: str) -> None:
-		table = frappe.qb.DocType(DOCTYPE)
-		(
-			frappe.qb.update(table)
-			.set(
-				table.upload_state,
-				Case().when(table.upload_state == "Uploading", "Failed").else_(table.upload_state),
-			)
-			.set(table.upload_error, message)
-			.set(table.upload_request, None)
-			.set(table.sent_action, "")
-			.where(table.upload_request == request)
-		).run()
-
-	def resync(self, names: set[str]) -> None:
-		"""IMSSAV0010: GSTN has another status or another version of these records. Download
-		their sections again before anyone sends them again, and say so."""
-		from ims_compliance.services.download import download
-
-		sections = frappe.get_all(
-			DOCTYPE, filters={"name": ("in", list(names))}, pluck="section", distinct=True
-		)
-		download(self.gstin, sections=sections, client=self.client, commit=self.commit_enabled)
-		self.result.resynced += len(names)
-		self.result.messages.append(
-			_(
-				"{0} records had changed on GSTN (IMSSAV0010); they were downloaded again. Check them and upload again."
-			).format(len(names))
-		)
 
 	def set_request(self, request: str, **values) -> None:
 		frappe.db.set_value(REQUEST, request, values, update_modified=True)
