@@ -21,6 +21,7 @@ from ims_compliance.core.actions import Action
 from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.core.records import InwardRecord
 from ims_compliance.core.sections import SECTIONS
+from ims_compliance.core.upsert import DIFF_FIELDS
 from ims_compliance.gstn.errors import PREVIOUS_STATUS_WRONG
 from ims_compliance.gstn.payloads import (
 	RESET_REQUEST,
@@ -38,6 +39,20 @@ from ims_compliance.gstn.protocol import MAX_BODY_BYTES, to_gstn_record
 PLAN_MARGIN = 0.9
 _DECLARED = (("declIgst", "declared_igst"), ("declCgst", "declared_cgst"))
 _DECLARED += (("declSgst", "declared_sgst"), ("declCess", "declared_cess"))
+#: The GST Inward Supply fields `pending_from_row` reads: the record as GSTN holds it (the
+#: upsert's supplier-side fields) plus the user's action and R7 answer.
+PENDING_FIELDS: tuple[str, ...] = (
+	"name",
+	"section",
+	"supplier_gstin",
+	*DIFF_FIELDS,
+	"action",
+	"gstn_action",
+	"pending_blocked",
+	"itc_reduction_required",
+	*(name for _, name in _DECLARED),
+	"remarks",
+)
 
 
 @dataclass(frozen=True)

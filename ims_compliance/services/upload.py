@@ -37,6 +37,7 @@ from ims_compliance.gstn.errors import (
 )
 from ims_compliance.gstn.payloads import RESET_REQUEST, body_size
 from ims_compliance.gstn.upload import (
+	PENDING_FIELDS,
 	build_body,
 	pending_from_row,
 	plan_requests,
@@ -48,35 +49,7 @@ from ims_compliance.services.upload_results import REQUEST, RequestResults
 OPEN = ("Queued", "Sending", "In Progress", "Unknown")
 #: Upload states of rows waiting to be sent ("Failed" ones go again on the next upload).
 PENDING = ("Pending Upload", "Failed")
-ROW_FIELDS = (
-	"name",
-	"section",
-	"supplier_gstin",
-	"document_number",
-	"document_date",
-	"supplier_period",
-	"document_value",
-	"taxable_value",
-	"igst",
-	"cgst",
-	"sgst",
-	"cess",
-	"place_of_supply",
-	"invoice_type",
-	"source_form",
-	"action",
-	"gstn_action",
-	"pending_blocked",
-	"original_number",
-	"original_date",
-	"itc_reduction_required",
-	"declared_igst",
-	"declared_cgst",
-	"declared_sgst",
-	"declared_cess",
-	"remarks",
-	"upload_state",
-)
+ROW_FIELDS = (*PENDING_FIELDS, "upload_state")
 
 
 @dataclass
