@@ -1,39 +1,11 @@
 // Browser walk of the "GST Invoice Management System" page in headless Chromium (Debian's), driven by
 // playwright-core, against a running `bench serve` on 127.0.0.1. Run: node tests/browser/page.test.mjs
-// Env: IMS_URL (default http://127.0.0.1:8000), IMS_USER/IMS_PASSWORD (default Administrator/admin),
-// IMS_SCREENSHOTS (default ./benchmarks/out/screenshots), CHROMIUM (default /usr/bin/chromium),
-// PLAYWRIGHT_CORE (path to the playwright-core package, default resolved from NODE_PATH).
-import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+// Env: see harness.mjs.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { base, openBrowser, shots } from "./harness.mjs";
 
-const require = createRequire(import.meta.url);
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
-const base = process.env.IMS_URL || "http://127.0.0.1:8000";
-const shots = process.env.IMS_SCREENSHOTS || "benchmarks/out/screenshots";
-mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync"],
-});
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-	try {
-		await fn();
-		passed += 1;
-		console.log(`ok - ${name}`);
-	} catch (error) {
-		failed += 1;
-		await page.screenshot({ path: `${shots}/failed-${passed + failed}.png`, fullPage: true }).catch(() => {});
-		console.log(`not ok - ${name}\n  ${String(error).split("\n").join("\n  ")}`);
-	}
-}
-
-const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+const { page, step, logIn, finish } = await openBrowser({ name: "", acceptDownloads: true });
 // The walk seeds its own records (through the REST API, as the logged-in user) under a unique
 // document-number prefix, so it never depends on what the site already holds.
 const batch = `BT${Date.now().toString(36).toUpperCase().slice(-6)}`;
@@ -60,14 +32,9 @@ async function seed() {
 	}
 	await page.evaluate((docs) => frappe.xcall("frappe.client.insert_many", { docs }), records);
 }
-page.setDefaultTimeout(20000);
 try {
 	await step("log in", async () => {
-		await page.goto(`${base}/login`);
-		await page.fill("#login_email", process.env.IMS_USER || "Administrator");
-		await page.fill("#login_password", process.env.IMS_PASSWORD || "admin");
-		await page.click(".btn-login");
-		await page.waitForURL(/\/app/);
+		await logIn();
 		await page.waitForFunction(() => window.frappe?.xcall);
 		await seed();
 	});
@@ -180,7 +147,5 @@ try {
 		await page.screenshot({ path: `${shots}/actions-summary.png`, fullPage: true });
 	});
 } finally {
-	await browser.close();
+	await finish();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);

@@ -1,0 +1,50 @@
+// What both browser walks share: headless Debian Chromium through playwright-core, numbered
+// steps that screenshot on failure, the desk log-in and the TAP-like summary.
+// Env: IMS_URL (default http://127.0.0.1:8000), IMS_USER/IMS_PASSWORD (default Administrator/admin),
+// IMS_SCREENSHOTS (default ./benchmarks/out/screenshots), CHROMIUM (default /usr/bin/chromium),
+// PLAYWRIGHT_CORE (path to the playwright-core package, default resolved from NODE_PATH).
+import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
+
+export const base = process.env.IMS_URL || "http://127.0.0.1:8000";
+export const shots = process.env.IMS_SCREENSHOTS || "benchmarks/out/screenshots";
+
+export async function openBrowser({ name, acceptDownloads = false }) {
+	mkdirSync(shots, { recursive: true });
+	const browser = await chromium.launch({
+		executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+		args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+			"--disable-component-update", "--disable-sync"],
+	});
+	const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads });
+	page.setDefaultTimeout(20000);
+	let passed = 0;
+	let failed = 0;
+	async function step(title, fn) {
+		try {
+			await fn();
+			passed += 1;
+			console.log(`ok - ${title}`);
+		} catch (error) {
+			failed += 1;
+			await page.screenshot({ path: `${shots}/${name}failed-${passed + failed}.png`, fullPage: true }).catch(() => {});
+			console.log(`not ok - ${title}\n  ${String(error).split("\n").join("\n  ")}`);
+		}
+	}
+	async function logIn() {
+		await page.goto(`${base}/login`);
+		await page.fill("#login_email", process.env.IMS_USER || "Administrator");
+		await page.fill("#login_password", process.env.IMS_PASSWORD || "admin");
+		await page.click(".btn-login");
+		await page.waitForURL(/\/app/);
+	}
+	async function finish() {
+		await browser.close();
+		console.log(`${passed} passed, ${failed} failed`);
+		process.exit(failed ? 1 : 0);
+	}
+	return { page, step, logIn, finish };
+}
