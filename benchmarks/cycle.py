@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ims_compliance.doctype_names import supply_doctype
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -123,7 +125,7 @@ def in_bench(size: int) -> None:
 
 		stage("recommendations", recommend)
 		names = frappe.get_all(
-			"GST Inward Supply",
+			supply_doctype(),
 			filters={**filters, "action": ("!=", "Rejected"), "section": "B2B"},
 			pluck="name",
 			limit=1000,

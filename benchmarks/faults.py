@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ims_compliance.doctype_names import supply_doctype
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -103,7 +105,7 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 			login()
 			download(gstin, client=client_for())
 			rows = frappe.get_all(
-				"GST Inward Supply",
+				supply_doctype(),
 				filters={"company_gstin": gstin},
 				fields=["name", "gstn_action", "pending_blocked", "section", "itc_reduction_blocked"],
 			)
@@ -192,7 +194,7 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 			final = {
 				r.name: r
 				for r in frappe.get_all(
-					"GST Inward Supply",
+					supply_doctype(),
 					filters={"company_gstin": gstin},
 					fields=[
 						"name",

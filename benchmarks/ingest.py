@@ -28,6 +28,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ims_compliance.doctype_names import supply_doctype
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -191,7 +193,7 @@ def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
 		raw = sandbox.section_records(gstin, "B2B")[:baseline]
 		records = parse_section("B2B", raw)
 		frappe.db.delete(
-			"GST Inward Supply",
+			supply_doctype(),
 			{
 				"company_gstin": gstin,
 				"section": "B2B",
@@ -202,7 +204,7 @@ def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
 		for record in records:
 			values = {k: v for k, v in record.as_dict().items() if k in BASELINE_FIELDS}
 			frappe.get_doc(
-				{"doctype": "GST Inward Supply", "company": company, "company_gstin": gstin, **values}
+				{"doctype": supply_doctype(), "company": company, "company_gstin": gstin, **values}
 			).insert()
 		per_record = (time.perf_counter() - start) / max(len(records), 1)
 		print(f"baseline_doc_insert_seconds_per_record: {per_record * 1000:.2f} ms")

@@ -39,6 +39,7 @@ def timed(fn, repeat: int = 5) -> float:
 
 def insert_rows(frappe, size: int, company: str, gstin: str, run: str) -> None:
 	from ims_compliance.core.gstin import make_gstin
+	from ims_compliance.doctype_names import supply_doctype
 
 	rng = random.Random(size)
 	suppliers = [
@@ -116,6 +117,7 @@ def in_bench(sizes: list[int]) -> None:
 	from _bench import connect
 
 	frappe = connect()
+	from ims_compliance.doctype_names import supply_table
 	from ims_compliance.services import queries
 
 	row = frappe.get_all(
@@ -129,7 +131,7 @@ def in_bench(sizes: list[int]) -> None:
 	for size in sizes:
 		run = frappe.generate_hash(length=4).upper()
 		insert_rows(frappe, size, company, gstin, run)
-		frappe.db.sql("analyze table `tabGST Inward Supply`")
+		frappe.db.sql(f"analyze table {supply_table()}")
 		base = {"company_gstin": gstin}
 		filtered = {**base, "match_status": "Mismatch", "action": "No Action", "document_type": "Invoice"}
 		try:

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ims_compliance.doctype_names import supply_doctype
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -115,7 +117,7 @@ def in_bench(sizes: list[int], baseline: int) -> None:
 			print(f"upload_processed_{size}: {result.processed} records")
 			print(f"upload_failed_{size}: {result.failed + result.refused} records")
 			left = frappe.db.count(
-				"GST Inward Supply",
+				supply_doctype(),
 				{"company_gstin": gstin, "upload_state": ("in", ("Pending Upload", "Uploading"))},
 			)
 			print(f"upload_left_pending_{size}: {left} records")
@@ -127,13 +129,13 @@ def in_bench(sizes: list[int], baseline: int) -> None:
 
 		# baseline: the results applied one row at a time
 		names = frappe.get_all(
-			"GST Inward Supply", filters={"company_gstin": gstins[-1]}, pluck="name", limit=baseline
+			supply_doctype(), filters={"company_gstin": gstins[-1]}, pluck="name", limit=baseline
 		)
 		start = time.perf_counter()
 		for name in names:
 			row = frappe.db.get_value("GST Inward Supply", name, ["action", "gstn_action"], as_dict=True)
 			frappe.db.set_value(
-				"GST Inward Supply", name, {"gstn_action": row.action, "upload_state": "Uploaded"}
+				supply_doctype(), name, {"gstn_action": row.action, "upload_state": "Uploaded"}
 			)
 			frappe.get_doc(
 				{

@@ -5,13 +5,12 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services import actions, queries
-
-DOCTYPE = "GST Inward Supply"
 
 
 def _can_read():
-	frappe.has_permission(DOCTYPE, "read", throw=True)
+	frappe.has_permission(supply_doctype(), "read", throw=True)
 
 
 @frappe.whitelist()
@@ -68,7 +67,7 @@ def apply_action(
 	"""Set an action on a selection (`names`), all records of one supplier (`supplier_gstin`,
 	within `filters`), or every record matching `filters`. Returns applied/unchanged counts and
 	each refused record with the rule that refused it."""
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	request = actions.make_request(
 		action,
 		itc_reduction_required=itc_reduction_required,
@@ -89,7 +88,7 @@ def apply_action(
 @frappe.whitelist()
 def get_allowed_actions(name: str) -> dict:
 	"""For the detail dialog: each action with the rule that disables it (None = allowed)."""
-	frappe.has_permission(DOCTYPE, "read", doc=name, throw=True)
+	frappe.has_permission(supply_doctype(), "read", doc=name, throw=True)
 	return actions.allowed_actions_for(name)
 
 
@@ -98,13 +97,13 @@ def apply_recommendations(filters: dict | str | None = None, dry_run: bool | int
 	"""P4: move the filtered records to their recommended actions (dry run by default)."""
 	from ims_compliance.services.recommendations import apply_recommendations as apply
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	return apply(filters, dry_run=frappe.utils.cint(dry_run) == 1)
 
 
 @frappe.whitelist()
 def get_record_detail(name: str) -> dict:
-	frappe.has_permission(DOCTYPE, "read", doc=name, throw=True)
+	frappe.has_permission(supply_doctype(), "read", doc=name, throw=True)
 	return queries.record_detail(name)
 
 
@@ -146,7 +145,7 @@ def export_document_view(filters: dict | str | None = None) -> None:
 def import_actions(file_url: str) -> dict:
 	from ims_compliance.services.excel import enqueue_or_import
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	return enqueue_or_import(file_url)
 
 
@@ -155,7 +154,7 @@ def reconcile(company_gstin: str, from_period: str, to_period: str | None = None
 	"""Queue a reconciliation of one company GSTIN over a period range (one job per GSTIN)."""
 	from ims_compliance.services.reconcile import enqueue_reconcile
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	return enqueue_reconcile(company_gstin, from_period, to_period)
 
 
@@ -175,7 +174,7 @@ def get_page_state() -> dict:
 		row["session"] = bool(session.get("auth_token")) if session is not None else None
 	return {
 		"company_gstins": gstins,
-		"records": frappe.db.count(DOCTYPE),
+		"records": frappe.db.count(supply_doctype()),
 		"connection_mode": mode,
 		"can_configure": frappe.has_permission("IMS Settings", "write"),
 	}
@@ -187,7 +186,7 @@ def import_portal_file(file_url: str, company_gstin: str) -> dict:
 	from ims_compliance.services.excel import file_content
 	from ims_compliance.services.portal_file import import_portal_file as run
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	return run(file_content(file_url), company_gstin)
 
 
@@ -196,7 +195,7 @@ def request_otp(company_gstin: str) -> dict:
 	"""Ask GSTN to send the OTP for this GSTIN's username (the sandbox documents a fixed one)."""
 	from ims_compliance.services.connection import make_client
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	make_client(company_gstin).request_otp()
 	return {"requested": True}
 
@@ -206,7 +205,7 @@ def submit_otp(company_gstin: str, otp: str) -> dict:
 	from ims_compliance.gstn.errors import GstnError
 	from ims_compliance.services.connection import make_client
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	try:
 		make_client(company_gstin).authenticate(otp)
 	except GstnError as exc:
@@ -221,7 +220,7 @@ def download_from_gstn(company_gstin: str, force: bool | int | str = 0) -> dict:
 	from ims_compliance.services.connection import make_client
 	from ims_compliance.services.download import enqueue_download
 
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	if not make_client(company_gstin).has_session:
 		return {"queued": False, "otp_needed": True}
 	return enqueue_download(company_gstin, force=frappe.utils.cint(force) == 1)
@@ -229,7 +228,7 @@ def download_from_gstn(company_gstin: str, force: bool | int | str = 0) -> dict:
 
 def _can_send_to_gstn() -> None:
 	"""What reaches GSTN (upload, GSTR-2B recompute) is an Accounts Manager's call (README)."""
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	# not frappe.only_for: it lets everyone through while tests run, so it could not be tested
 	if not {"Accounts Manager", "System Manager"} & set(frappe.get_roles()):
 		frappe.throw(

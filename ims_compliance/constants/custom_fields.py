@@ -5,6 +5,8 @@ where another app already owns them we reuse its fields instead of creating clas
 Every field we create carries module "IMS Compliance" so uninstall can tell ours from theirs.
 """
 
+from ims_compliance.doctype_names import supply_doctype
+
 MODULE = "IMS Compliance"
 
 #: Fields we reuse when they already exist on the doctype (owned by another app).
@@ -44,7 +46,7 @@ CUSTOM_FIELDS = {
 			"fieldname": "ims_inward_supply",
 			"label": "GST Inward Supply",
 			"fieldtype": "Link",
-			"options": "GST Inward Supply",
+			"options": supply_doctype(),
 			"insert_after": "ims_section",
 			"read_only": 1,
 			"no_copy": 1,

@@ -24,8 +24,9 @@ from ims_compliance.core.rules import (
 	direction_of,
 	warnings_for,
 )
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
-from ims_compliance.services.filters import DOCTYPE, to_db_filters
+from ims_compliance.services.filters import to_db_filters
 
 CHUNK = 2000
 STATE_FIELDS = (
@@ -97,8 +98,8 @@ def resolve_names(*, names=None, filters=None, supplier_gstin=None) -> list[str]
 		return list(dict.fromkeys(names))
 	db_filters = to_db_filters(filters)
 	if supplier_gstin:
-		db_filters.append([DOCTYPE, "supplier_gstin", "=", supplier_gstin])
-	return frappe.get_all(DOCTYPE, filters=db_filters, pluck="name", order_by="name")
+		db_filters.append([supply_doctype(), "supplier_gstin", "=", supplier_gstin])
+	return frappe.get_all(supply_doctype(), filters=db_filters, pluck="name", order_by="name")
 
 
 def rule_contexts(today: dt.date | None = None) -> dict[str, RuleContext]:
@@ -128,7 +129,7 @@ def record_states(rows: list[dict]) -> dict[str, RecordState]:
 		originals = {
 			o.name: o
 			for o in frappe.get_all(
-				DOCTYPE,
+				supply_doctype(),
 				filters={"name": ("in", list(original_names))},
 				fields=["name", "action", "supplier_period", "document_value"],
 			)
@@ -158,14 +159,14 @@ def apply_action(
 ) -> ActionResult:
 	"""Apply `request` to every named record the rules allow; report the rest per record.
 	With `dry_run`, only count what would happen."""
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	names = list(names)
 	result = ActionResult()
 	contexts = rule_contexts(today)
 	default_context = RuleContext(today=today or getdate())
 	for start in range(0, len(names), CHUNK):
 		chunk = names[start : start + CHUNK]
-		rows = frappe.get_all(DOCTYPE, filters={"name": ("in", chunk)}, fields=list(STATE_FIELDS))
+		rows = frappe.get_all(supply_doctype(), filters={"name": ("in", chunk)}, fields=list(STATE_FIELDS))
 		found = {row.name for row in rows}
 		for missing in sorted(set(chunk) - found):
 			result.refused.append({"name": missing, "rule": None, "message": _("No such inward supply")})
@@ -224,7 +225,7 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 	"""One UPDATE for the chunk (upload state depends on GSTN's action per row) + its log rows."""
 	if not rows:
 		return
-	table = frappe.qb.DocType(DOCTYPE)
+	table = frappe.qb.DocType(supply_doctype())
 	new_action = request.action.value
 	needs_upload = Case().when(table.gstn_action != new_action, "Pending Upload")
 	needs_upload = needs_upload.else_("Pending Upload" if request.has_r7_fields else "")
@@ -260,7 +261,7 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 def allowed_actions_for(name: str, today: dt.date | None = None) -> dict:
 	from ims_compliance.core.rules import allowed_actions
 
-	row = frappe.get_all(DOCTYPE, filters={"name": name}, fields=list(STATE_FIELDS))
+	row = frappe.get_all(supply_doctype(), filters={"name": name}, fields=list(STATE_FIELDS))
 	if not row:
 		frappe.throw(_("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
 	state = record_states(row)[name]

@@ -19,8 +19,9 @@ from ims_compliance.core.excel import (
 	write_error_workbook,
 	write_export,
 )
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.actions import apply_action
-from ims_compliance.services.filters import DOCTYPE, to_db_filters
+from ims_compliance.services.filters import to_db_filters
 from ims_compliance.services.queries import DOCUMENT_VIEW_FIELDS
 
 BACKGROUND_ABOVE = 1000
@@ -52,7 +53,7 @@ def _rows(filters, fields, chunk: int = 10000):
 	start = 0
 	while True:
 		rows = frappe.get_list(
-			DOCTYPE,
+			supply_doctype(),
 			filters=db_filters,
 			fields=list(fields),
 			order_by="supplier_gstin asc, document_date asc, name asc",
@@ -66,14 +67,14 @@ def _rows(filters, fields, chunk: int = 10000):
 
 
 def action_template(filters) -> bytes:
-	frappe.has_permission(DOCTYPE, "read", throw=True)
+	frappe.has_permission(supply_doctype(), "read", throw=True)
 	stream = io.BytesIO()
 	write_action_template(_rows(filters, TEMPLATE_FIELDS), stream)
 	return stream.getvalue()
 
 
 def export(filters) -> bytes:
-	frappe.has_permission(DOCTYPE, "export", throw=True)
+	frappe.has_permission(supply_doctype(), "export", throw=True)
 	stream = io.BytesIO()
 	fields = {c[0] for c in EXPORT_COLUMNS} & set(DOCUMENT_VIEW_FIELDS)
 	write_export(_rows(filters, fields), EXPORT_COLUMNS, stream, title="GST Inward Supplies")
@@ -97,13 +98,15 @@ def _resolve(parsed: ImportParse, errors: list[RowError]) -> dict[int, str]:
 	ids = list(set(by_id.values()))
 	for start in range(0, len(ids), 10000):
 		existing_ids.update(
-			frappe.get_all(DOCTYPE, filters={"name": ("in", ids[start : start + 10000])}, pluck="name")
+			frappe.get_all(
+				supply_doctype(), filters={"name": ("in", ids[start : start + 10000])}, pluck="name"
+			)
 		)
 	by_key: dict[tuple, list[str]] = defaultdict(list)
 	numbers = list({r.document_number for r in rows if not r.record_id or r.record_id not in existing_ids})
 	for start in range(0, len(numbers), 5000):
 		for rec in frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"document_number": ("in", numbers[start : start + 5000]), "is_gone": 0},
 			fields=["name", "section", "supplier_gstin", "document_number", "document_date"],
 		):
@@ -139,7 +142,7 @@ def _resolve(parsed: ImportParse, errors: list[RowError]) -> dict[int, str]:
 def import_actions(content: bytes, *, commit: bool = False, on_progress=None) -> dict:
 	"""Apply every valid row through the action service; return counts and an error workbook
 	listing each refused row (unknown record, bad value, rule refused, ambiguous)."""
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	parsed = parse_upload(content)
 	errors: list[RowError] = list(parsed.errors)
 	resolved = _resolve(parsed, errors)

@@ -8,7 +8,7 @@ import json
 import frappe
 from frappe import _
 
-DOCTYPE = "GST Inward Supply"
+from ims_compliance.doctype_names import supply_doctype, supply_table
 
 #: Filter keys that map straight onto a field (a value, or a list meaning "any of").
 FIELD_FILTERS = (
@@ -59,23 +59,23 @@ def to_db_filters(filters: dict | str | None) -> list[list]:
 		if value in (None, "", []):
 			continue
 		if isinstance(value, list | tuple):
-			result.append([DOCTYPE, key, "in", list(value)])
+			result.append([supply_doctype(), key, "in", list(value)])
 		else:
-			result.append([DOCTYPE, key, "=", value])
+			result.append([supply_doctype(), key, "=", value])
 	for key in FLAG_FILTERS:
 		if filters.get(key) not in (None, ""):
-			result.append([DOCTYPE, key, "=", 1 if int(filters[key]) else 0])
+			result.append([supply_doctype(), key, "=", 1 if int(filters[key]) else 0])
 	if filters.get("upload_pending") not in (None, ""):
 		op = "=" if int(filters["upload_pending"]) else "!="
-		result.append([DOCTYPE, "upload_state", op, "Pending Upload"])
+		result.append([supply_doctype(), "upload_state", op, "Pending Upload"])
 	if filters.get("document_number"):
-		result.append([DOCTYPE, "document_number", "like", f"%{filters['document_number']}%"])
+		result.append([supply_doctype(), "document_number", "like", f"%{filters['document_number']}%"])
 	if filters.get("from_date"):
-		result.append([DOCTYPE, "document_date", ">=", filters["from_date"]])
+		result.append([supply_doctype(), "document_date", ">=", filters["from_date"]])
 	if filters.get("to_date"):
-		result.append([DOCTYPE, "document_date", "<=", filters["to_date"]])
+		result.append([supply_doctype(), "document_date", "<=", filters["to_date"]])
 	if not int(filters.get("include_gone") or 0):
-		result.append([DOCTYPE, "is_gone", "=", 0])
+		result.append([supply_doctype(), "is_gone", "=", 0])
 	return result
 
 
@@ -84,4 +84,4 @@ def order_by(sort_by: str | None, sort_order: str | None) -> str:
 	if field not in SORTABLE:
 		frappe.throw(_("Cannot sort by {0}").format(field), title=_("Invalid Sort"))
 	direction = "asc" if str(sort_order or "").lower() == "asc" else "desc"
-	return f"`tab{DOCTYPE}`.`{field}` {direction}, `tab{DOCTYPE}`.`name` {direction}"
+	return f"{supply_table()}.`{field}` {direction}, {supply_table()}.`name` {direction}"

@@ -17,8 +17,8 @@ from frappe.utils import now_datetime
 
 from ims_compliance.core.records import InwardRecord
 from ims_compliance.core.upsert import DIFF_FIELDS, STATUS_FIELDS, StoredRow, UpsertPlan, plan_upsert
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
-from ims_compliance.services.filters import DOCTYPE
 
 BATCH = 5000
 LIGHT_FIELDS = (
@@ -63,7 +63,7 @@ def load_stored(
 ) -> tuple[list[StoredRow], dict[str, str]]:
 	"""Every stored row of the company GSTIN, light; full values only where the hash moved.
 	Also returns each amendment's current link to its original (ims_key -> row name)."""
-	table = frappe.qb.DocType(DOCTYPE)
+	table = frappe.qb.DocType(supply_doctype())
 	rows = (
 		frappe.qb.from_(table)
 		.select(*[table[f] for f in LIGHT_FIELDS], table.original_inward_supply)
@@ -293,7 +293,9 @@ class _Writer:
 			self.on_progress(done, total)
 		updates = [*plan.supplier_changed, *plan.gstn_status_changed, *plan.returned]
 		for start in range(0, len(updates), BATCH):
-			update_rows(DOCTYPE, [self.update_values(update) for update in updates[start : start + BATCH]])
+			update_rows(
+				supply_doctype(), [self.update_values(update) for update in updates[start : start + BATCH]]
+			)
 			self.log_updates(updates[start : start + BATCH])
 			done += len(updates[start : start + BATCH])
 			self._commit()
@@ -307,7 +309,7 @@ class _Writer:
 			}
 		)
 		gone = [row.name for row in plan.gone]
-		table = frappe.qb.DocType(DOCTYPE)
+		table = frappe.qb.DocType(supply_doctype())
 		for start in range(0, len(gone), BATCH):
 			frappe.qb.update(table).set(table.is_gone, 1).set(table.modified, self.now).where(
 				table.name.isin(gone[start : start + BATCH])
@@ -360,7 +362,7 @@ class _Writer:
 			fields = fields or list(values)
 			rows.append(tuple(values[f] for f in fields))
 		insert_rows(
-			DOCTYPE,
+			supply_doctype(),
 			fields,
 			rows,
 			constants={
@@ -429,4 +431,6 @@ class _Writer:
 		"""Stored amendments whose original arrived later (or whose link a failed run left
 		pointing at a row that was never written): point them at the original's row."""
 		for amendment, original in links.items():
-			frappe.db.set_value(DOCTYPE, amendment, "original_inward_supply", original, update_modified=False)
+			frappe.db.set_value(
+				supply_doctype(), amendment, "original_inward_supply", original, update_modified=False
+			)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
-from ims_compliance.services.filters import DOCTYPE
 
 MANUAL_MATCH = "Manual Match"
 MISSING_IN_PI = "Missing in PI"
@@ -18,7 +18,7 @@ MISSING_IN_PI = "Missing in PI"
 
 def _supply(name: str):
 	row = frappe.db.get_value(
-		DOCTYPE,
+		supply_doctype(),
 		name,
 		[
 			"name",
@@ -61,7 +61,7 @@ def _set_purchase_fields(purchase_invoice: str, values: dict) -> None:
 
 def link(name: str, purchase_invoice: str) -> dict:
 	"""Manual Match: pair a record with a submitted Purchase Invoice chosen by the user."""
-	frappe.has_permission(DOCTYPE, "write", doc=name, throw=True)
+	frappe.has_permission(supply_doctype(), "write", doc=name, throw=True)
 	supply = _supply(name)
 	pi = frappe.db.get_value(
 		"Purchase Invoice",
@@ -75,7 +75,7 @@ def link(name: str, purchase_invoice: str) -> dict:
 			title=_("Cannot Link"),
 		)
 	if pi.ims_inward_supply and pi.ims_inward_supply != name:
-		other = frappe.db.get_value(DOCTYPE, pi.ims_inward_supply, "document_number")
+		other = frappe.db.get_value(supply_doctype(), pi.ims_inward_supply, "document_number")
 		frappe.throw(
 			_(
 				"Purchase Invoice {0} is already linked to inward supply {1} ({2}). Unlink it there first."
@@ -98,7 +98,7 @@ def link(name: str, purchase_invoice: str) -> dict:
 		"purchase_total_tax": pi.base_total_taxes_and_charges,
 		**revert,
 	}
-	frappe.db.set_value(DOCTYPE, name, values)
+	frappe.db.set_value(supply_doctype(), name, values)
 	_set_purchase_fields(
 		purchase_invoice,
 		{
@@ -112,7 +112,7 @@ def link(name: str, purchase_invoice: str) -> dict:
 
 def unlink(name: str, *, reason: str | None = None) -> dict:
 	"""Remove the pairing; the record becomes Missing in PI (the engine may match it again)."""
-	frappe.has_permission(DOCTYPE, "write", doc=name, throw=True)
+	frappe.has_permission(supply_doctype(), "write", doc=name, throw=True)
 	supply = _supply(name)
 	if not supply.purchase_invoice:
 		return {"unlinked": None, "reverted": False}
@@ -120,7 +120,7 @@ def unlink(name: str, *, reason: str | None = None) -> dict:
 		supply, reason or _("Unlinked from Purchase Invoice {0} (P2)").format(supply.purchase_invoice)
 	)
 	frappe.db.set_value(
-		DOCTYPE,
+		supply_doctype(),
 		name,
 		{
 			"purchase_invoice": None,
@@ -140,5 +140,7 @@ def unlink(name: str, *, reason: str | None = None) -> dict:
 
 def unlink_purchase_invoice(purchase_invoice: str, reason: str) -> None:
 	"""A Purchase Invoice was cancelled: unlink whatever supply points at it (P2)."""
-	for name in frappe.get_all(DOCTYPE, filters={"purchase_invoice": purchase_invoice}, pluck="name"):
+	for name in frappe.get_all(
+		supply_doctype(), filters={"purchase_invoice": purchase_invoice}, pluck="name"
+	):
 		unlink(name, reason=reason)

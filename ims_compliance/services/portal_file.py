@@ -7,15 +7,15 @@ import frappe
 from frappe import _
 
 from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.offline import import_portal_json
-from ims_compliance.services.filters import DOCTYPE
 from ims_compliance.services.ingest import ingest
 
 
 def import_portal_file(content: bytes, company_gstin: str) -> dict:
 	"""Refuse a file that is not IMS JSON or belongs to another GSTIN, naming why; otherwise
 	upsert its records. Nothing is written from a file that fails validation."""
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	if not frappe.db.exists("IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}):
 		frappe.throw(_("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin))
 	warnings: list[str] = []

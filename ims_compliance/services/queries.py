@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import frappe
 
-from ims_compliance.services.filters import DOCTYPE, order_by, to_db_filters
+from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.services.filters import order_by, to_db_filters
 
 DOCUMENT_VIEW_FIELDS = (
 	"name",
@@ -43,14 +44,14 @@ def document_view(filters, *, start: int = 0, page_length: int = 50, sort_by=Non
 	page_length = max(1, min(int(page_length or 50), MAX_PAGE_LENGTH))
 	db_filters = to_db_filters(filters)
 	rows = frappe.get_list(
-		DOCTYPE,
+		supply_doctype(),
 		filters=db_filters,
 		fields=list(DOCUMENT_VIEW_FIELDS),
 		order_by=order_by(sort_by, sort_order),
 		limit_start=max(0, int(start or 0)),
 		limit_page_length=page_length,
 	)
-	total = frappe.db.count(DOCTYPE, filters=db_filters) if rows or int(start or 0) else 0
+	total = frappe.db.count(supply_doctype(), filters=db_filters) if rows or int(start or 0) else 0
 	return {"rows": rows, "total": total, "start": int(start or 0), "page_length": page_length}
 
 
@@ -63,7 +64,7 @@ def _grouped(filters, group_by: list[str], extra_fields: list[str] | None = None
 		*(extra_fields or []),
 	]
 	return frappe.get_list(
-		DOCTYPE,
+		supply_doctype(),
 		filters=to_db_filters(filters),
 		fields=fields,
 		group_by=", ".join(group_by),
@@ -169,7 +170,7 @@ def record_detail(name: str) -> dict:
 	values, the match reasons, the actions the rules allow, and the record's action log."""
 	from ims_compliance.services.actions import allowed_actions_for
 
-	record = frappe.get_all(DOCTYPE, filters={"name": name}, fields=list(DETAIL_FIELDS))
+	record = frappe.get_all(supply_doctype(), filters={"name": name}, fields=list(DETAIL_FIELDS))
 	if not record:
 		frappe.throw(frappe._("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
 	record = record[0]

@@ -8,8 +8,8 @@ from collections import defaultdict
 import frappe
 
 from ims_compliance.core.actions import Action
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.actions import ActionRequest, apply_action, resolve_names
-from ims_compliance.services.filters import DOCTYPE
 
 SETTING_FOR_STATUS = {
 	"Exact Match": "recommend_exact_match",
@@ -46,13 +46,13 @@ def recommended_action(row, mapping: dict[str, str]) -> str:
 def apply_recommendations(filters, *, dry_run: bool = False) -> dict:
 	"""Move every record in the filter to its recommended action. The dry run reports how many
 	records would move to each action and how many the rules would refuse (by rule)."""
-	frappe.has_permission(DOCTYPE, "write", throw=True)
+	frappe.has_permission(supply_doctype(), "write", throw=True)
 	names = resolve_names(filters=filters)
 	mapping = recommendation_map()
 	by_action: dict[str, list[str]] = defaultdict(list)
 	for start in range(0, len(names), 5000):
 		rows = frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"name": ("in", names[start : start + 5000])},
 			fields=["name", "match_status", "supplier_filed", "recommended_action"],
 		)

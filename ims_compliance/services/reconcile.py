@@ -16,8 +16,8 @@ from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, getdate
 
 from ims_compliance.core.periods import ReturnPeriod, period_range
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
-from ims_compliance.services.filters import DOCTYPE
 
 HEADS = {"IGST": "igst", "CGST": "cgst", "SGST": "sgst", "Cess": "cess"}
 SUPPLY_COLUMNS = (
@@ -56,7 +56,7 @@ def read_supplies(company_gstin: str, periods: list[str]):
 	import pandas as pd
 
 	rows = frappe.get_all(
-		DOCTYPE,
+		supply_doctype(),
 		filters={"company_gstin": company_gstin, "supplier_period": ("in", periods), "is_gone": 0},
 		fields=list(SUPPLY_COLUMNS),
 		limit_page_length=0,
@@ -199,7 +199,7 @@ def write_results(company_gstin: str, supplies_result) -> int:
 	_revert_accepted_on_relink(rows)
 	purchase_amounts = _purchase_amounts([r[2] for r in rows if r[2]])
 	_upsert_columns(
-		DOCTYPE,
+		supply_doctype(),
 		(
 			"match_status",
 			"purchase_invoice",
@@ -216,7 +216,7 @@ def write_results(company_gstin: str, supplies_result) -> int:
 	actions = (
 		dict(
 			frappe.get_all(
-				DOCTYPE,
+				supply_doctype(),
 				filters={"name": ("in", [link[1] for link in links])},
 				fields=["name", "action"],
 				as_list=True,
@@ -246,14 +246,14 @@ def _revert_accepted_on_relink(rows: list[tuple]) -> None:
 	accepted = []
 	for start in range(0, len(rows), 10000):
 		accepted += frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"name": ("in", [r[0] for r in rows[start : start + 10000]]), "action": "Accepted"},
 			fields=["name", "purchase_invoice", "gstn_action"],
 		)
 	moved = [row for row in accepted if (row.purchase_invoice or None) != new_link[row.name]]
 	if not moved:
 		return
-	table = frappe.qb.DocType(DOCTYPE)
+	table = frappe.qb.DocType(supply_doctype())
 	for gstn_action_is_none, upload_state in ((True, ""), (False, "Pending Upload")):
 		names = [r.name for r in moved if (r.gstn_action == "No Action") == gstn_action_is_none]
 		if names:
@@ -339,7 +339,7 @@ def reconcile(
 	from ims_compliance.services.recommendations import recommendation_map
 
 	if check_permission:
-		frappe.has_permission(DOCTYPE, "write", throw=True)
+		frappe.has_permission(supply_doctype(), "write", throw=True)
 	to_period = to_period or from_period
 	tol = tolerances()
 	periods, from_date, to_date = period_window(from_period, to_period, tol.days)

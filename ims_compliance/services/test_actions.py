@@ -2,6 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.factories import bulk_inward_supplies, make_inward_supply
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN, NO_ROLE_USER
 
@@ -91,7 +92,7 @@ class TestActionRulesThroughAPI(FrappeTestCase):
 		)
 		self.assertEqual(done["applied"], 1, done)
 		row = frappe.db.get_value(
-			"GST Inward Supply", doc.name, ["action", "declared_cgst", "upload_state"], as_dict=True
+			supply_doctype(), doc.name, ["action", "declared_cgst", "upload_state"], as_dict=True
 		)
 		self.assertEqual((row.action, row.declared_cgst, row.upload_state), ("Accepted", 4, "Pending Upload"))
 
@@ -136,7 +137,7 @@ class TestBulkActions(FrappeTestCase):
 			{("No Action", "Accepted", "Bulk", ACCOUNTS_USER)},
 		)
 		states = frappe.get_all(
-			"GST Inward Supply", filters={"name": ("in", ok)}, pluck="upload_state", distinct=True
+			supply_doctype(), filters={"name": ("in", ok)}, pluck="upload_state", distinct=True
 		)
 		self.assertEqual(states, ["Pending Upload"])
 
@@ -151,7 +152,7 @@ class TestBulkActions(FrappeTestCase):
 		api.apply_action("Rejected", names=names)
 		api.apply_action("No Action", names=names)
 		states = frappe.get_all(
-			"GST Inward Supply", filters={"name": ("in", names)}, pluck="upload_state", distinct=True
+			supply_doctype(), filters={"name": ("in", names)}, pluck="upload_state", distinct=True
 		)
 		self.assertEqual(states, [""])
 		self.assertEqual(len(logs_for(names)), 6)
@@ -167,7 +168,7 @@ class TestBulkActions(FrappeTestCase):
 		self.assertEqual(
 			set(
 				frappe.get_all(
-					"GST Inward Supply",
+					supply_doctype(),
 					filters={"action": "Rejected", "supplier_period": "112025"},
 					pluck="name",
 				)

@@ -5,6 +5,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
 from ims_compliance.core.demo_data import SUPPLIER_EDIT
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.services import demo
 from ims_compliance.services.connection import CacheSessionStore
@@ -66,7 +67,7 @@ class TestDemo(FrappeTestCase):
 		download(demo.DEMO_GSTIN, commit=False)  # not forced: as the page's Download button
 		reconcile(demo.DEMO_GSTIN, str(self.plan.period), check_permission=False)
 		rows = frappe.get_all(
-			"GST Inward Supply",
+			supply_doctype(),
 			filters={"company_gstin": demo.DEMO_GSTIN},
 			fields=[
 				"supplier_gstin",

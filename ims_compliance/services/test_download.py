@@ -5,6 +5,7 @@ import frappe
 
 from ims_compliance import api
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.client import GstnClient
 from ims_compliance.gstn.errors import GstnUnavailable, OtpRequired
 from ims_compliance.gstn.protocol import parse_section
@@ -23,7 +24,6 @@ from ims_compliance.tests.fixtures import ACCOUNTS_MANAGER, COMPANY_GSTIN_2
 from ims_compliance.tests.sandbox_case import SandboxCase
 
 GSTIN = COMPANY_GSTIN_2
-DOCTYPE = "GST Inward Supply"
 #: what a download decides for a row; compared between a clean and a fault-injected run
 ROW_FIELDS = (
 	"ims_key",
@@ -82,12 +82,12 @@ class SandboxTestCase(SandboxCase):
 		api.submit_otp(GSTIN, SANDBOX_OTP)
 
 	def count(self, **filters):
-		return frappe.db.count(DOCTYPE, {"company_gstin": GSTIN, **filters})
+		return frappe.db.count(supply_doctype(), {"company_gstin": GSTIN, **filters})
 
 	def row(self, section: str, raw: dict, fields=("name",)):
 		"""The stored row of one sandbox record (its GETINV dict)."""
 		return frappe.db.get_value(
-			DOCTYPE,
+			supply_doctype(),
 			{
 				"company_gstin": GSTIN,
 				"section": section,
@@ -111,7 +111,7 @@ class SandboxTestCase(SandboxCase):
 	def modified(self) -> dict:
 		return dict(
 			frappe.get_all(
-				DOCTYPE, filters={"company_gstin": GSTIN}, fields=["name", "modified"], as_list=True
+				supply_doctype(), filters={"company_gstin": GSTIN}, fields=["name", "modified"], as_list=True
 			)
 		)
 
@@ -168,7 +168,7 @@ class TestDownloadAcceptance(SandboxTestCase):
 		self.assertEqual(first["new"] + first["duplicates"], 2000)
 		keys = self.expected_keys()
 		self.assertEqual(first["new"], len(keys))
-		stored = frappe.get_all(DOCTYPE, filters={"company_gstin": GSTIN}, pluck="ims_key")
+		stored = frappe.get_all(supply_doctype(), filters={"company_gstin": GSTIN}, pluck="ims_key")
 		self.assertEqual((len(stored), set(stored)), (len(keys), keys))
 		self.assertTrue(
 			frappe.db.exists(
@@ -182,7 +182,7 @@ class TestDownloadAcceptance(SandboxTestCase):
 
 		def assert_survivor():
 			self.assertEqual(
-				frappe.db.get_value(DOCTYPE, survivor, ["action", "upload_state"]),
+				frappe.db.get_value(supply_doctype(), survivor, ["action", "upload_state"]),
 				("Rejected", "Pending Upload"),
 			)
 
@@ -212,7 +212,7 @@ class TestDownloadAcceptance(SandboxTestCase):
 		third = download_job(GSTIN, scheduled=True, commit=False)
 		self.assertEqual((third["changed_by_supplier"], third["new"], third["gone"]), (10, 0, 0))
 		changed = frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"company_gstin": GSTIN, "changed_by_supplier": 1},
 			fields=["name", "action", "upload_state"],
 		)
@@ -246,10 +246,10 @@ class TestDownloadAcceptance(SandboxTestCase):
 		fourth = download_job(GSTIN, user=user, commit=False)  # B2B's counts moved: it is fetched
 		self.assertIn("B2B", fourth["sections"])
 		self.assertEqual((fourth["gone"], fourth["new"], fourth["changed_by_supplier"]), (5, 0, 0))
-		gone = frappe.get_all(DOCTYPE, filters={"company_gstin": GSTIN, "is_gone": 1}, pluck="name")
+		gone = frappe.get_all(supply_doctype(), filters={"company_gstin": GSTIN, "is_gone": 1}, pluck="name")
 		self.assertEqual(set(gone), removed_names)
 		self.assertEqual(self.count(), len(keys))
-		self.assertEqual(frappe.db.get_value(DOCTYPE, linked, "purchase_invoice"), invoice.name)
+		self.assertEqual(frappe.db.get_value(supply_doctype(), linked, "purchase_invoice"), invoice.name)
 		assert_survivor()
 
 		# and once more in full: nothing moves, the gone rows stay gone
@@ -279,7 +279,7 @@ class TestFullDownloadPolicy(SandboxTestCase):
 
 		recent = download(GSTIN, commit=False)  # within the age: counts decide, nothing moved
 		self.assertEqual((recent["sections"], recent["full"]), ([], False))
-		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "changed_by_supplier"), 0)
+		self.assertEqual(frappe.db.get_value(supply_doctype(), name, "changed_by_supplier"), 0)
 
 		old = frappe.utils.now_datetime() - FULL_DOWNLOAD_MAX_AGE - dt.timedelta(minutes=1)
 		frappe.cache.set_value(FULL_DOWNLOAD_KEY.format(GSTIN), str(old), expires_in_sec=3600)
@@ -287,7 +287,7 @@ class TestFullDownloadPolicy(SandboxTestCase):
 		self.assertEqual(
 			(due["sections"], due["full"], due["changed_by_supplier"]), (list(DOWNLOAD_SECTIONS), True, 1)
 		)
-		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "changed_by_supplier"), 1)
+		self.assertEqual(frappe.db.get_value(supply_doctype(), name, "changed_by_supplier"), 1)
 		# that full download is now the last one: the next skips by counts again
 		self.assertEqual(download(GSTIN, commit=False)["sections"], [])
 
@@ -297,7 +297,7 @@ class TestFullDownloadPolicy(SandboxTestCase):
 		name = self.edit_quietly()
 		frappe.cache.delete_value(FULL_DOWNLOAD_KEY.format(GSTIN))
 		self.assertTrue(download(GSTIN, commit=False)["full"])
-		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "changed_by_supplier"), 1)
+		self.assertEqual(frappe.db.get_value(supply_doctype(), name, "changed_by_supplier"), 1)
 
 	def test_the_scheduled_run_is_a_full_download(self):
 		self.login()
@@ -305,7 +305,7 @@ class TestFullDownloadPolicy(SandboxTestCase):
 		name = self.edit_quietly()
 		result = download_job(GSTIN, scheduled=True, commit=False)
 		self.assertEqual((result["sections"], result["changed_by_supplier"]), (list(DOWNLOAD_SECTIONS), 1))
-		self.assertEqual(frappe.db.get_value(DOCTYPE, name, "changed_by_supplier"), 1)
+		self.assertEqual(frappe.db.get_value(supply_doctype(), name, "changed_by_supplier"), 1)
 
 	def test_an_explicit_section_fetch_is_not_a_full_download(self):
 		self.login()
@@ -335,7 +335,9 @@ class TestDownloadUnderFaults(SandboxTestCase):
 
 	def snapshot(self) -> dict[str, tuple]:
 		rows = frappe.get_all(
-			DOCTYPE, filters={"company_gstin": GSTIN}, fields=["name", "original_inward_supply", *ROW_FIELDS]
+			supply_doctype(),
+			filters={"company_gstin": GSTIN},
+			fields=["name", "original_inward_supply", *ROW_FIELDS],
 		)
 		key_of = {row.name: row.ims_key for row in rows}
 		self.assertEqual(len(key_of), len(set(key_of.values())), "duplicate rows")
@@ -377,7 +379,7 @@ class TestDownloadUnderFaults(SandboxTestCase):
 		clean = self.snapshot()
 		self.assertGreater(len(clean), 1900)
 
-		frappe.db.delete(DOCTYPE, {"company_gstin": GSTIN})
+		frappe.db.delete(supply_doctype(), {"company_gstin": GSTIN})
 		self.forget_downloads()
 		sandbox, runs, statuses = self.sandbox, [], []
 
@@ -420,7 +422,7 @@ class TestDownloadUnderFaults(SandboxTestCase):
 		full = self.snapshot()
 		self.assertEqual({k: v for k, v in full.items() if k in partial}, partial)
 
-		frappe.db.delete(DOCTYPE, {"company_gstin": GSTIN})
+		frappe.db.delete(supply_doctype(), {"company_gstin": GSTIN})
 		self.forget_downloads()
 		download(GSTIN, commit=False)
 		self.assertEqual(self.snapshot(), full)

@@ -9,6 +9,7 @@ from ims_compliance import api
 from ims_compliance.core.actions import Action
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.records import InwardRecord
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.ingest import ingest, row_names, sql_literal
 from ims_compliance.tests.factories import make_purchase_invoice
 from ims_compliance.tests.fixtures import COMPANY_GSTIN_2, SUPPLIER_GSTINS
@@ -46,7 +47,7 @@ def rehash(record: InwardRecord, seed: str = "") -> InwardRecord:
 
 def rows(**filters):
 	return frappe.get_all(
-		"GST Inward Supply",
+		supply_doctype(),
 		filters={"company_gstin": COMPANY_GSTIN_2, **filters},
 		fields=[
 			"name",
@@ -169,7 +170,7 @@ class TestIngest(FrappeTestCase):
 		)
 		ingest(COMPANY_GSTIN_2, [record], sections=SECTIONS)
 		row = frappe.get_all(
-			"GST Inward Supply",
+			supply_doctype(),
 			filters={"company_gstin": COMPANY_GSTIN_2},
 			fields=[
 				"supplier_name",
@@ -208,7 +209,7 @@ class TestIngest(FrappeTestCase):
 		)
 		ingest(COMPANY_GSTIN_2, [amendment, *batch], sections=(*SECTIONS, "B2BA"))
 		stored = frappe.get_all(
-			"GST Inward Supply",
+			supply_doctype(),
 			filters={"company_gstin": COMPANY_GSTIN_2},
 			fields=["name", "ims_key", "section", "document_number", "original_inward_supply"],
 		)
@@ -222,7 +223,7 @@ class TestIngest(FrappeTestCase):
 		later = ingest(COMPANY_GSTIN_2, records(8), sections=SECTIONS)
 		self.assertEqual(later["new"], 2)
 		newest = frappe.get_all(
-			"GST Inward Supply",
+			supply_doctype(),
 			filters={"company_gstin": COMPANY_GSTIN_2, "document_number": ("in", ["ING-00006", "ING-00007"])},
 			pluck="name",
 		)
@@ -243,7 +244,7 @@ class TestIngest(FrappeTestCase):
 		counts = ingest(COMPANY_GSTIN_2, [amendment, *batch], sections=(*SECTIONS, "B2BA"))
 		self.assertEqual(counts["unchanged"], 3)
 		original = frappe.db.get_value(
-			"GST Inward Supply", {"document_number": batch[1].document_number, "section": "B2B"}
+			supply_doctype(), {"document_number": batch[1].document_number, "section": "B2B"}
 		)
 		self.assertEqual(frappe.db.get_value("GST Inward Supply", name, "original_inward_supply"), original)
 
@@ -271,7 +272,7 @@ class TestIngest(FrappeTestCase):
 		stored = {
 			r.document_number: r
 			for r in frappe.get_all(
-				"GST Inward Supply",
+				supply_doctype(),
 				filters={"company_gstin": COMPANY_GSTIN_2},
 				fields=[
 					"name",

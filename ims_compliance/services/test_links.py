@@ -2,6 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.factories import make_inward_supply, make_purchase_invoice
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, NO_ROLE_USER
 
@@ -39,7 +40,7 @@ class TestLinkUnlink(FrappeTestCase):
 		frappe.set_user("Administrator")
 		self.assertTrue(result["reverted"])
 		row = frappe.db.get_value(
-			"GST Inward Supply", supply.name, ["action", "match_status", "purchase_invoice"], as_dict=True
+			supply_doctype(), supply.name, ["action", "match_status", "purchase_invoice"], as_dict=True
 		)
 		self.assertEqual(
 			(row.action, row.match_status, row.purchase_invoice), ("No Action", "Manual Match", pi.name)
@@ -62,7 +63,7 @@ class TestLinkUnlink(FrappeTestCase):
 		result = api.unlink_purchase_invoice(supply.name)
 		self.assertTrue(result["reverted"])
 		row = frappe.db.get_value(
-			"GST Inward Supply", supply.name, ["action", "match_status", "purchase_invoice"], as_dict=True
+			supply_doctype(), supply.name, ["action", "match_status", "purchase_invoice"], as_dict=True
 		)
 		self.assertEqual(
 			(row.action, row.match_status, row.purchase_invoice), ("No Action", "Missing in PI", None)
@@ -94,7 +95,7 @@ class TestLinkUnlink(FrappeTestCase):
 		pi.reload()
 		pi.cancel()
 		row = frappe.db.get_value(
-			"GST Inward Supply", supply.name, ["action", "purchase_invoice", "match_status"], as_dict=True
+			supply_doctype(), supply.name, ["action", "purchase_invoice", "match_status"], as_dict=True
 		)
 		self.assertEqual(
 			(row.action, row.purchase_invoice, row.match_status), ("No Action", None, "Missing in PI")

@@ -3,6 +3,7 @@ import json
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.portal_file import import_portal_file
 from ims_compliance.tests.fixtures import COMPANY_GSTIN, COMPANY_GSTIN_2, SUPPLIER_GSTINS
 
@@ -38,7 +39,7 @@ class TestPortalFile(FrappeTestCase):
 
 	def rows(self):
 		return frappe.get_all(
-			"GST Inward Supply", filters={"company_gstin": COMPANY_GSTIN_2}, pluck="document_number"
+			supply_doctype(), filters={"company_gstin": COMPANY_GSTIN_2}, pluck="document_number"
 		)
 
 	def test_import_then_reimport_changes_nothing(self):

@@ -2,6 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.factories import bulk_inward_supplies
 from ims_compliance.tests.fixtures import ACCOUNTS_USER
 
@@ -26,9 +27,7 @@ class TestRecommendations(FrappeTestCase):
 
 	def actions(self, names):
 		return set(
-			frappe.get_all(
-				"GST Inward Supply", filters={"name": ("in", names)}, pluck="action", distinct=True
-			)
+			frappe.get_all(supply_doctype(), filters={"name": ("in", names)}, pluck="action", distinct=True)
 		)
 
 	def test_dry_run_counts_and_changes_nothing(self):

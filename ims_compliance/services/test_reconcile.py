@@ -2,6 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.reconcile import read_purchases, reconcile
 from ims_compliance.tests.factories import make_inward_supply, make_purchase_invoice
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN, NO_ROLE_USER, SUPPLIER_GSTINS
@@ -9,7 +10,7 @@ from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN, NO_ROLE_
 
 def supply(name):
 	return frappe.db.get_value(
-		"GST Inward Supply",
+		supply_doctype(),
 		name,
 		[
 			"match_status",

@@ -11,6 +11,7 @@ from unittest.mock import patch
 import frappe
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.services import gstr2b
 from ims_compliance.services import upload as service
@@ -20,7 +21,6 @@ from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN_2, NO_ROL
 from ims_compliance.tests.sandbox_case import SandboxCase
 
 GSTIN = COMPANY_GSTIN_2
-DOCTYPE = "GST Inward Supply"
 FAST = dict(delays=(0.02,), budget=30.0, settle=0.0)
 ACTIONS = ("Accepted", "Rejected", "Pending", "No Action")
 
@@ -49,7 +49,7 @@ class UploadTestCase(SandboxCase):
 
 	def rows(self, **filters):
 		return frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"company_gstin": GSTIN, **filters},
 			fields=[
 				"name",
@@ -79,7 +79,7 @@ class UploadTestCase(SandboxCase):
 			values = {"action": action, "upload_state": "Pending Upload"}
 			if action == "Accepted" and not row.itc_reduction_blocked:
 				values["itc_reduction_required"] = "Y"  # R7 asked: a full reversal, as the page would record
-			frappe.db.set_value(DOCTYPE, row.name, values, update_modified=False)
+			frappe.db.set_value(supply_doctype(), row.name, values, update_modified=False)
 			wanted[row.name] = action
 		return wanted
 
@@ -179,7 +179,7 @@ class TestUploadResults(UploadTestCase):
 		self.assertEqual((result.failed, result.resynced), (1, 1))
 		self.assertIn("IMSSAV0010", " ".join(result.messages))
 		after = frappe.db.get_value(
-			DOCTYPE,
+			supply_doctype(),
 			row.name,
 			["taxable_value", "changed_by_supplier", "action", "upload_state"],
 			as_dict=True,
@@ -190,12 +190,16 @@ class TestUploadResults(UploadTestCase):
 
 	def test_rules_gstn_enforces_fail_single_rows_before_sending(self):  # R5
 		row = next(r for r in self.rows() if r.pending_blocked and r.gstn_action != "Pending")
-		frappe.db.set_value(DOCTYPE, row.name, {"action": "Pending", "upload_state": "Pending Upload"})
+		frappe.db.set_value(
+			supply_doctype(), row.name, {"action": "Pending", "upload_state": "Pending Upload"}
+		)
 		other = next(r for r in self.rows(section="B2B") if r.gstn_action == "No Action")
 		self.set_actions([other], pick=lambda i, r: "Rejected")
 		result = self.upload()
 		self.assertEqual((result.refused, result.sent), (1, 1))
-		failed = frappe.db.get_value(DOCTYPE, row.name, ["upload_state", "upload_error"], as_dict=True)
+		failed = frappe.db.get_value(
+			supply_doctype(), row.name, ["upload_state", "upload_error"], as_dict=True
+		)
 		self.assertEqual(failed.upload_state, "Failed")
 		self.assertIn("R5", failed.upload_error)
 
@@ -206,19 +210,19 @@ class TestUploadResults(UploadTestCase):
 		def user_changes_mind(stage, request):
 			if stage == "after-reference":
 				frappe.db.set_value(
-					DOCTYPE, row.name, {"action": "Pending", "upload_state": "Pending Upload"}
+					supply_doctype(), row.name, {"action": "Pending", "upload_state": "Pending Upload"}
 				)
 
 		with patch.object(service, "_checkpoint", user_changes_mind):
 			self.upload()
 		after = frappe.db.get_value(
-			DOCTYPE, row.name, ["gstn_action", "action", "upload_state"], as_dict=True
+			supply_doctype(), row.name, ["gstn_action", "action", "upload_state"], as_dict=True
 		)
 		self.assertEqual(
 			(after.gstn_action, after.action, after.upload_state), ("Rejected", "Pending", "Pending Upload")
 		)
 		self.assertEqual(self.upload().sent, 1)
-		self.assertEqual(frappe.db.get_value(DOCTYPE, row.name, "gstn_action"), "Pending")
+		self.assertEqual(frappe.db.get_value(supply_doctype(), row.name, "gstn_action"), "Pending")
 
 
 class TestUploadCrashes(UploadTestCase):

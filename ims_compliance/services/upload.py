@@ -28,6 +28,7 @@ from frappe.utils import add_to_date, get_datetime, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from ims_compliance.core.actions import Action
+from ims_compliance.doctype_names import supply_doctype, supply_table
 from ims_compliance.gstn.errors import (
 	GstnError,
 	GstnUnavailable,
@@ -42,7 +43,6 @@ from ims_compliance.gstn.upload import (
 	pending_from_row,
 	plan_requests,
 )
-from ims_compliance.services.filters import DOCTYPE
 from ims_compliance.services.upload_results import REQUEST, RequestResults
 
 #: States of a request whose rows are still tied to it.
@@ -94,7 +94,7 @@ def _checkpoint(stage: str, request: str) -> None:
 # --- what is pending ----------------------------------------------------------------------
 def pending_rows(company_gstin: str) -> list[dict]:
 	"""Rows whose action GSTN does not have, not tied to an open request, not gone."""
-	table = frappe.qb.DocType(DOCTYPE)
+	table = frappe.qb.DocType(supply_doctype())
 	return (
 		frappe.qb.from_(table)
 		.select(*[table[f] for f in ROW_FIELDS])
@@ -108,7 +108,7 @@ def pending_rows(company_gstin: str) -> list[dict]:
 
 def upload_summary(company_gstin: str) -> dict:
 	"""What "Upload to GSTN" would send, by action, and the requests still open."""
-	table = frappe.qb.DocType(DOCTYPE)
+	table = frappe.qb.DocType(supply_doctype())
 	rows = (
 		frappe.qb.from_(table)
 		.select(table.action, table.upload_state, Count("*").as_("n"))
@@ -278,7 +278,7 @@ class _Run(RequestResults):
 			return
 		names = [r.name for r in ready]
 		sections = frappe.get_all(
-			DOCTYPE, filters={"upload_request": ("in", names)}, pluck="section", distinct=True
+			supply_doctype(), filters={"upload_request": ("in", names)}, pluck="section", distinct=True
 		)
 		if sections:
 			from ims_compliance.services.download import download
@@ -323,7 +323,7 @@ class _Run(RequestResults):
 		for action, chunk_names in by_action.items():
 			for start in range(0, len(chunk_names), 5000):
 				frappe.db.sql(
-					f"""update `tab{DOCTYPE}` set upload_request = %(request)s, sent_action = %(action)s,
+					f"""update {supply_table()} set upload_request = %(request)s, sent_action = %(action)s,
 					upload_state = 'Uploading', upload_error = null where name in %(names)s""",
 					{
 						"request": request,
@@ -334,7 +334,7 @@ class _Run(RequestResults):
 
 	def refuse(self, refused) -> None:
 		"""Rows GSTN would refuse for sure (R4, R5) stay failed with the rule, unsent."""
-		table = frappe.qb.DocType(DOCTYPE)
+		table = frappe.qb.DocType(supply_doctype())
 		by_message: dict[str, list[str]] = {}
 		for item in refused:
 			by_message.setdefault(item.message, []).append(item.name)
@@ -363,7 +363,7 @@ class _Run(RequestResults):
 
 	def rows_of(self, request: str) -> list[dict]:
 		return frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"upload_request": request},
 			fields=[*ROW_FIELDS, "sent_action"],
 			order_by="name asc",
@@ -391,7 +391,7 @@ class _Run(RequestResults):
 		pending = [pending_from_row(row) for row in sendable]
 		body = build_body(self.gstin, kind, pending, max_bytes=self.client.max_plain_bytes)
 		size = body_size(body)
-		frappe.db.sql(f"update `tab{DOCTYPE}` set sent_action = action where upload_request = %s", request)
+		frappe.db.sql(f"update {supply_table()} set sent_action = action where upload_request = %s", request)
 		self.set_request(
 			request, status="Sending", sent_on=now_datetime(), record_count=len(sendable), body_bytes=size
 		)
@@ -434,7 +434,7 @@ class _Run(RequestResults):
 		request; they are pending again or need nothing."""
 		no_action = "=" if kind != RESET_REQUEST else "!="
 		frappe.db.sql(
-			f"""update `tab{DOCTYPE}` set upload_request = null, sent_action = '',
+			f"""update {supply_table()} set upload_request = null, sent_action = '',
 			upload_state = case when action != gstn_action then 'Pending Upload'
 				when upload_state = 'Pending Upload' then 'Pending Upload' else '' end
 			where upload_request = %(request)s

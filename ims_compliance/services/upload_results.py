@@ -12,10 +12,10 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.utils import now_datetime
 
+from ims_compliance.doctype_names import supply_doctype, supply_table
 from ims_compliance.gstn.payloads import RequestStatus
 from ims_compliance.gstn.upload import SentRecord, match_errors
 from ims_compliance.services.action_log import write_logs
-from ims_compliance.services.filters import DOCTYPE
 
 REQUEST = "IMS Upload Request"
 STATUS_NAMES = {"IP": "In Progress", "P": "Processed", "PE": "Processed with Errors", "ER": "Error"}
@@ -27,9 +27,9 @@ class RequestResults:
 	def finish_from_gstn(self, request: str) -> int:
 		"""After a download: a row whose GSTN action now equals what was sent got it; any other
 		row goes back to pending (or needs nothing, when the action equals GSTN's)."""
-		table = frappe.qb.DocType(DOCTYPE)
+		table = frappe.qb.DocType(supply_doctype())
 		rows = frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"upload_request": request},
 			fields=["name", "action", "gstn_action", "sent_action"],
 		)
@@ -64,7 +64,7 @@ class RequestResults:
 
 	def apply(self, request: str, status: RequestStatus) -> None:
 		rows = frappe.get_all(
-			DOCTYPE,
+			supply_doctype(),
 			filters={"upload_request": request},
 			fields=[
 				"name",
@@ -128,7 +128,7 @@ class RequestResults:
 		if not rows:
 			return
 		frappe.db.sql(
-			f"""update `tab{DOCTYPE}` set gstn_action = sent_action,
+			f"""update {supply_table()} set gstn_action = sent_action,
 			upload_state = case when upload_state = 'Uploading' then 'Uploaded'
 				when action = sent_action and ifnull(upload_state, '') = '' then 'Uploaded'
 				else 'Pending Upload' end,
@@ -152,7 +152,7 @@ class RequestResults:
 
 	def fail_named(self, failed: dict) -> None:
 		"""Refused rows keep GSTN's old action and show GSTN's error."""
-		table = frappe.qb.DocType(DOCTYPE)
+		table = frappe.qb.DocType(supply_doctype())
 		for name, error in failed.items():
 			(
 				frappe.qb.update(table)
@@ -178,7 +178,7 @@ class RequestResults:
 		)
 
 	def fail_rows(self, request: str, message: str) -> None:
-		table = frappe.qb.DocType(DOCTYPE)
+		table = frappe.qb.DocType(supply_doctype())
 		(
 			frappe.qb.update(table)
 			.set(
@@ -197,7 +197,7 @@ class RequestResults:
 		from ims_compliance.services.download import download
 
 		sections = frappe.get_all(
-			DOCTYPE, filters={"name": ("in", list(names))}, pluck="section", distinct=True
+			supply_doctype(), filters={"name": ("in", list(names))}, pluck="section", distinct=True
 		)
 		download(self.gstin, sections=sections, client=self.client, commit=self.commit_enabled)
 		self.result.resynced += len(names)

@@ -2,6 +2,7 @@
 
 import frappe
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.fixtures import (
 	COMPANY_GSTIN,
 	SUPPLIER_GSTINS,
@@ -15,7 +16,7 @@ from ims_compliance.tests.fixtures import (
 def make_inward_supply(**values):
 	"""Insert one GST Inward Supply through its controller (validations run)."""
 	doc = {
-		"doctype": "GST Inward Supply",
+		"doctype": supply_doctype(),
 		"company": TEST_COMPANY,
 		"company_gstin": COMPANY_GSTIN,
 		"supplier_gstin": SUPPLIER_GSTINS["IMS Supplier Alpha"],

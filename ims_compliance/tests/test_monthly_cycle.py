@@ -8,6 +8,7 @@ The final state of every record is asserted on both sides, with its IMS Action L
 import frappe
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services import gstr2b
 from ims_compliance.services import upload as uploads
 from ims_compliance.services.connection import make_client
@@ -49,7 +50,7 @@ class TestMonthlyCycle(SandboxCase):
 
 	def row(self, number: str) -> dict:
 		return frappe.db.get_value(
-			"GST Inward Supply",
+			supply_doctype(),
 			{"company_gstin": GSTIN, "document_number": number},
 			[
 				"name",

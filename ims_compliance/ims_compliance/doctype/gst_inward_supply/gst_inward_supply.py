@@ -10,6 +10,7 @@ from ims_compliance.core.gstin import check_gstin
 from ims_compliance.core.periods import ReturnPeriod
 from ims_compliance.core.records import AMOUNT_FIELDS, check_document_number, financial_year_of
 from ims_compliance.core.sections import SECTIONS
+from ims_compliance.doctype_names import supply_doctype
 
 
 class GSTInwardSupply(Document):
@@ -162,7 +163,7 @@ class GSTInwardSupply(Document):
 
 	def validate_unique_key(self):
 		existing = frappe.db.get_value(
-			"GST Inward Supply", {"ims_key": self.ims_key, "name": ("!=", self.name)}, "name"
+			supply_doctype(), {"ims_key": self.ims_key, "name": ("!=", self.name)}, "name"
 		)
 		if existing:
 			frappe.throw(
@@ -184,10 +185,10 @@ def on_doctype_update():
 	"""Composite indexes for the page at 100k records: the Document View's default order within a
 	company GSTIN, and a covering index the summaries read without touching the rows."""
 	frappe.db.add_index(
-		"GST Inward Supply", ["company_gstin", "is_gone", "document_date", "name"], "ims_view_order"
+		supply_doctype(), ["company_gstin", "is_gone", "document_date", "name"], "ims_view_order"
 	)
 	frappe.db.add_index(
-		"GST Inward Supply",
+		supply_doctype(),
 		[
 			"company_gstin",
 			"is_gone",

@@ -4,6 +4,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.fixtures import COMPANY_GSTIN, SUPPLIER_GSTINS, TEST_COMPANY
 
 test_ignore = ["Purchase Invoice"]
@@ -11,7 +12,7 @@ test_ignore = ["Purchase Invoice"]
 
 def inward_supply(**overrides):
 	values = {
-		"doctype": "GST Inward Supply",
+		"doctype": supply_doctype(),
 		"company": TEST_COMPANY,
 		"company_gstin": COMPANY_GSTIN,
 		"supplier_gstin": SUPPLIER_GSTINS["IMS Supplier Alpha"],

@@ -4,6 +4,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.fixtures import ACCOUNTS_MANAGER, COMPANY_GSTIN, SUPPLIER_GSTINS, TEST_COMPANY
 
 test_ignore = ["Purchase Invoice"]
@@ -14,7 +15,7 @@ class TestIMSActionLog(FrappeTestCase):
 		frappe.set_user("Administrator")
 		supply = frappe.get_doc(
 			{
-				"doctype": "GST Inward Supply",
+				"doctype": supply_doctype(),
 				"company": TEST_COMPANY,
 				"company_gstin": COMPANY_GSTIN,
 				"supplier_gstin": SUPPLIER_GSTINS["IMS Supplier Beta"],
