@@ -39,7 +39,6 @@ def timed(fn, repeat: int = 5) -> float:
 
 def insert_rows(frappe, size: int, company: str, gstin: str, run: str) -> None:
 	from ims_compliance.core.gstin import make_gstin
-	from ims_compliance.doctype_names import supply_doctype
 
 	rng = random.Random(size)
 	suppliers = [
