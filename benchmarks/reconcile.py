@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 from ims_compliance.core.matching import SUPPLY_STATUSES, MatchStatus, Tolerances, normalise_number, reconcile
 from ims_compliance.core.matching.engine import AMOUNTS, FUZZY_THRESHOLD
 from ims_compliance.core.matching.generate import generate
+from ims_compliance.doctype_names import supply_doctype
 
 
 def exact_key_baseline(s: pd.DataFrame, p: pd.DataFrame) -> int:
@@ -212,7 +213,7 @@ def in_bench(size: int) -> None:
 		)
 		for r in s.itertuples()
 	]
-	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=10000)
+	frappe.db.bulk_insert(supply_doctype(), fields, rows, chunk_size=10000)
 	frappe.db.commit()
 	p = p.assign(bill_no=p["bill_no"] + run)
 	original_read = service.read_purchases
@@ -231,9 +232,9 @@ def in_bench(size: int) -> None:
 			print(f"bench_job_{status.lower().replace(' ', '_')}_{size}: {count} records")
 	finally:
 		service.read_purchases = original_read
-		names = frappe.get_all("GST Inward Supply", filters={"name": ("like", f"RC{run}%")}, pluck="name")
+		names = frappe.get_all(supply_doctype(), filters={"name": ("like", f"RC{run}%")}, pluck="name")
 		for start in range(0, len(names), 10000):
-			frappe.db.delete("GST Inward Supply", {"name": ("in", names[start : start + 10000])})
+			frappe.db.delete(supply_doctype(), {"name": ("in", names[start : start + 10000])})
 		frappe.db.commit()
 
 

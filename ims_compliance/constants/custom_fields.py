@@ -3,11 +3,13 @@
 `supplier_gstin` and `company_gstin` are the names India Compliance uses on Purchase Invoice;
 where another app already owns them we reuse its fields instead of creating clashing ones.
 Every field we create carries module "IMS Compliance" so uninstall can tell ours from theirs.
+`ims_inward_supply` links to our supply DocType, whose name depends on the site (issue 16):
+`site_custom_fields()` gives the declaration with that link resolved.
 """
 
-from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.doctype_names import DEFAULT_SUPPLY_DOCTYPE, MODULE, supply_doctype
 
-MODULE = "IMS Compliance"
+__all__ = ["CUSTOM_FIELDS", "MODULE", "SHARED_FIELDNAMES", "site_custom_fields"]
 
 #: Fields we reuse when they already exist on the doctype (owned by another app).
 SHARED_FIELDNAMES = ("supplier_gstin", "company_gstin")
@@ -46,7 +48,7 @@ CUSTOM_FIELDS = {
 			"fieldname": "ims_inward_supply",
 			"label": "GST Inward Supply",
 			"fieldtype": "Link",
-			"options": supply_doctype(),
+			"options": DEFAULT_SUPPLY_DOCTYPE,  # this site's name: site_custom_fields()
 			"insert_after": "ims_section",
 			"read_only": 1,
 			"no_copy": 1,
@@ -78,3 +80,17 @@ CUSTOM_FIELDS = {
 		},
 	],
 }
+
+
+def site_custom_fields() -> dict[str, list[dict]]:
+	"""CUSTOM_FIELDS with the links to our supply DocType naming it as this site does."""
+	name = supply_doctype()
+	return {
+		doctype: [
+			{**field, "options": name}
+			if field.get("fieldtype") == "Link" and field.get("options") == DEFAULT_SUPPLY_DOCTYPE
+			else field
+			for field in fields
+		]
+		for doctype, fields in CUSTOM_FIELDS.items()
+	}

@@ -34,6 +34,7 @@ from ims_compliance.core.demo_data import DemoPlan, build_plan, demo_suppliers, 
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.periods import ReturnPeriod
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS, SECTIONS
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.sandbox import SANDBOX_OTP
 from ims_compliance.gstn.sandbox.state import document_key
 from ims_compliance.services.download import COUNTS_KEY
@@ -572,11 +573,11 @@ def _delete_ledger_rows(invoices: list[str]) -> None:
 
 
 def _remove_inward_supplies() -> int:
-	names = frappe.get_all("GST Inward Supply", filters={"company_gstin": DEMO_GSTIN}, pluck="name")
+	names = frappe.get_all(supply_doctype(), filters={"company_gstin": DEMO_GSTIN}, pluck="name")
 	for start in range(0, len(names), 1000):
 		chunk = names[start : start + 1000]
 		frappe.db.delete("IMS Action Log", {"inward_supply": ("in", chunk)})
-		frappe.db.delete("GST Inward Supply", {"name": ("in", chunk)})
+		frappe.db.delete(supply_doctype(), {"name": ("in", chunk)})
 	frappe.db.delete("IMS Upload Request", {"company_gstin": DEMO_GSTIN})
 	return len(names)
 

@@ -145,7 +145,7 @@ class TestDemo(FrappeTestCase):
 				("purchase_invoices", "returns", "suppliers", "gstin_rows", "tax_rows", "sandbox_records"), 0
 			),
 		)
-		self.assertEqual(frappe.db.count("GST Inward Supply", {"company_gstin": demo.DEMO_GSTIN}), 0)
+		self.assertEqual(frappe.db.count(supply_doctype(), {"company_gstin": demo.DEMO_GSTIN}), 0)
 		self.assertFalse(frappe.db.exists("Item", demo.DEMO_ITEM))
 		self.assertEqual(removed["company"], 1)
 		self.assertEqual(frappe.db.count("Account", {"company": demo.DEMO_COMPANY}), 0)

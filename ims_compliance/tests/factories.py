@@ -71,7 +71,7 @@ def bulk_inward_supplies(count: int, *, prefix: str, **values) -> list[str]:
 		)
 		rows.append((name, now, now, "Administrator", "Administrator", number, key, *base.values()))
 		names.append(name)
-	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=5000)
+	frappe.db.bulk_insert(supply_doctype(), fields, rows, chunk_size=5000)
 	return names
 
 

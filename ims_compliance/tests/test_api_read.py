@@ -2,6 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.factories import make_inward_supply
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN_2, NO_ROLE_USER, SUPPLIER_GSTINS
 
@@ -14,7 +15,7 @@ class TestReadAPI(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.filters = {"company_gstin": COMPANY_GSTIN_2}
-		frappe.db.delete("GST Inward Supply", {"company_gstin": COMPANY_GSTIN_2})
+		frappe.db.delete(supply_doctype(), {"company_gstin": COMPANY_GSTIN_2})
 		for i in range(25):
 			make_inward_supply(
 				company_gstin=COMPANY_GSTIN_2,
