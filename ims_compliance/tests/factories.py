@@ -2,6 +2,7 @@
 
 import frappe
 
+from ims_compliance import ic
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.fixtures import (
 	COMPANY_GSTIN,
@@ -9,6 +10,7 @@ from ims_compliance.tests.fixtures import (
 	TEST_COMPANY,
 	TEST_COMPANY_ABBR,
 	TEST_ITEM,
+	gst_address,
 	tax_account,
 )
 
@@ -90,6 +92,15 @@ def make_purchase_invoice(
 	IMS tax accounts). `taxes` maps tax head -> amount, default IGST 18%."""
 	taxes = {"IGST": round(net * 0.18, 2)} if taxes is None else taxes
 	sign = -1 if is_return else 1
+	addresses = {}
+	if ic.is_installed():
+		# India Compliance takes the GSTINs from the addresses (fixtures.make_gst_addresses)
+		addresses = {
+			"billing_address": gst_address(COMPANY_GSTIN, "Company", TEST_COMPANY),
+			"supplier_address": gst_address(SUPPLIER_GSTINS[supplier], "Supplier", supplier)
+			if supplier in SUPPLIER_GSTINS
+			else None,
+		}
 	doc = frappe.get_doc(
 		{
 			"doctype": "Purchase Invoice",
@@ -104,6 +115,7 @@ def make_purchase_invoice(
 			"is_return": 1 if is_return else 0,
 			"return_against": return_against,
 			"update_stock": 0,
+			**addresses,
 			"items": [
 				{
 					"item_code": TEST_ITEM,

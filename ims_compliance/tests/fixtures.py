@@ -3,10 +3,16 @@
 ERPNext's own `before_tests` (setup wizard) only runs for `--app erpnext`, so ours calls it
 first; then it adds an Indian company with two GSTINs configured in IMS Settings, a few
 suppliers with GSTINs, and users with exactly the roles the permission tests need.
+
+On a site with India Compliance (issue 16) a Purchase Invoice takes its GSTINs from addresses and
+IC checks them, so the same fixtures also get what IC requires: the company's and the suppliers'
+GSTINs on addresses (company address per GSTIN), GST categories on the parties, and our company
+admitted to fiscal years that IC's own test set-up restricted to its companies.
 """
 
 import frappe
 
+from ims_compliance import ic
 from ims_compliance.core.gstin import make_gstin
 
 TEST_COMPANY = "IMS Test Company"
@@ -18,6 +24,8 @@ SUPPLIER_GSTINS = {
 	"IMS Supplier Beta": make_gstin("29", "AABCB2222B"),
 	"IMS Supplier Gamma": make_gstin("07", "AABCG3333C"),
 }
+#: State and a PIN code of that state, per GSTIN state code (IC checks both on an address).
+STATES = {"27": ("Maharashtra", "400001"), "29": ("Karnataka", "560001"), "07": ("Delhi", "110001")}
 ACCOUNTS_USER = "ims.accounts.user@example.com"
 ACCOUNTS_MANAGER = "ims.accounts.manager@example.com"
 NO_ROLE_USER = "ims.no.role@example.com"
@@ -33,6 +41,9 @@ def before_tests():
 	make_suppliers()
 	make_users()
 	configure_settings()
+	if ic.is_installed():
+		make_gst_addresses()
+		admit_to_fiscal_years()
 	frappe.db.commit()
 
 
@@ -50,6 +61,72 @@ def make_company():
 			"tax_id": COMPANY_GSTIN,
 		}
 	).insert(ignore_permissions=True)
+
+
+def make_gst_addresses():
+	"""India Compliance: the company's GSTINs and the suppliers' on addresses, parties with a GST
+	category (IC fetches a Purchase Invoice's company_gstin and supplier_gstin from them)."""
+	frappe.db.set_value(
+		"Company", TEST_COMPANY, {"gstin": COMPANY_GSTIN, "gst_category": "Registered Regular"}
+	)
+	for gstin in (COMPANY_GSTIN, COMPANY_GSTIN_2):
+		make_address(gstin, "Company", TEST_COMPANY, is_company_address=True)
+	for supplier, gstin in SUPPLIER_GSTINS.items():
+		frappe.db.set_value("Supplier", supplier, {"gstin": gstin, "gst_category": "Registered Regular"})
+		make_address(gstin, "Supplier", supplier)
+
+
+def make_address(gstin: str, link_doctype: str, link_name: str, *, is_company_address: bool = False) -> str:
+	existing = gst_address(gstin, link_doctype, link_name)
+	if existing:
+		return existing
+	state, pincode = STATES[gstin[:2]]
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": f"{link_name} {gstin}",
+				"address_type": "Billing",
+				"address_line1": "1 Test Street",
+				"city": state,
+				"state": state,
+				"pincode": pincode,
+				"country": "India",
+				"gstin": gstin,
+				"gst_category": "Registered Regular",
+				"is_your_company_address": 1 if is_company_address else 0,
+				"is_primary_address": 1,
+				"links": [{"link_doctype": link_doctype, "link_name": link_name}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def gst_address(gstin: str, link_doctype: str, link_name: str) -> str | None:
+	"""The address carrying `gstin` of that party (India Compliance sites only)."""
+	address = frappe.qb.DocType("Address")
+	link = frappe.qb.DocType("Dynamic Link")
+	rows = (
+		frappe.qb.from_(address)
+		.join(link)
+		.on((link.parent == address.name) & (link.parenttype == "Address"))
+		.select(address.name)
+		.where((address.gstin == gstin) & (link.link_doctype == link_doctype) & (link.link_name == link_name))
+		.limit(1)
+	).run()
+	return rows[0][0] if rows else None
+
+
+def admit_to_fiscal_years():
+	"""India Compliance's test set-up lists its companies on the current fiscal year, which then
+	refuses every other company: list ours on every fiscal year that lists companies."""
+	for name in frappe.get_all("Fiscal Year Company", filters={"parenttype": "Fiscal Year"}, pluck="parent"):
+		year = frappe.get_doc("Fiscal Year", name)
+		if TEST_COMPANY not in {row.company for row in year.companies}:
+			year.append("companies", {"company": TEST_COMPANY})
+			year.save(ignore_permissions=True)
 
 
 TEST_ITEM = "IMS Test Service"
