@@ -30,6 +30,7 @@ from frappe import _
 from frappe.database.database import savepoint
 from frappe.utils import add_days, add_years, get_bench_path, get_url, getdate
 
+from ims_compliance import ic
 from ims_compliance.core.demo_data import DemoPlan, build_plan, demo_suppliers, supplier_edit
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.periods import ReturnPeriod
@@ -144,6 +145,9 @@ def ensure_setup_complete(plan: DemoPlan, log: Log = _quiet) -> int:
 def ensure_company() -> int:
 	if frappe.db.exists("Company", DEMO_COMPANY):
 		_set_company_gstin()
+		if ic.is_installed():
+			# India Compliance takes a Purchase Invoice's company GSTIN from its billing address
+			ic.ensure_gst_address(DEMO_GSTIN, "Company", DEMO_COMPANY, is_company_address=True)
 		return 0
 	company = frappe.get_doc(
 		{
@@ -160,6 +164,8 @@ def ensure_company() -> int:
 		# the site's only company (say, after a removal): new documents default to it
 		frappe.db.set_single_value("Global Defaults", "default_company", company.name)
 		frappe.db.set_default("company", company.name)
+	if ic.is_installed():
+		ic.ensure_gst_address(DEMO_GSTIN, "Company", DEMO_COMPANY, is_company_address=True)
 	return 1
 
 
@@ -290,6 +296,10 @@ def ensure_suppliers(plan: DemoPlan) -> tuple[dict[str, str], int]:
 		).insert(ignore_permissions=True)
 		found[supplier.gstin] = doc.name
 		made += 1
+	if ic.is_installed():
+		# India Compliance takes a Purchase Invoice's supplier GSTIN from the supplier's address
+		for gstin, name in found.items():
+			ic.ensure_gst_address(gstin, "Supplier", name)
 	return found, made
 
 
@@ -345,6 +355,11 @@ def _purchase_invoice(purchase, supplier: str):
 			"conversion_rate": 1,
 			"is_return": 1 if purchase.is_return else 0,
 			"update_stock": 0,
+			**(
+				ic.purchase_invoice_addresses(DEMO_COMPANY, DEMO_GSTIN, supplier, purchase.supplier.gstin)
+				if ic.is_installed()
+				else {}
+			),
 			"items": [
 				{
 					"item_code": DEMO_ITEM,

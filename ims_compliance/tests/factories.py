@@ -10,7 +10,6 @@ from ims_compliance.tests.fixtures import (
 	TEST_COMPANY,
 	TEST_COMPANY_ABBR,
 	TEST_ITEM,
-	gst_address,
 	tax_account,
 )
 
@@ -95,12 +94,9 @@ def make_purchase_invoice(
 	addresses = {}
 	if ic.is_installed():
 		# India Compliance takes the GSTINs from the addresses (fixtures.make_gst_addresses)
-		addresses = {
-			"billing_address": gst_address(COMPANY_GSTIN, "Company", TEST_COMPANY),
-			"supplier_address": gst_address(SUPPLIER_GSTINS[supplier], "Supplier", supplier)
-			if supplier in SUPPLIER_GSTINS
-			else None,
-		}
+		addresses = ic.purchase_invoice_addresses(
+			TEST_COMPANY, COMPANY_GSTIN, supplier, SUPPLIER_GSTINS.get(supplier, "")
+		)
 	doc = frappe.get_doc(
 		{
 			"doctype": "Purchase Invoice",

@@ -24,8 +24,6 @@ SUPPLIER_GSTINS = {
 	"IMS Supplier Beta": make_gstin("29", "AABCB2222B"),
 	"IMS Supplier Gamma": make_gstin("07", "AABCG3333C"),
 }
-#: State and a PIN code of that state, per GSTIN state code (IC checks both on an address).
-STATES = {"27": ("Maharashtra", "400001"), "29": ("Karnataka", "560001"), "07": ("Delhi", "110001")}
 ACCOUNTS_USER = "ims.accounts.user@example.com"
 ACCOUNTS_MANAGER = "ims.accounts.manager@example.com"
 NO_ROLE_USER = "ims.no.role@example.com"
@@ -66,57 +64,11 @@ def make_company():
 def make_gst_addresses():
 	"""India Compliance: the company's GSTINs and the suppliers' on addresses, parties with a GST
 	category (IC fetches a Purchase Invoice's company_gstin and supplier_gstin from them)."""
-	frappe.db.set_value(
-		"Company", TEST_COMPANY, {"gstin": COMPANY_GSTIN, "gst_category": "Registered Regular"}
-	)
 	for gstin in (COMPANY_GSTIN, COMPANY_GSTIN_2):
-		make_address(gstin, "Company", TEST_COMPANY, is_company_address=True)
+		ic.ensure_gst_address(gstin, "Company", TEST_COMPANY, is_company_address=True)
+	frappe.db.set_value("Company", TEST_COMPANY, "gstin", COMPANY_GSTIN)
 	for supplier, gstin in SUPPLIER_GSTINS.items():
-		frappe.db.set_value("Supplier", supplier, {"gstin": gstin, "gst_category": "Registered Regular"})
-		make_address(gstin, "Supplier", supplier)
-
-
-def make_address(gstin: str, link_doctype: str, link_name: str, *, is_company_address: bool = False) -> str:
-	existing = gst_address(gstin, link_doctype, link_name)
-	if existing:
-		return existing
-	state, pincode = STATES[gstin[:2]]
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Address",
-				"address_title": f"{link_name} {gstin}",
-				"address_type": "Billing",
-				"address_line1": "1 Test Street",
-				"city": state,
-				"state": state,
-				"pincode": pincode,
-				"country": "India",
-				"gstin": gstin,
-				"gst_category": "Registered Regular",
-				"is_your_company_address": 1 if is_company_address else 0,
-				"is_primary_address": 1,
-				"links": [{"link_doctype": link_doctype, "link_name": link_name}],
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-
-
-def gst_address(gstin: str, link_doctype: str, link_name: str) -> str | None:
-	"""The address carrying `gstin` of that party (India Compliance sites only)."""
-	address = frappe.qb.DocType("Address")
-	link = frappe.qb.DocType("Dynamic Link")
-	rows = (
-		frappe.qb.from_(address)
-		.join(link)
-		.on((link.parent == address.name) & (link.parenttype == "Address"))
-		.select(address.name)
-		.where((address.gstin == gstin) & (link.link_doctype == link_doctype) & (link.link_name == link_name))
-		.limit(1)
-	).run()
-	return rows[0][0] if rows else None
+		ic.ensure_gst_address(gstin, "Supplier", supplier)
 
 
 def admit_to_fiscal_years():
