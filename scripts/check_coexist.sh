@@ -14,8 +14,8 @@
 #       Inward Supply" and the shared Purchase Invoice fields, then runs our monthly cycle test
 #       and IC's GSTR-2A/2B import tests.
 # Run bench with this checkout's code as BENCH.md says (e.g. PYTHONPATH=<this checkout>).
-# IC's own test set-up needs a leaf Customer Group as the default and a Cash account on the Cash
-# mode of payment (ERPNext 15.104): the script sets both before running IC's tests.
+# IC's own test set-up needs a leaf Customer Group as the default (ERPNext 15.104) and its GSTR-2B
+# tests India's time zone: prepare_ic_tests sets both (IC's test environment, not our app).
 set -euo pipefail
 mode="$1"
 site="$2"
@@ -30,7 +30,10 @@ fail() {
 }
 installed() { q "select count(*) from \`tabInstalled Application\` where app_name='$1'"; }
 execute() { bench --site "$site" execute "$@" 2>/dev/null | tail -n 1; }
-IC_2B_TESTS=(india_compliance.gst_india.utils.gstr_2.test_gstr_2b india_compliance.gst_india.utils.gstr_2.test_gstr_2a)
+IC_2B_TESTS=(
+	india_compliance.gst_india.utils.gstr_2.test_gstr_2b
+	india_compliance.gst_india.utils.gstr_2.test_gstr_2a
+)
 SEED_GSTIN="24AAQCA8719H1ZC" # IC's rows seeded under a GSTIN its tests do not delete
 
 ic_snapshot() {
@@ -51,15 +54,18 @@ ic_snapshot() {
 }
 
 prepare_ic_tests() {
-	# IC's issue, not ours: its before_tests wants a leaf default Customer Group and a Cash account
-	# on the Cash mode of payment with ERPNext 15.104.
-	bench --site "$site" execute frappe.db.set_default --args '["customer_group", "Commercial"]' >/dev/null 2>&1 || true
+	# IC's test set-up, not ours: its before_tests makes the root Customer Group the default, which
+	# ERPNext 15.104 refuses on a Customer (a user default of a leaf group wins over it); its GSTR-2B
+	# dates are converted to the site's time zone, and its expected values are India's dates.
+	bench --site "$site" execute frappe.defaults.set_user_default \
+		--kwargs '{"key": "customer_group", "value": "Commercial", "user": "Administrator"}' >/dev/null
+	bench --site "$site" execute frappe.db.set_single_value --args '["System Settings", "time_zone", "Asia/Kolkata"]' >/dev/null
 }
 
 run_ic_tests() {
 	for module in "${IC_2B_TESTS[@]}"; do
 		log="$(mktemp)"
-		if ! bench --site "$site" run-tests --module "$module" >"$log" 2>&1; then
+		if ! bench --site "$site" run-tests --app india_compliance --module "$module" >"$log" 2>&1; then
 			tail -n 40 "$log"
 			fail "IC's $module"
 		fi
@@ -69,7 +75,7 @@ run_ic_tests() {
 
 run_our_cycle() {
 	log="$(mktemp)"
-	if ! bench --site "$site" run-tests --module ims_compliance.tests.test_monthly_cycle >"$log" 2>&1; then
+	if ! bench --site "$site" run-tests --app ims_compliance --module ims_compliance.tests.test_monthly_cycle >"$log" 2>&1; then
 		tail -n 40 "$log"
 		fail "our monthly cycle"
 	fi
@@ -96,8 +102,8 @@ ic-first)
 			fail "installing ours and migrating changed IC"
 		}
 	echo "after install + migrate: IC unchanged (Purchase Invoice compared without our ims_ columns)"
-	run_our_cycle
 	prepare_ic_tests
+	run_our_cycle
 	run_ic_tests
 	bench --site "$site" uninstall-app ims_compliance --yes --no-backup >/dev/null
 	after="$(ic_snapshot)"
@@ -114,7 +120,7 @@ ours-first)
 	[ "$(installed ims_compliance)" = 1 ] || fail "ours is not installed on $site"
 	[ "$(installed india_compliance)" = 0 ] || fail "IC is already installed on $site"
 	log="$(mktemp)"
-	bench --site "$site" run-tests --module ims_compliance.tests.test_install >"$log" 2>&1 || {
+	bench --site "$site" run-tests --app ims_compliance --module ims_compliance.tests.test_install >"$log" 2>&1 || {
 		tail -n 30 "$log"
 		fail "our tests (fixtures) on $site"
 	}
@@ -141,8 +147,8 @@ ours-first)
 	echo "IC installed: ours moved to '$name' with $count records byte-identical; IC owns GST Inward Supply and the shared fields"
 	bench --site "$site" migrate >/dev/null 2>&1
 	[ "$(q "select * from \`tabIMS GST Inward Supply\` order by name" | md5sum)" = "$ours_before" ] || fail "our records changed on migrate"
-	run_our_cycle
 	prepare_ic_tests
+	run_our_cycle
 	run_ic_tests
 	echo "ours-first OK on $site"
 	;;
