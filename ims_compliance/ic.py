@@ -37,6 +37,16 @@ def purchase_invoice_fields() -> tuple[str, ...]:
 	return tuple(field for field in PURCHASE_INVOICE_FIELDS if meta.has_field(field))
 
 
+#: The SAC of the service our demo and tests buy (management consulting): IC requires an
+#: HSN/SAC code on every item and checks it against its list.
+SERVICE_SAC = "998311"
+
+
+def item_fields() -> dict:
+	"""What IC requires on a new Item (nothing without IC)."""
+	return {"gst_hsn_code": SERVICE_SAC} if is_installed() else {}
+
+
 #: GSTIN state code -> (state as IC spells it, a PIN code of that state): IC checks both on an
 #: address. The states our demo and tests use.
 STATES = {

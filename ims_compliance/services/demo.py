@@ -260,11 +260,14 @@ def ensure_tax_accounts() -> int:
 
 def ensure_item() -> int:
 	if frappe.db.exists("Item", DEMO_ITEM):
+		if ic.is_installed() and not frappe.db.get_value("Item", DEMO_ITEM, "gst_hsn_code"):
+			frappe.db.set_value("Item", DEMO_ITEM, ic.item_fields())  # made before IC came
 		return 0
 	frappe.get_doc(
 		{
 			"doctype": "Item",
 			"item_code": DEMO_ITEM,
+			**ic.item_fields(),
 			"item_name": DEMO_ITEM,
 			"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
 			"stock_uom": frappe.db.get_value("UOM", "Nos", "name") or frappe.db.get_value("UOM", {}, "name"),

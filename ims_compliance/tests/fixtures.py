@@ -110,11 +110,14 @@ def make_tax_accounts():
 
 def make_item():
 	if frappe.db.exists("Item", TEST_ITEM):
+		if ic.is_installed() and not frappe.db.get_value("Item", TEST_ITEM, "gst_hsn_code"):
+			frappe.db.set_value("Item", TEST_ITEM, ic.item_fields())  # made before IC came
 		return
 	frappe.get_doc(
 		{
 			"doctype": "Item",
 			"item_code": TEST_ITEM,
+			**ic.item_fields(),
 			"item_name": TEST_ITEM,
 			"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
 			"stock_uom": "Nos",
