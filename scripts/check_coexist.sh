@@ -49,7 +49,9 @@ ic_snapshot() {
 		q "show create table \`tab$table\`" | sed -e 's/AUTO_INCREMENT=[0-9]* //'
 	done
 	q "select * from \`tabGST Inward Supply\` order by name" | md5sum
-	q "select * from \`tabGST Inward Supply Item\` order by name" | md5sum
+	# items of live IC records (IC's tests delete their records with frappe.db.delete, which leaves
+	# their items behind: IC's own leftovers, not a change of ours)
+	q "select i.* from \`tabGST Inward Supply Item\` i join \`tabGST Inward Supply\` s on s.name = i.parent order by i.name" | md5sum
 	q "select count(*) from \`tabGST Inward Supply\`"
 }
 
@@ -65,7 +67,9 @@ prepare_ic_tests() {
 run_ic_tests() {
 	for module in "${IC_2B_TESTS[@]}"; do
 		log="$(mktemp)"
-		if ! bench --site "$site" run-tests --app india_compliance --module "$module" >"$log" 2>&1; then
+		# bench does not always pass the runner's exit code through: read its summary
+		bench --site "$site" run-tests --app india_compliance --module "$module" >"$log" 2>&1 || true
+		if ! grep -qE '^OK( \(|$)' "$log"; then
 			tail -n 40 "$log"
 			fail "IC's $module"
 		fi
@@ -75,7 +79,8 @@ run_ic_tests() {
 
 run_our_cycle() {
 	log="$(mktemp)"
-	if ! bench --site "$site" run-tests --app ims_compliance --module ims_compliance.tests.test_monthly_cycle >"$log" 2>&1; then
+	bench --site "$site" run-tests --app ims_compliance --module ims_compliance.tests.test_monthly_cycle >"$log" 2>&1 || true
+	if ! grep -qE '^OK( \(|$)' "$log"; then
 		tail -n 40 "$log"
 		fail "our monthly cycle"
 	fi
@@ -86,7 +91,9 @@ case "$mode" in
 ic-first)
 	[ "$(installed india_compliance)" = 1 ] || fail "IC is not installed on $site"
 	[ "$(installed ims_compliance)" = 0 ] || fail "ours is already installed on $site"
-	# IC's own import (save_gstr_2b) of IC's own GSTR-2B test file, as the bench user
+	# IC's own import (save_gstr_2b) of IC's own GSTR-2B test file, as the bench user (once: IC's
+	# re-import of the same rows fails on its own links)
+	[ "$(q "select count(*) from \`tabGST Inward Supply\` where company_gstin='$SEED_GSTIN'")" != 0 ] ||
 	(cd sites && runuser -u "$(stat -c %U .)" -- env PYTHONPATH="${PYTHONPATH:-}" ../env/bin/python - "$site" "$SEED_GSTIN" <<'PY'
 import sys
 
@@ -103,11 +110,14 @@ data["data"]["gstin"] = sys.argv[2]
 
 def renumber(node):
 	"""IC matches its rows by supplier GSTIN and document number, whatever the company GSTIN:
-	our seed must not share numbers with IC's tests (which import the same file)."""
+	our seed must share neither suppliers nor numbers with IC's tests (which import the same
+	file), or IC's tests take the seed rows over (and fail on them)."""
 	if isinstance(node, dict):
 		for key, value in node.items():
 			if key in ("inum", "ntnum", "boenum", "docnum", "oinum", "ontnum", "odocnum", "oinvnum"):
 				node[key] = value + 9000000 if isinstance(value, int) else "SEED" + str(value)[-12:]
+			elif key == "ctin":
+				node[key] = "27AABCS1234A1Z1"  # a supplier of the seed alone
 			else:
 				renumber(value)
 	elif isinstance(node, list):
