@@ -34,7 +34,8 @@ IC_2B_TESTS=(
 	india_compliance.gst_india.utils.gstr_2.test_gstr_2b
 	india_compliance.gst_india.utils.gstr_2.test_gstr_2a
 )
-SEED_GSTIN="24AAQCA8719H1ZC" # IC's rows seeded under a GSTIN its tests do not delete
+SEED_GSTIN="24AAQCA8719H1ZC"     # IC's rows seeded under a GSTIN its tests do not delete
+OUR_SEED_GSTIN="27AAACC9999C1ZA" # ours (ours-first), removed at the end
 
 ic_snapshot() {
 	q "select name, module, custom, autoname, migration_hash from tabDocType
@@ -166,7 +167,9 @@ ours-first)
 		tail -n 30 "$log"
 		fail "our tests (fixtures) on $site"
 	}
-	execute ims_compliance.tests.factories.bulk_inward_supplies --kwargs '{"count": 200, "prefix": "COEX"}' >/dev/null
+	# 200 records of a company GSTIN of their own (the tests' GSTINs must stay theirs)
+	execute ims_compliance.tests.factories.bulk_inward_supplies \
+		--kwargs "{\"count\": 200, \"prefix\": \"COEX\", \"company_gstin\": \"$OUR_SEED_GSTIN\"}" >/dev/null
 	ours_before="$(q "select * from \`tabGST Inward Supply\` order by name" | md5sum)"
 	logs_before="$(q "select * from \`tabIMS Action Log\` order by name; select * from \`tabIMS Upload Request\` order by name" | md5sum)"
 	count="$(q "select count(*) from \`tabGST Inward Supply\`")"
@@ -192,6 +195,7 @@ ours-first)
 	prepare_ic_tests
 	run_our_cycle
 	run_ic_tests
+	q "delete from \`tabIMS GST Inward Supply\` where company_gstin='$OUR_SEED_GSTIN'"
 	echo "ours-first OK on $site"
 	;;
 *)

@@ -101,6 +101,33 @@ if [ -d "$bench_dir/apps/frappe" ] && [ -d "$bench_dir/apps/erpnext" ] && [ -d "
 		bench_summary="$bench_summary; browser $b_passed passed, $b_failed failed"
 		[ "$browser_status" -eq 0 ] || bench_status=1
 	fi
+	# Bench tier again on a site with India Compliance (issue 16): IMS_IC_SITE, skipped with the reason.
+	ic_site="${IMS_IC_SITE:-}"
+	if [ -z "$ic_site" ]; then
+		ic_summary="skipped (IMS_IC_SITE not set: the name of a site with India Compliance and allow_tests)"
+	elif [ ! -d "$bench_dir/sites/$ic_site" ]; then
+		ic_summary="skipped (no site $ic_site at $bench_dir)"
+	else
+		echo
+		echo "== bench tier on a site with India Compliance ($ic_site) =="
+		ic_log="$(mktemp)"
+		chmod 644 "$ic_log"
+		(
+			cd "$bench_dir" &&
+				"$bench_cmd" --site "$ic_site" migrate --skip-search-index >/dev/null 2>"$ic_log.migrate" &&
+				"$bench_cmd" --site "$ic_site" run-tests --app ims_compliance
+		) 2>&1 | tee "$ic_log"
+		ic_ran="$(grep -oE '^Ran [0-9]+ tests?' "$ic_log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)"
+		ic_failures="$(grep -oE 'FAILED \((failures|errors)=[0-9]+(, (failures|errors)=[0-9]+)?' "$ic_log" | grep -oE '[0-9]+' | paste -sd+ | bc 2>/dev/null || echo 0)"
+		[ -n "$ic_failures" ] || ic_failures=0
+		if ! grep -qE '^OK( \(|$)' "$ic_log"; then
+			[ "$ic_failures" -gt 0 ] || ic_failures=1
+			bench_status=1
+		fi
+		bench_passed=$((bench_passed + (ic_ran - ic_failures < 0 ? 0 : ic_ran - ic_failures)))
+		bench_failed=$((bench_failed + ic_failures))
+		ic_summary="ran $ic_ran, failed $ic_failures"
+	fi
 	restore
 	trap - EXIT
 fi
@@ -110,6 +137,7 @@ echo "== tiers =="
 echo "pure tier:  ran ($pure_summary)"
 if [ "$bench_ran" = yes ]; then
 	echo "bench tier: ran ($bench_summary)"
+	echo "bench tier with India Compliance: $ic_summary"
 else
 	echo "bench tier: skipped (no bench with site $test_site at $bench_dir)"
 fi
