@@ -99,7 +99,10 @@ def resolve_names(*, names=None, filters=None, supplier_gstin=None) -> list[str]
 	db_filters = to_db_filters(filters)
 	if supplier_gstin:
 		db_filters.append([supply_doctype(), "supplier_gstin", "=", supplier_gstin])
-	return frappe.get_all(supply_doctype(), filters=db_filters, pluck="name", order_by="name")
+	# get_list, not get_all: a user restricted to one Company never reaches another's records
+	return frappe.get_list(
+		supply_doctype(), filters=db_filters, pluck="name", order_by="name", limit_page_length=0
+	)
 
 
 def rule_contexts(today: dt.date | None = None) -> dict[str, RuleContext]:
@@ -166,7 +169,13 @@ def apply_action(
 	default_context = RuleContext(today=today or getdate())
 	for start in range(0, len(names), CHUNK):
 		chunk = names[start : start + CHUNK]
-		rows = frappe.get_all(supply_doctype(), filters={"name": ("in", chunk)}, fields=list(STATE_FIELDS))
+		# User Permissions apply: a record the user may not read is "not found", like a wrong name
+		rows = frappe.get_list(
+			supply_doctype(),
+			filters={"name": ("in", chunk)},
+			fields=list(STATE_FIELDS),
+			limit_page_length=0,
+		)
 		found = {row.name for row in rows}
 		for missing in sorted(set(chunk) - found):
 			result.refused.append({"name": missing, "rule": None, "message": _("No such inward supply")})
@@ -261,7 +270,7 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 def allowed_actions_for(name: str, today: dt.date | None = None) -> dict:
 	from ims_compliance.core.rules import allowed_actions
 
-	row = frappe.get_all(supply_doctype(), filters={"name": name}, fields=list(STATE_FIELDS))
+	row = frappe.get_list(supply_doctype(), filters={"name": name}, fields=list(STATE_FIELDS))
 	if not row:
 		frappe.throw(_("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
 	state = record_states(row)[name]
