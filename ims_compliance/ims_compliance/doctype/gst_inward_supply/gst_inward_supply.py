@@ -180,7 +180,7 @@ class GSTInwardSupply(Document):
 				).format(", ".join(gstn))
 			)
 		frappe.throw(
-			"<br>".join(frappe.utils.escape_html(w) for w in ways),
+			"<br>".join(ways),  # labels from our own DocType, no data
 			title=_("Changed Only by IMS Compliance"),
 		)
 
