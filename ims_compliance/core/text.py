@@ -13,15 +13,21 @@ _TAG = re.compile(r"<!--.*?-->|<[^<>]*>", re.S)
 _ANGLES = re.compile(r"[<>]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+_LINE_SPACE = re.compile(r"[^\S\n]+")
 
 
-def plain_text(value: object) -> str | None:
-	"""`value` without markup, control characters or surrounding space; None stays None."""
+def plain_text(value: object, *, multiline: bool = False) -> str | None:
+	"""`value` without markup, control characters or surrounding space; None stays None.
+	`multiline` keeps line breaks (remarks), else all white space becomes one space (names)."""
 	if value is None:
 		return None
 	text = _TAG.sub(" ", str(value))
 	text = _ANGLES.sub("", text)
 	text = _CONTROL.sub("", text)
+	if multiline:
+		return "\n".join(
+			_LINE_SPACE.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")
+		).strip()
 	return _SPACE.sub(" ", text).strip()
 
 

@@ -358,7 +358,7 @@ class _Writer:
 				"declared_cgst": new.record.declared_cgst or 0,
 				"declared_sgst": new.record.declared_sgst or 0,
 				"declared_cess": new.record.declared_cess or 0,
-				"remarks": plain_text(new.record.remarks),
+				"remarks": plain_text(new.record.remarks, multiline=True),
 				**self.record_values(new.record),
 			}
 			fields = fields or list(values)

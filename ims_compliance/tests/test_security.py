@@ -456,3 +456,33 @@ class TestBadArguments(SecurityCase):
 		)
 		self.assertIn(response.status_code, (403, 405))
 		self.assertEqual(frappe.db.count("IMS Upload Request"), count)
+
+
+class TestNoMarkupStored(FrappeTestCase):
+	"""Finding 5, second wall: ingest writes with SQL (Frappe's sanitiser never sees the values),
+	so it stores GSTN's trade names and remarks as plain text."""
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_trade_names_and_remarks_lose_their_markup_at_ingest(self):
+		import dataclasses
+
+		from ims_compliance.services.ingest import ingest
+		from ims_compliance.services.test_ingest import SECTIONS, records
+		from ims_compliance.tests.fixtures import COMPANY_GSTIN_2
+
+		record = dataclasses.replace(
+			records(1, seed="xss")[0],
+			supplier_gstin=make_gstin("27", "AAXSS9999X"),  # no ERPNext Supplier: GSTN's name is kept
+			supplier_name="<img src=x onerror=alert(1)>Acme <script>alert(2)</script>Traders",
+			remarks="<b>see</b>\nattached",
+		)
+		ingest(COMPANY_GSTIN_2, [record], sections=SECTIONS)
+		row = frappe.db.get_value(
+			supply_doctype(),
+			{"company_gstin": COMPANY_GSTIN_2, "document_number": record.document_number},
+			["supplier_name", "remarks"],
+			as_dict=True,
+		)
+		self.assertEqual((row.supplier_name, row.remarks), ("Acme alert(2) Traders", "see\nattached"))

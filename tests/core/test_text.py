@@ -24,6 +24,10 @@ def test_plain_text(value, expected):
 	assert plain_text(value) == expected
 
 
+def test_plain_text_keeps_lines_of_remarks():
+	assert plain_text("line one \r\n <b>line</b>  two\x00\n", multiline=True) == "line one\nline two"
+
+
 @given(st.text(max_size=200))
 def test_plain_text_never_leaves_markup(value):
 	text = plain_text(value)
