@@ -90,7 +90,8 @@ if [ -d "$bench_dir/apps/frappe" ] && [ -d "$bench_dir/apps/erpnext" ] && [ -d "
 		serve_pid=$!
 		for _ in $(seq 1 30); do curl -sf -o /dev/null "http://127.0.0.1:$port/login" && break; sleep 1; done
 		IMS_URL="http://$test_site:$port" IMS_SCREENSHOTS="$repo/benchmarks/out/screenshots" \
-			node "$repo/tests/browser/page.test.mjs" | tee "$bench_log.browser"
+			bash -c 'node "$1/tests/browser/page.test.mjs"; a=$?; node "$1/tests/browser/xss.test.mjs"; exit $((a || $?))' _ "$repo" \
+			| tee "$bench_log.browser"
 		browser_status=${PIPESTATUS[0]}
 		pkill -P "$serve_pid" 2>/dev/null; kill "$serve_pid" 2>/dev/null
 		pkill -f "serve --port $port" 2>/dev/null || true
