@@ -17,7 +17,7 @@ pure_summary=""
 bench_summary=""
 
 echo "== pure tier (pytest, no Frappe) =="
-if ! "$python_bin" -c "import pandas, openpyxl, rapidfuzz, cryptography, werkzeug, pytest, hypothesis" 2>/dev/null; then
+if ! "$python_bin" -c "import pandas, openpyxl, python_calamine, rapidfuzz, cryptography, werkzeug, pytest, hypothesis" 2>/dev/null; then
 	"$python_bin" -m pip install -q -r requirements-dev.txt || true
 fi
 pure_log="$(mktemp)"
@@ -57,6 +57,9 @@ if [ -d "$bench_dir/apps/frappe" ] && [ -d "$bench_dir/apps/erpnext" ] && [ -d "
 	ln -sfn "$source_dir" "$link"
 	bench_log="$(mktemp)"
 	chmod 644 "$bench_log"
+	# the app's Python requirements in the bench's env (bench get-app would install them)
+	"$bench_dir/env/bin/python" -c "import python_calamine" 2>/dev/null ||
+		"$bench_dir/env/bin/pip" install -q -r "$repo/requirements.txt" >/dev/null 2>&1 || true
 	(
 		cd "$bench_dir" &&
 			"$bench_cmd" --site "$test_site" migrate --skip-search-index >/dev/null 2>"$bench_log.migrate" &&

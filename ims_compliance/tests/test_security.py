@@ -418,6 +418,46 @@ class TestLinking(SecurityCase):
 		)
 
 
+class TestPurchaseInvoicePermission(SecurityCase):
+	"""Linking and the detail view read the Purchase Invoice only when the user may read it."""
+
+	def test_a_purchase_invoice_the_user_may_not_read_is_neither_shown_nor_linked(self):
+		user = "ims.pi.beta.only@example.com"
+		make_user(user, ["Accounts User"])
+		if not frappe.db.exists("User Permission", {"user": user, "allow": "Supplier"}):
+			frappe.get_doc(
+				{
+					"doctype": "User Permission",
+					"user": user,
+					"allow": "Supplier",
+					"for_value": "IMS Supplier Beta",
+					"apply_to_all_doctypes": 0,
+					"applicable_for": "Purchase Invoice",
+				}
+			).insert(ignore_permissions=True)
+		linked_pi = make_purchase_invoice(bill_no="SEC-R-" + frappe.generate_hash(length=5), net=611)
+		other_pi = make_purchase_invoice(bill_no="SEC-S-" + frappe.generate_hash(length=5), net=612)
+		supply = make_inward_supply(document_number="SEC-PIR-" + frappe.generate_hash(length=4))
+		frappe.db.set_value(
+			supply_doctype(),
+			supply.name,
+			{"purchase_invoice": linked_pi.name, "match_status": "Manual Match"},
+		)
+		frappe.set_user(user)
+		detail = api.get_record_detail(supply.name)
+		self.assertEqual(detail["purchase"], {"name": linked_pi.name, "restricted": 1})
+		frappe.set_user("Administrator")
+		frappe.db.set_value(
+			supply_doctype(), supply.name, {"purchase_invoice": None, "match_status": "Missing in PI"}
+		)
+		before = snapshot(supply.name)
+		frappe.set_user(user)
+		with self.assertRaisesRegex(frappe.DoesNotExistError, "may not read it"):
+			api.link_purchase_invoice(supply.name, other_pi.name)
+		frappe.set_user("Administrator")
+		self.assertEqual(snapshot(supply.name), before)
+
+
 class TestBadArguments(SecurityCase):
 	"""Finding 7: a bad argument is the caller's mistake (4xx with a message), never a 500; and the
 	offline upload file, which records an IMS Upload Request, answers POST only."""
