@@ -24,6 +24,7 @@ from ims_compliance.core.rules import (
 	direction_of,
 	warnings_for,
 )
+from ims_compliance.core.text import plain_text
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.filters import to_db_filters
@@ -250,8 +251,10 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 	query = query.set(table.itc_reduction_required, request.itc_reduction_required or "")
 	for head in ("igst", "cgst", "sgst", "cess"):
 		query = query.set(table[f"declared_{head}"], request.declared(head) or 0)
+	# written with SQL, so Frappe's sanitiser never sees the user's remarks: stored as plain text
+	remarks = plain_text(request.remarks, multiline=True)
 	if request.remarks is not None:
-		query = query.set(table.remarks, request.remarks)
+		query = query.set(table.remarks, remarks)
 	query.run()
 	write_logs(
 		[
@@ -259,7 +262,7 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 				"inward_supply": row.name,
 				"from_action": row.action,
 				"to_action": new_action,
-				"remarks": request.remarks,
+				"remarks": remarks,
 			}
 			for row in rows
 		],

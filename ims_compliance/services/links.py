@@ -16,6 +16,7 @@ import frappe
 from frappe import _
 
 from ims_compliance.core.gstin import pan_of
+from ims_compliance.core.text import plain_text
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 
@@ -154,7 +155,7 @@ def check_pair(supply, pi, *, confirm_other_gstin: bool = False, reason: str | N
 			).format(frappe.bold(pi.name), pi.supplier_gstin, supply.supplier_gstin)
 		)
 	return _("Supplier GSTIN {0} on the Purchase Invoice (same PAN), confirmed: {1}").format(
-		pi.supplier_gstin, reason.strip()
+		pi.supplier_gstin, plain_text(reason, multiline=True)
 	)
 
 
