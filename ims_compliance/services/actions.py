@@ -77,12 +77,24 @@ class ActionResult:
 
 
 def make_request(action, **details) -> ActionRequest:
+	"""The request from the page's arguments; a bad one is the caller's mistake (417 naming the
+	argument), never a server error."""
+
 	def amount(key):
 		value = details.get(key)
-		return None if value in (None, "") else float(value)
+		if value in (None, ""):
+			return None
+		try:
+			return float(value)
+		except (TypeError, ValueError):
+			frappe.throw(_("{0} must be an amount").format(key), title=_("Invalid Argument"))
 
+	try:
+		parsed = Action.parse(action)
+	except ValueError as exc:  # IMSValidationError is a ValueError
+		frappe.throw(frappe.utils.escape_html(str(exc)), title=_("Invalid Action"))
 	return ActionRequest(
-		action=Action.parse(action),
+		action=parsed,
 		itc_reduction_required=(details.get("itc_reduction_required") or None),
 		declared_igst=amount("declared_igst"),
 		declared_cgst=amount("declared_cgst"),

@@ -162,6 +162,22 @@ class TestServiceOnlyWrites(SecurityCase):
 			self.assertEqual(snapshot(self.ours), before)
 		message = json.loads(response.get_data(as_text=True)).get("_server_messages", "")
 		self.assertIn("Actions on the GST Invoice Management System page", message)
+		for method, body in (
+			(
+				"frappe.client.set_value",
+				{"doctype": supply_doctype(), "name": self.ours, "fieldname": {"action": "Accepted"}},
+			),
+			(
+				"frappe.client.bulk_update",
+				{
+					"docs": json.dumps(
+						[{"doctype": supply_doctype(), "docname": self.ours, "action": "Accepted"}]
+					)
+				},
+			),
+		):
+			response = self.http("post", f"/api/method/{method}", self.accounts_user, body)
+			self.assertEqual(snapshot(self.ours), before, method)
 
 	def test_rest_insert_and_delete_are_refused(self):
 		count = frappe.db.count(supply_doctype())
@@ -477,6 +493,12 @@ class TestBadArguments(SecurityCase):
 		):
 			with self.assertRaises(frappe.ValidationError, msg=kwargs):
 				api.get_document_view(**kwargs)
+
+	def test_a_bad_action_or_amount_is_a_validation_error(self):
+		frappe.set_user(ACCOUNTS_USER)
+		for kwargs in ({"action": "Maybe"}, {"action": "Accepted", "declared_igst": "lots"}):
+			with self.assertRaises(frappe.ValidationError, msg=kwargs):
+				api.apply_action(names=[self.ours], **kwargs)
 
 	def test_http_bad_arguments_answer_4xx(self):
 		for query in ("start=abc", "filters=%7Bbad", "sort_by=owner"):
