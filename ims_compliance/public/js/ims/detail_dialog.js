@@ -69,12 +69,28 @@ export async function show_detail(name, on_change) {
 				get_query: () => ({ filters: { docstatus: 1, supplier_gstin: r.supplier_gstin } }) },
 			render_input: true,
 		});
+		// a Purchase Invoice under another GSTIN of the supplier's PAN links only when confirmed, with a reason
+		const other_gstin = frappe.ui.form.make_control({
+			parent: $link,
+			df: { fieldtype: "Check", fieldname: "confirm_other_gstin", label: __("It is under another GSTIN of the same PAN") },
+			render_input: true,
+		});
+		const reason = frappe.ui.form.make_control({
+			parent: $link,
+			df: { fieldtype: "Data", fieldname: "reason", label: __("Reason (logged)") },
+			render_input: true,
+		});
 		$(`<button class="btn btn-sm btn-primary">${__("Link")}</button>`)
 			.appendTo($link)
 			.on("click", async () => {
 				const purchase_invoice = field.get_value();
 				if (!purchase_invoice) return;
-				const result = await call("link_purchase_invoice", { name, purchase_invoice });
+				const result = await call("link_purchase_invoice", {
+					name,
+					purchase_invoice,
+					confirm_other_gstin: other_gstin.get_value() ? 1 : 0,
+					reason: reason.get_value() || null,
+				});
 				dialog.hide();
 				frappe.show_alert({ message: result.reverted ? __("Linked; the acceptance was reverted to No Action (P2)") : __("Linked (Manual Match)"), indicator: "green" });
 				on_change();
