@@ -21,7 +21,9 @@ def _gstin_permitted(company_gstin: str) -> None:
 	)
 	if company and not frappe.has_permission("Company", "read", doc=company):
 		frappe.throw(
-			_("You may not work with company GSTIN {0}.").format(frappe.bold(company_gstin)),
+			_("You may not work with company GSTIN {0}.").format(
+				frappe.bold(frappe.utils.escape_html(company_gstin))
+			),
 			frappe.PermissionError,
 			title=_("Not Permitted"),
 		)

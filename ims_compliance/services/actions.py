@@ -287,7 +287,10 @@ def allowed_actions_for(name: str, today: dt.date | None = None) -> dict:
 
 	row = frappe.get_list(supply_doctype(), filters={"name": name}, fields=list(STATE_FIELDS))
 	if not row:
-		frappe.throw(_("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+		frappe.throw(
+			_("GST Inward Supply {0} not found").format(frappe.utils.escape_html(name)),
+			frappe.DoesNotExistError,
+		)
 	state = record_states(row)[name]
 	context = rule_contexts(today).get(row[0].company_gstin) or RuleContext(today=today or getdate())
 	return {

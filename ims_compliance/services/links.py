@@ -42,7 +42,10 @@ def _supply(name: str):
 		as_dict=True,
 	)
 	if not row:
-		frappe.throw(_("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+		frappe.throw(
+			_("GST Inward Supply {0} not found").format(frappe.utils.escape_html(name)),
+			frappe.DoesNotExistError,
+		)
 	return row
 
 
@@ -93,7 +96,7 @@ def _purchase(purchase_invoice: str):
 	if not pi:
 		frappe.throw(
 			_("Purchase Invoice {0} was not found, or you may not read it.").format(
-				frappe.bold(purchase_invoice)
+				frappe.bold(frappe.utils.escape_html(purchase_invoice))  # the user's input, echoed
 			),
 			frappe.DoesNotExistError,
 			title=_("Cannot Link"),

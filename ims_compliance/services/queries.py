@@ -181,7 +181,10 @@ def record_detail(name: str) -> dict:
 
 	record = frappe.get_all(supply_doctype(), filters={"name": name}, fields=list(DETAIL_FIELDS))
 	if not record:
-		frappe.throw(frappe._("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+		frappe.throw(
+			frappe._("GST Inward Supply {0} not found").format(frappe.utils.escape_html(name)),
+			frappe.DoesNotExistError,
+		)
 	record = record[0]
 	purchase = None
 	if record.purchase_invoice and not frappe.has_permission(
