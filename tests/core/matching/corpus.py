@@ -811,7 +811,7 @@ def run_case(case: Case, **kwargs):
 			pd.DataFrame(case.lines), gst_accounts=GST_ACCOUNTS, zero_templates=ZERO_TEMPLATES
 		)
 		purchases["taxable_value"] = [
-			taxable.get(n, t) for n, t in zip(purchases["name"], purchases["taxable_value"])
+			taxable.get(n, t) for n, t in zip(purchases["name"], purchases["taxable_value"], strict=True)
 		]
 	other = (
 		pd.DataFrame(case.other_purchases, columns=list(PURCHASE_COLUMNS)) if case.other_purchases else None
