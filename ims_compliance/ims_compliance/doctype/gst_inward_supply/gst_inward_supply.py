@@ -54,11 +54,15 @@ class GSTInwardSupply(Document):
 		original_date: DF.Date | None
 		original_inward_supply: DF.Link | None
 		original_number: DF.Data | None
+		parse_warnings: DF.SmallText | None
 		pending_blocked: DF.Check
 		place_of_supply: DF.Data | None
+		port_code: DF.Data | None
 		purchase_invoice: DF.Link | None
+		purchase_net_total: DF.Currency
 		purchase_taxable_value: DF.Currency
 		purchase_total_tax: DF.Currency
+		recommendation_reason: DF.Data | None
 		recommended_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
 		remarks: DF.SmallText | None
 		remarks_blocked: DF.Check
