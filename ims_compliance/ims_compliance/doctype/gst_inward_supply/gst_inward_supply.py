@@ -75,7 +75,7 @@ class GSTInwardSupply(Document):
 		source_form: DF.Literal["", "R1", "R1A", "IFF"]
 		supplier: DF.Link | None
 		supplier_filed: DF.Check
-		supplier_gstin: DF.Data
+		supplier_gstin: DF.Data | None
 		supplier_name: DF.Data | None
 		supplier_period: DF.Data | None
 		taxable_value: DF.Currency
@@ -99,6 +99,8 @@ class GSTInwardSupply(Document):
 
 	def validate_gstins(self):
 		for fieldname in ("company_gstin", "supplier_gstin"):
+			if fieldname == "supplier_gstin" and not self.supplier_gstin and self.is_bill_of_entry():
+				continue  # an import from abroad has no supplier GSTIN (IMPG)
 			try:
 				result = check_gstin(self.get(fieldname), field=fieldname)
 			except IMSValidationError as exc:
@@ -110,9 +112,13 @@ class GSTInwardSupply(Document):
 			if result.warning:
 				frappe.msgprint(result.warning, indicator="orange", alert=True)
 
+	def is_bill_of_entry(self) -> bool:
+		section = SECTIONS.get(self.section or "")
+		return bool(section and section.is_import)
+
 	def set_supplier(self):
 		"""Resolve the ERPNext Supplier whose tax id is this GSTIN; keep GSTN's name otherwise."""
-		if not self.supplier:
+		if not self.supplier and self.supplier_gstin:
 			self.supplier = frappe.db.get_value("Supplier", {"tax_id": self.supplier_gstin, "disabled": 0})
 		if self.supplier and not self.supplier_name:
 			self.supplier_name = frappe.db.get_value("Supplier", self.supplier, "supplier_name")
@@ -159,7 +165,7 @@ class GSTInwardSupply(Document):
 			(
 				self.company_gstin,
 				self.section,
-				self.supplier_gstin,
+				self.supplier_gstin or "",
 				number.upper(),
 				financial_year_of(frappe.utils.getdate(day)),
 			)
