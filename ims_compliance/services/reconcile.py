@@ -302,7 +302,7 @@ def read_other_purchases(company_gstin: str, pans: list[str], from_date, to_date
 			f"""
 			select pi.name, coalesce(pi.supplier_gstin, s.tax_id) as supplier_gstin, pi.company_gstin,
 				pi.is_return, {dn} as is_debit_note, pi.bill_no,
-				coalesce(pi.bill_date, pi.posting_date) as bill_date
+				coalesce(pi.bill_date, pi.posting_date) as bill_date, pi.posting_date, 0 as net_total
 			from `tabPurchase Invoice` pi left join `tabSupplier` s on s.name = pi.supplier
 			where pi.docstatus = 1 and coalesce(pi.company_gstin, '') != %(gstin)s
 				and ifnull(pi.bill_no, '') != ''
