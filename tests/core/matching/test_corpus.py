@@ -6,6 +6,14 @@ import pytest
 from .corpus import KINDS, corpus, run_case
 
 CASES = corpus()
+_RESULTS: dict = {}
+
+
+def result_of(case):
+	"""Each case runs once per session: the gate below reuses the per-case runs."""
+	if case.label not in _RESULTS:
+		_RESULTS[case.label] = run_case(case)
+	return _RESULTS[case.label]
 
 
 def test_the_corpus_has_at_least_300_cases_and_covers_every_point_of_issue_15():
@@ -34,7 +42,7 @@ def test_the_corpus_has_at_least_300_cases_and_covers_every_point_of_issue_15():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.label for c in CASES])
 def test_corpus_case(case):
-	result = run_case(case)
+	result = result_of(case)
 	frame = result.supplies
 	for name, (status, purchase, action, after_review) in case.expected.items():
 		row = frame.loc[name]
@@ -58,7 +66,7 @@ def test_no_case_recommends_accepting_a_document_other_than_the_labelled_one():
 	"""P4: the figure benchmarks/reconcile.py prints as wrong_recommended_accepts, here as a gate."""
 	wrong = []
 	for case in CASES:
-		frame = run_case(case).supplies
+		frame = result_of(case).supplies
 		for name, (_, purchase, action, _after) in case.expected.items():
 			row = frame.loc[name]
 			if row["recommended_action"] == "Accepted" and (
