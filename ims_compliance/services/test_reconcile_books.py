@@ -290,3 +290,57 @@ class TestPortalImportReconciles(FrappeTestCase):
 		data["data"]["b2b"][2]["txval"] = "abc"
 		with self.assertRaisesRegex(frappe.ValidationError, r"(?s)2 records.*b2b\[0\].*b2b\[2\]"):
 			import_portal_file(json.dumps(data).encode(), COMPANY_GSTIN)
+
+
+class TestIndiaComplianceBillOfEntry(FrappeTestCase):
+	"""With India Compliance installed, its submitted Bills of Entry stand in for their Purchase
+	Invoices (skipped on a site without it)."""
+
+	def setUp(self):
+		if not frappe.db.exists("DocType", "Bill of Entry"):
+			self.skipTest("India Compliance's Bill of Entry is not installed on this site")
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_read_purchases_takes_india_compliance_bills_of_entry(self):
+		from ims_compliance.services.reconcile import read_purchases
+
+		pi = make_purchase_invoice(bill_no="IC-BOE-PI-1", net=50000, taxes={"IGST": 9000})
+		frappe.db.bulk_insert(
+			"Bill of Entry",
+			[
+				"name",
+				"docstatus",
+				"purchase_invoice",
+				"company",
+				"company_gstin",
+				"bill_of_entry_no",
+				"bill_of_entry_date",
+				"port_code",
+				"total_taxable_value",
+				"total_taxes",
+			],
+			[
+				(
+					"BOE-IMS-T1",
+					1,
+					pi.name,
+					TEST_COMPANY,
+					COMPANY_GSTIN,
+					"4100999",
+					"2025-10-06",
+					"INNSA1",
+					50000,
+					9000,
+				)
+			],
+		)
+		frame = read_purchases(COMPANY_GSTIN, "2025-09-01", "2025-11-30")
+		row = frame[frame["name"] == pi.name]
+		self.assertEqual(len(row), 1)
+		row = row.iloc[0]
+		self.assertEqual(
+			(row.document_type, row.bill_no, row.port_code, row.taxable_value, row.igst),
+			("Bill of Entry", "4100999", "INNSA1", 50000, 9000),
+		)
