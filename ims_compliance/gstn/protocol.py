@@ -91,6 +91,7 @@ _HANDLED = {
 }
 Warn = Callable[[str], None]
 _REQUIRED_AMOUNTS = ("val", "txval")
+_IMPORT_ALIASES = {"iamt": "igst"}
 #: How many bad records one IMSValidationError lists before it stops looking.
 MAX_REPORTED_ERRORS = 100
 _MAX_REMARKS = 500
@@ -220,8 +221,16 @@ def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | No
 		kind = type(value)
 		if (kind is float or kind is int) and 0 <= value <= MAX_AMOUNT:
 			values[name] = round(float(value), 2)
+		elif sec.is_import:
+			# (verify) GSTR-2B's import records carry `igst` (not `iamt`) and no `val`: take
+			# either spelling, and let a Bill of Entry without a document value through
+			if key in _IMPORT_ALIASES and _IMPORT_ALIASES[key] in raw:
+				key = _IMPORT_ALIASES[key]
+			values[name] = _amount(raw, key, location, required=key == "txval") or 0.0
 		else:
 			values[name] = _amount(raw, key, location, required=key in _REQUIRED_AMOUNTS) or 0.0
+	if sec.is_import and not values["document_value"]:
+		values["document_value"] = round(sum(values[h] for h in ("taxable_value", "igst", "cess")), 2)
 	for key, name in DECLARED_KEYS.items():
 		values[name] = _amount(raw, key, location, required=False) if key in raw else None
 	for key, name in FLAG_KEYS.items():

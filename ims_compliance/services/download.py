@@ -10,6 +10,7 @@ from frappe import _
 from frappe.utils import get_datetime, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
+from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS as B2B_SECTIONS
 from ims_compliance.core.sections import IMPORT_SECTIONS
 from ims_compliance.gstn.errors import AuthError, GstnError, OtpRequired
@@ -102,11 +103,12 @@ def download(
 	for index, code in enumerate(list(sections)):
 		try:
 			records.extend(client.get_records(code, on_warning=warnings.append))
-		except GstnError as exc:
+		except (GstnError, IMSValidationError) as exc:
 			if code not in IMPORT_SECTIONS or isinstance(exc, AuthError):
 				raise
-			# a GSP that does not serve Bills of Entry yet: the other sections still count, and
-			# rows of this section are not judged gone (it is left out of the upsert)
+			# a GSP that does not serve Bills of Entry yet (or records in a shape not yet seen:
+			# their keys are unverified): the other sections still count, and rows of this
+			# section are not judged gone (it is left out of the upsert)
 			sections.remove(code)
 			unavailable.append({"section": code, "error": str(exc)})
 		if publish:

@@ -232,3 +232,16 @@ def test_a_bill_of_entry_keeps_its_port_code_and_needs_no_supplier_gstin():
 	(record,) = parse_section("IMPG", [raw])
 	assert (record.supplier_gstin, record.document_number, record.port_code) == ("", "4100013", "INNSA1")
 	assert record.document_type == "Bill of Entry"
+
+
+def test_a_bill_of_entry_may_spell_igst_and_omit_the_document_value():
+	raw = {
+		"boenum": "4100014",
+		"boedt": "06-10-2025",
+		"portcd": "INMAA1",
+		"rtnprd": "102025",
+		"txval": 1000,
+		"igst": 180,
+	}
+	(record,) = parse_section("IMPG", [raw])
+	assert (record.igst, record.document_value) == (180.0, 1180.0)
