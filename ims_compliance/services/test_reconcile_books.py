@@ -344,3 +344,57 @@ class TestIndiaComplianceBillOfEntry(FrappeTestCase):
 			(row.document_type, row.bill_no, row.port_code, row.taxable_value, row.igst),
 			("Bill of Entry", "4100999", "INNSA1", 50000, 9000),
 		)
+
+
+class _Client:
+	"""A GSTN client stand-in: one bad-check-character B2B record, Bills of Entry not served."""
+
+	has_session = True
+
+	def get_counts(self):
+		from ims_compliance.gstn.errors import GstnError
+
+		raise GstnError("GEN5002", "counts not offered")
+
+	def get_records(self, code, *, on_warning=None):
+		from ims_compliance.gstn.errors import GstnError
+
+		if code.startswith("IMPG"):
+			raise GstnError("GEN5002", f"section {code} is not offered")
+		if code != "B2B":
+			return []
+		gstin = SUPPLIER_GSTINS["IMS Supplier Beta"]
+		raw = {
+			"stin": gstin[:14] + ("A" if gstin[14] != "A" else "B"),
+			"inum": "DLW-1",
+			"idt": "05-10-2025",
+			"rtnprd": "102025",
+			"val": 1180,
+			"txval": 1000,
+			"iamt": 180,
+			"action": "N",
+			"srcfilstatus": "Filed",
+		}
+		return parse_section("B2B", [raw], on_warning=on_warning)
+
+
+class TestDownloadAsksForBillsOfEntry(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_bills_of_entry_are_asked_for_and_a_gsp_without_them_does_not_fail_the_download(self):
+		from ims_compliance.services.download import DOWNLOAD_SECTIONS, download
+
+		self.assertTrue({"IMPG", "IMPGA", "IMPGSEZ", "IMPGSEZA"} <= set(DOWNLOAD_SECTIONS))
+		result = download(COMPANY_GSTIN, client=_Client(), force=True, commit=False)
+		self.assertEqual(
+			[u["section"] for u in result["unavailable_sections"]], ["IMPG", "IMPGA", "IMPGSEZ", "IMPGSEZA"]
+		)
+		self.assertNotIn("IMPG", result["sections"])
+		self.assertEqual(result["warning_count"], 1)  # the download's result carries the parse warning
+		self.assertIn(
+			"DLW-1",
+			frappe.get_all(
+				supply_doctype(), filters={"company_gstin": COMPANY_GSTIN}, pluck="document_number"
+			),
+		)
