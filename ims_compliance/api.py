@@ -124,12 +124,21 @@ def get_allowed_actions(name: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def apply_recommendations(filters: dict | str | None = None, dry_run: bool | int | str = 1) -> dict:
-	"""P4: move the filtered records to their recommended actions (dry run by default)."""
+def apply_recommendations(
+	filters: dict | str | None = None,
+	dry_run: bool | int | str = 1,
+	include_after_review: bool | int | str = 0,
+) -> dict:
+	"""P4: move the filtered records to their recommended actions (dry run by default). "Accept
+	after review" records move only with `include_after_review` (the user ticks it)."""
 	from ims_compliance.services.recommendations import apply_recommendations as apply
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
-	return apply(filters, dry_run=frappe.utils.cint(dry_run) == 1)
+	return apply(
+		filters,
+		dry_run=frappe.utils.cint(dry_run) == 1,
+		include_after_review=frappe.utils.cint(include_after_review) == 1,
+	)
 
 
 @frappe.whitelist()
@@ -233,14 +242,15 @@ def get_page_state() -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def import_portal_file(file_url: str, company_gstin: str) -> dict:
-	"""Upsert the records of a GST portal IMS JSON file (for users without API access)."""
+def import_portal_file(file_url: str, company_gstin: str, confirm_gstin: bool | int | str = 0) -> dict:
+	"""Upsert the records of a GST portal IMS JSON file (for users without API access) and
+	reconcile them. A file that names no GSTIN needs `confirm_gstin` (the page asks the user)."""
 	from ims_compliance.services.excel import file_content
 	from ims_compliance.services.portal_file import import_portal_file as run
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
 	_gstin_permitted(company_gstin)
-	return run(file_content(file_url), company_gstin)
+	return run(file_content(file_url), company_gstin, confirm_gstin=frappe.utils.cint(confirm_gstin) == 1)
 
 
 @frappe.whitelist(methods=["POST"])

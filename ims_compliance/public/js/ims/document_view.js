@@ -75,6 +75,18 @@ export class DocumentView {
 			{ id: "document_value", name: __("Value"), width: 110, align: "right", format: money },
 			{ id: "total_tax", name: __("Tax"), width: 100, align: "right", format: money },
 			{ id: "match_status", name: __("Match"), width: 120 },
+			{
+				// P4: the recommendation, "after review" when a person must look first, its reason as a tooltip;
+				// a parse warning (e.g. a GSTIN check character) shows as a mark
+				id: "recommended_action",
+				name: __("Recommended"),
+				width: 130,
+				format: (v, row, col, data) => {
+					const after = v === "Accepted" && data?.needs_review ? ` <span class="indicator-pill orange">${__("after review")}</span>` : "";
+					const warn = data?.parse_warnings ? ` <span class="text-warning" title="${frappe.utils.escape_html(data.parse_warnings)}">⚠</span>` : "";
+					return `<span title="${frappe.utils.escape_html(data?.recommendation_reason || "")}">${v ? __(v) : ""}${after}</span>${warn}`;
+				},
+			},
 			{ id: "action", name: __("Action"), width: 90 },
 			{ id: "gstn_action", name: __("GSTN Action"), width: 95 },
 			{ id: "upload_state", name: __("Upload"), width: 110, format: (v, row, col, data) => (data?.upload_error ? `<span title="${text(data.upload_error)}" class="text-danger">${text(v || __("Failed"))}</span>` : text(v)) },
