@@ -140,7 +140,7 @@ def make_purchase_invoice(
 			],
 			"taxes": [
 				{
-					"charge_type": "Actual",
+					**ic.tax_charge(amount, net),
 					"account_head": tax_account(head),
 					"description": head,
 					"tax_amount": sign * amount,
