@@ -115,12 +115,3 @@ def purchase_invoice_addresses(company: str, company_gstin: str, supplier: str, 
 		"billing_address": gst_address(company_gstin, "Company", company),
 		"supplier_address": gst_address(supplier_gstin, "Supplier", supplier),
 	}
-
-
-def tax_charge(amount: float, taxable: float) -> dict:
-	"""How a Purchase Invoice's tax row charges `amount` on `taxable`. IC refuses an Actual row on
-	its GST accounts (the item-wise detail would carry no rate), so under IC the rate is charged
-	On Net Total (ERPNext computes the same amount to the paisa or one); Actual elsewhere."""
-	if is_installed() and taxable:
-		return {"charge_type": "On Net Total", "rate": round(abs(amount) * 100 / abs(taxable), 4)}
-	return {"charge_type": "Actual"}

@@ -340,6 +340,15 @@ def ensure_purchase_invoices(
 	return made
 
 
+def _charge(amount: float, taxable: float) -> dict:
+	"""A tax row's charge. India Compliance refuses an Actual row on its GST accounts (the
+	item-wise detail would have no rate), so there the rate is charged On Net Total; ERPNext
+	computes the same amount to the paisa or one (within the match tolerance)."""
+	if ic.is_installed() and taxable:
+		return {"charge_type": "On Net Total", "rate": round(amount * 100 / taxable, 4)}
+	return {"charge_type": "Actual"}
+
+
 def _purchase_invoice(purchase, supplier: str):
 	sign = -1 if purchase.is_return else 1
 	cost_center = f"Main - {DEMO_ABBR}"
@@ -375,7 +384,7 @@ def _purchase_invoice(purchase, supplier: str):
 			],
 			"taxes": [
 				{
-					**ic.tax_charge(amount, purchase.taxable_value),
+					**_charge(amount, purchase.taxable_value),
 					"account_head": tax_account(head),
 					"description": head,
 					"tax_amount": sign * amount,

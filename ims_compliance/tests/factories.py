@@ -140,7 +140,7 @@ def make_purchase_invoice(
 			],
 			"taxes": [
 				{
-					**ic.tax_charge(amount, net),
+					"charge_type": "Actual",
 					"account_head": tax_account(head),
 					"description": head,
 					"tax_amount": sign * amount,

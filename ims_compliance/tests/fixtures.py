@@ -45,7 +45,6 @@ def before_tests():
 	configure_settings()
 	if ic.is_installed():
 		make_gst_addresses()
-		register_gst_accounts()
 		admit_to_fiscal_years()
 	frappe.db.commit()
 
@@ -74,27 +73,6 @@ def make_gst_addresses():
 	frappe.db.set_value("Company", TEST_COMPANY, "gstin", COMPANY_GSTIN)
 	for supplier, gstin in SUPPLIER_GSTINS.items():
 		ic.ensure_gst_address(gstin, "Supplier", supplier)
-
-
-def register_gst_accounts():
-	"""India Compliance: our tax accounts are the company's GST input accounts (as IMS Settings
-	maps them on a real site); a bill with no GST account is a no-GST bill to IC (Nil-Rated lines)."""
-	settings = frappe.get_single("GST Settings")
-	accounts = {
-		"igst_account": tax_account("IGST"),
-		"cgst_account": tax_account("CGST"),
-		"sgst_account": tax_account("SGST"),
-		"cess_account": tax_account("Cess"),
-	}
-	row = next(
-		(r for r in settings.gst_accounts if r.company == TEST_COMPANY and r.account_type == "Input"), None
-	)
-	if row and all(row.get(field) == account for field, account in accounts.items()):
-		return
-	if not row:
-		row = settings.append("gst_accounts", {"company": TEST_COMPANY, "account_type": "Input"})
-	row.update(accounts)
-	settings.save(ignore_permissions=True)
 
 
 def admit_to_fiscal_years():
