@@ -130,7 +130,7 @@ def test_app_key_is_rsa_pkcs1v15_under_the_key_of_gstns_certificate():
 
 def test_an_expired_certificate_is_refused_with_what_to_do():
 	pem = self_signed(PRIVATE, days=30)
-	with pytest.raises(CertificateError, match="expired on 31-01-2026.*IMS Settings"):
+	with pytest.raises(CertificateError, match=r"expired on 31-01-2026.*IMS Settings"):
 		crypto.rsa_encrypt(pem, APP_KEY, now=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
 	assert crypto.certificate_expiry(pem) == dt.datetime(2026, 1, 31, tzinfo=dt.timezone.utc)
 
