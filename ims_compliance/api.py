@@ -214,6 +214,15 @@ def submit_otp(company_gstin: str, otp: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
+def test_gstn_connection(company_gstin: str, otp: str | None = None) -> dict:
+	"""IMS Settings' Test Connection button: GSTN's (or the GSP's) answer, verbatim."""
+	from ims_compliance.services.connection import test_connection
+
+	frappe.has_permission("IMS Settings", "write", throw=True)
+	return test_connection(company_gstin, otp=(otp or "").strip() or None)
+
+
+@frappe.whitelist(methods=["POST"])
 def download_from_gstn(company_gstin: str, force: bool | int | str = 0) -> dict:
 	"""Queue the download of every IMS section for this GSTIN (one job per GSTIN at a time).
 	`force` reads every section even where GSTN's counts did not move."""

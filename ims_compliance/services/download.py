@@ -11,7 +11,7 @@ from frappe.utils import get_datetime, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS
-from ims_compliance.gstn.errors import GstnError, OtpRequired
+from ims_compliance.gstn.errors import GstnError, OtpRequired, StopJob
 from ims_compliance.services.connection import make_client
 from ims_compliance.services.ingest import ingest
 from ims_compliance.services.notify import accounts_managers, notify
@@ -123,6 +123,7 @@ def download(
 		)
 	result["sections"] = sections
 	result["full"] = full
+	result["api_calls"] = getattr(client, "calls", 0)  # what this run cost at the GSP
 	return result
 
 
@@ -175,6 +176,17 @@ def download_job(
 		if commit:
 			frappe.db.commit()  # nosemgrep: the notification must survive the failed job
 		return {"status": "OTP needed"}
+	except StopJob as exc:
+		# credits used up (HTTP 429), too many sessions (AUTH403) or the call cap: nothing of this
+		# run was written (records are written only once every section is read)
+		if commit:
+			frappe.db.rollback()
+		notify(
+			recipients, _("IMS download for {0} stopped: {1}").format(company_gstin, exc.code), exc.message
+		)
+		if commit:
+			frappe.db.commit()  # nosemgrep: the notification must survive the stopped job
+		return {"status": "stopped", "code": exc.code, "message": exc.message}
 	except GstnError as exc:
 		if commit:
 			frappe.db.rollback()
@@ -182,8 +194,12 @@ def download_job(
 		if commit:
 			frappe.db.commit()  # nosemgrep: batches already committed stay; the failure is recorded
 		raise
-	summary = _("IMS download for {0}: {1} new, {2} changed by supplier, {3} gone").format(
-		company_gstin, result.get("new", 0), result.get("changed_by_supplier", 0), result.get("gone", 0)
+	summary = _("IMS download for {0}: {1} new, {2} changed by supplier, {3} gone ({4} GSTN calls)").format(
+		company_gstin,
+		result.get("new", 0),
+		result.get("changed_by_supplier", 0),
+		result.get("gone", 0),
+		result.get("api_calls", 0),
 	)
 	notify(recipients, summary, frappe.as_json(result))
 	if frappe.db.get_single_value("IMS Settings", "reconcile_after_download"):
