@@ -117,7 +117,9 @@ class PublishedClient:
 		if self.encrypted:
 			first["app_key"] = second["app_key"] = self.rsa(self.app_key)
 			second["otp"] = b64(aes_enc(self.app_key, otp.encode()))
-		assert self.authenticate(first).json()["status_cd"] == "1"
+		answer = self.authenticate(first).json()
+		if answer.get("status_cd") != "1":
+			return answer
 		answer = self.authenticate(second).json()
 		if answer.get("status_cd") == "1":
 			self.token = answer["auth_token"]
