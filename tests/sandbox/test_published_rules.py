@@ -278,3 +278,29 @@ def test_json_bodies_need_json(enc, client):
 	)
 	assert error(response)[1] == "IMSSAV005"
 	assert json.loads(base64.b64decode(b64(b"{}"))) == {}
+
+
+def test_plain_mode_queues_too_with_parts_of_plain_json_under_a_path_without_host(tmp_path):
+	config = SandboxConfig(queue_threshold=10, part_size=8)
+	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
+		sb.state.generate(RECIPIENT, 60, seed=4)
+		client = PublishedClient(sb.url, encrypted=False)
+		client.login()
+		queued = client.open(client.get("returns/ims", "GETINV", section="b2b").json())
+		files = client.open(client.get("returns/ims", "FILEDET", token=queued["token"]).json())
+		assert "ek" not in files
+		rows = [row for u in files["urls"] for row in client.part(u["ul"], ek=None, sha256=u["hash"])["b2b"]]
+		assert rows == sb.state.section_records(RECIPIENT, "B2B")
+		# the old control path serves the same bytes
+		first = files["urls"][0]
+		old = client.http.get(sb.url + "/sandbox" + first["ul"], timeout=5).content
+		assert hashlib.sha256(old).hexdigest() == first["hash"]
+
+
+def test_an_unknown_path_or_method_is_refused(client):
+	response = client.http.get(
+		client.base + "/taxpayerapi/v1.0/returns/gstr1", headers=client.headers(), timeout=5
+	)
+	assert error(response)[:2] == (404, "GEN5002")
+	response = client.http.get(client.url("authenticate"), headers=client.headers(), timeout=5)
+	assert error(response)[:2] == (405, "GEN5002")
