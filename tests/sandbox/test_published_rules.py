@@ -89,7 +89,7 @@ def test_a_file_not_ready_answers_rtn_24(tmp_path):
 		client = PublishedClient(sb.url)
 		client.login()
 		queued = client.open(client.get("returns/ims", "GETINV", section="B2B").json())
-		assert queued["est"] == 1  # minutes
+		assert queued["est"] == "1"  # minutes, as text like the published sample
 		assert error(client.get("returns/ims", "FILEDET", token=queued["token"]))[1] == "RTN_24"
 
 
@@ -291,9 +291,16 @@ def test_plain_mode_queues_too_with_parts_of_plain_json_under_a_path_without_hos
 		assert "ek" not in files
 		rows = [row for u in files["urls"] for row in client.part(u["ul"], ek=None, sha256=u["hash"])["b2b"]]
 		assert rows == sb.state.section_records(RECIPIENT, "B2B")
-		# the old control path serves the same bytes
 		first = files["urls"][0]
-		old = client.http.get(sb.url + "/sandbox" + first["ul"], timeout=5).content
+		# GSTN's published shape: /returns/<ddmmyyyy>/<rtn>/<id>/returns_..._<n>.tar.gz?md5=..&expires=..
+		path, _, query = first["ul"].partition("?")
+		assert path.startswith("/returns/") and path.endswith("_b2b_0.tar.gz") and "md5=" in query
+		# a signed, expiring link: without its query, or with another expiry, it is refused
+		assert client.http.get(sb.url + path, timeout=5).status_code == 403
+		forged = first["ul"].replace("expires=", "expires=9")
+		assert client.http.get(sb.url + forged, timeout=5).status_code == 403
+		# the sandbox's older control path serves the same bytes
+		old = client.http.get(f"{sb.url}/sandbox/files/{queued['token']}/0", timeout=5).content
 		assert hashlib.sha256(old).hexdigest() == first["hash"]
 
 
