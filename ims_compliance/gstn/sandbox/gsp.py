@@ -96,7 +96,7 @@ class GspGate:
 
 	def _vayana(self, headers: dict[str, str]) -> None:
 		token, signature = self._require(headers, "x-asp-auth-token", "x-asp-auth-signature")
-		match = _VAYANA_TOKEN.match(token)
+		match = _VAYANA_TOKEN.match(token) or _VAYANA_TOKEN.match(_maybe_b64(token))
 		if not match:
 			raise GspRefusal(
 				"X-Asp-Auth-Token is not v2.0:<cust_id>:<client_id>:<txn_id>:<timestamp>:<gstin>:<api_action>"
@@ -131,3 +131,10 @@ class GspGate:
 			raise GspRefusal(str(exc)) from None
 		if not hmac.compare_digest(plain, str(self.credentials.get("asp_secret", "asp-secret")).encode()):
 			raise GspRefusal("asp-secret does not match")
+
+
+def _maybe_b64(text: str) -> str:
+	try:
+		return base64.b64decode(text, validate=True).decode()
+	except (binascii.Error, ValueError):
+		return ""

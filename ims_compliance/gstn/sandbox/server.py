@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from ims_compliance.gstn.sandbox import faults as f
-from ims_compliance.gstn.sandbox.api import FILE_PATH, GstnApi, SandboxConfig
+from ims_compliance.gstn.sandbox.api import FILE_LINK, FILE_PATH, GstnApi, SandboxConfig
 from ims_compliance.gstn.sandbox.state import SandboxState
 
 log = logging.getLogger("ims_compliance.gstn.sandbox")
@@ -72,8 +72,16 @@ class _Handler(BaseHTTPRequestHandler):
 			if url.path.startswith(CONTROL_PREFIX):
 				self._control(method, url.path[len(CONTROL_PREFIX) :], query, body)
 				return
+			if method == "GET" and FILE_LINK.search(url.path):
+				# a FILEDET `ul`: fetched without GSTN's headers, as GSTN's signed file links are
+				status, content = sandbox.api.file_link(url.path, query)
+				if content is None:
+					self._send_json(status, {"error": "no such file part, or the link is expired or altered"})
+				else:
+					self._send(200, content, "application/octet-stream")
+				return
 			part = FILE_PATH.match(url.path) if method == "GET" else None
-			if part:  # a FILEDET `ul`: fetched without GSTN's headers, like GSTN's file links
+			if part:
 				self._send_part(part["token"], int(part["index"]))
 				return
 			fault = sandbox.faults.draw()
