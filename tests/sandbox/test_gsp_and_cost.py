@@ -112,3 +112,38 @@ def test_a_spent_call_budget_answers_429_and_a_session_cap_auth403(tmp_path):
 def test_an_unknown_gsp_profile_is_refused_at_start(tmp_path):
 	with pytest.raises(ValueError, match="unknown GSP profile"):
 		SandboxServer(state_path=tmp_path / "s.json", port=0, config=SandboxConfig(gsp="acme"))
+
+
+def test_python_dash_m_serves_the_published_rules_behind_a_gsp(tmp_path):
+	import socket
+	import subprocess
+	import sys
+	import time
+
+	with socket.socket() as probe:
+		probe.bind(("127.0.0.1", 0))
+		port = probe.getsockname()[1]
+	command = [
+		sys.executable, "-m", "ims_compliance.gstn.sandbox", "--port", str(port), "--state", str(tmp_path / "s.json"),
+		"--encrypted", "--seed-gstin", RECIPIENT, "--seed-records", "30", "--gsp", "plain",
+		"--gsp-credentials", '{"clientid": "cid", "client-secret": "sec"}', "--call-budget", "3",
+	]  # fmt: skip
+	process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+	try:
+		url = f"http://127.0.0.1:{port}"
+		for _ in range(100):
+			try:
+				requests.get(url + "/sandbox/public-key", timeout=1)
+				break
+			except requests.ConnectionError:
+				time.sleep(0.1)
+		client = PublishedClient(url, extra_headers={"clientid": "cid", "client-secret": "sec"})
+		assert client.login()["status_cd"] == "1"
+		counts = client.open(client.get("returns/ims", "GETCNT", goods_typ="ALL_OTH").json())
+		assert counts["all_oth"]["ttl_cnt"] == 30
+		client.get("returns/ims", "GETCNT", goods_typ="ALL_OTH")
+		client.get("returns/ims", "GETCNT", goods_typ="ALL_OTH")
+		assert client.get("returns/ims", "GETCNT", goods_typ="ALL_OTH").status_code == 429
+	finally:
+		process.terminate()
+		process.wait(timeout=10)

@@ -196,3 +196,29 @@ def test_the_published_sample_bodies_pass_the_schema_and_their_mutations_do_not(
 	ecom["invdata"] = {"ecom": [{k: v for k, v in save["invdata"]["b2b"][0].items()}]}
 	with pytest.raises(schema.SchemaError, match=r"ecom\[0\]\.inv_typ: key not allowed"):
 		schema.check_envelope({"action": "SAVE", "data": ecom}, gstin=ecom["rtin"], action="SAVE")
+
+
+def test_the_otp_known_answer_and_the_sandbox_reads_it(tmp_path):
+	"""otp = b64(AES-256-ECB/PKCS7(app key, otp)); pinned with the openssl CLI:
+	printf %s 575757 | openssl enc -aes-256-ecb -K c8c9..e7 | base64"""
+	from ims_compliance.gstn.sandbox import SandboxConfig, SandboxServer
+
+	app_key = bytes(range(200, 232))
+	otp = base64.b64encode(ecb(app_key, b"575757")).decode()
+	assert otp == "KYnpVQBkqhYrmmZSHq4l/A=="
+	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=SandboxConfig(encrypted=True)) as sb:
+		certificate = x509.load_pem_x509_certificate(sb.certificate_pem.encode())
+		rsa_key = base64.b64encode(certificate.public_key().encrypt(app_key, rsa_padding.PKCS1v15())).decode()  # type: ignore[union-attr]
+		headers = {"gstin": "27AAPFU0939F1ZV", "state-cd": "27", "ip-usr": "203.0.113.7", "txn": "t1"}
+		handle = sb.api.handle
+		body = {"action": "OTPREQUEST", "username": "u", "app_key": rsa_key}
+		assert handle("POST", "/taxpayerapi/v1.0/authenticate", {}, headers, json.dumps(body).encode(), "")[
+			1
+		] == {"status_cd": "1"}
+		body.update(action="AUTHTOKEN", otp=otp)
+		status, answer = handle(
+			"POST", "/taxpayerapi/v1.0/authenticate", {}, headers, json.dumps(body).encode(), ""
+		)
+		assert status == 200 and answer["expiry"] == 360
+		sek = Cipher(algorithms.AES(app_key), modes.ECB()).decryptor().update(base64.b64decode(answer["sek"]))
+		assert len(sek) == 48 and sek[32:] == bytes([16]) * 16  # 32-byte key + a whole PKCS#7 block
