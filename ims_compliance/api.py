@@ -193,10 +193,15 @@ def import_portal_file(file_url: str, company_gstin: str) -> dict:
 @frappe.whitelist(methods=["POST"])
 def request_otp(company_gstin: str) -> dict:
 	"""Ask GSTN to send the OTP for this GSTIN's username (the sandbox documents a fixed one)."""
+	from ims_compliance.gstn.errors import GstnError
 	from ims_compliance.services.connection import make_client
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
-	make_client(company_gstin).request_otp()
+	try:
+		make_client(company_gstin).request_otp()
+	except GstnError as exc:
+		# e.g. an expired GSTN certificate or TEC4002: the message says what to update
+		frappe.throw(_("GSTN refused the OTP request: {0}").format(exc.message), title=_("OTP Not Sent"))
 	return {"requested": True}
 
 

@@ -49,7 +49,7 @@ class CacheSessionStore:
 		return session
 
 	def save(self, session: dict) -> None:
-		ip = _request_ip()
+		ip = request_ip()
 		if session and ip:
 			# the IP of the user who logged in: jobs they start later send it as ip-usr
 			session = {**session, "ip_usr": ip}
@@ -125,7 +125,7 @@ def _gsp_credentials(settings) -> dict[str, str]:
 	}
 
 
-def _request_ip() -> str | None:
+def request_ip() -> str | None:
 	"""The public IP of the user of this web request (None in a job or the console)."""
 	request = getattr(frappe.local, "request", None)
 	return getattr(frappe.local, "request_ip", None) if request is not None else None
@@ -136,7 +136,7 @@ def end_user_ip(store: CacheSessionStore, settings) -> str:
 	user who logged in (and so started the work); else the fallback set in IMS Settings. Never
 	a made-up 127.0.0.1 towards a GSP: the client refuses to call without one."""
 	return (
-		_request_ip() or ((store.load() or {}).get("ip_usr") or "") or (settings.get("fallback_ip_usr") or "")
+		request_ip() or ((store.load() or {}).get("ip_usr") or "") or (settings.get("fallback_ip_usr") or "")
 	)
 
 

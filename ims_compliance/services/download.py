@@ -12,7 +12,7 @@ from frappe.utils.background_jobs import is_job_enqueued
 
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS
 from ims_compliance.gstn.errors import GstnError, OtpRequired, StopJob
-from ims_compliance.services.connection import make_client
+from ims_compliance.services.connection import make_client, request_ip
 from ims_compliance.services.ingest import ingest
 from ims_compliance.services.notify import accounts_managers, notify
 
@@ -42,6 +42,7 @@ def enqueue_download(company_gstin: str, *, force: bool = False) -> dict:
 		company_gstin=company_gstin,
 		user=frappe.session.user,
 		force=force,
+		ip_usr=request_ip(),  # GSTN's ip-usr for the job: the IP of the user who started it
 		now=frappe.flags.in_test,
 	)
 	return {"queued": True, "job_id": job_id(company_gstin)}
@@ -159,6 +160,7 @@ def download_job(
 	scheduled: bool = False,
 	force: bool = False,
 	commit: bool = True,
+	ip_usr: str | None = None,
 ):
 	"""Background entry point: run, notify (the user, or the Accounts Managers when scheduled),
 	and reconcile afterwards when IMS Settings asks for it. A scheduled run is always a full
@@ -166,7 +168,8 @@ def download_job(
 	(tests) leaves every write, the failure notice included, in the caller's transaction."""
 	recipients = accounts_managers() if scheduled or not user else [user]
 	try:
-		result = download(company_gstin, publish=True, force=force or scheduled, commit=commit)
+		client = make_client(company_gstin, ip_usr=ip_usr) if ip_usr else None
+		result = download(company_gstin, publish=True, force=force or scheduled, commit=commit, client=client)
 	except OtpRequired as exc:
 		if commit:
 			frappe.db.rollback()

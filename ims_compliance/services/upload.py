@@ -140,6 +140,8 @@ def upload_summary(company_gstin: str) -> dict:
 
 # --- the job -------------------------------------------------------------------------------
 def enqueue_upload(company_gstin: str, *, resume: bool = False, user: str | None = None) -> dict:
+	from ims_compliance.services.connection import request_ip
+
 	if is_job_enqueued(job_id(company_gstin)):
 		return {"queued": False, "message": _("An upload for {0} is already running.").format(company_gstin)}
 	frappe.enqueue(
@@ -151,19 +153,24 @@ def enqueue_upload(company_gstin: str, *, resume: bool = False, user: str | None
 		company_gstin=company_gstin,
 		user=user or frappe.session.user,
 		resume=resume,
+		ip_usr=request_ip(),  # GSTN's ip-usr for the job: the IP of the user who started it
 		now=frappe.flags.in_test,
 	)
 	return {"queued": True, "job_id": job_id(company_gstin)}
 
 
-def upload_job(company_gstin: str, user: str | None = None, resume: bool = False) -> dict:
+def upload_job(
+	company_gstin: str, user: str | None = None, resume: bool = False, ip_usr: str | None = None
+) -> dict:
 	"""Background entry point: upload (or, resuming, finish the open requests), notify, and
 	recompute GSTR-2B afterwards when IMS Settings asks for it."""
+	from ims_compliance.services.connection import make_client
 	from ims_compliance.services.notify import accounts_managers, notify
 
 	recipients = [user] if user and user not in ("Guest",) else accounts_managers()
 	try:
-		result = upload(company_gstin, publish=True, resume=resume, user=user)
+		client = make_client(company_gstin, ip_usr=ip_usr) if ip_usr else None
+		result = upload(company_gstin, publish=True, resume=resume, user=user, client=client)
 	except OtpRequired as exc:
 		frappe.db.rollback()
 		notify(
