@@ -48,6 +48,8 @@ Sent = Callable[[str, dict], None]  # (reference_id, the SAVE/RESETIMS body GSTN
 _ENVELOPE_SLACK = 512  # bytes for `action`/`hmac` around an encrypted body
 #: GETCNT's goods type for every IMS section the app handles (invoice_count.json: `all_oth`).
 GOODS_TYPE_ALL_OTHER = "ALL_OTH"
+#: Session entries that belong to the connection, not to one GSTN token: kept when it changes.
+_KEPT_ACROSS_TOKENS = ("gsp", "ip_usr")
 
 
 class GstnClient:
@@ -226,8 +228,9 @@ class GstnClient:
 			raise ProtocolError("authentication answer without auth_token")
 		minutes = float(answer.get("expiry") or 360)
 		session = {"auth_token": answer["auth_token"], "expires_at": self.clock() + minutes * 60}
-		if self.session.get("gsp"):
-			session["gsp"] = self.session["gsp"]  # the GSP's own session outlives GSTN's token
+		for key in _KEPT_ACROSS_TOKENS:  # the GSP's own session, the user's IP: not GSTN's token's
+			if self.session.get(key):
+				session[key] = self.session[key]
 		if app_key is not None:
 			if not answer.get("sek"):
 				raise ProtocolError("encrypted authentication answer without sek")

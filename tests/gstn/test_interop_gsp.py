@@ -189,3 +189,12 @@ def test_filedet_is_first_polled_after_est_then_backs_off(tmp_path):
 		assert waits[0] == pytest.approx(0.07)  # est 1 (minute) x est_unit: no poll before it
 		assert policy.delays()[:5] == [0.01, 0.02, 0.04, 0.08, 0.08]
 		assert len(PollPolicy(first=1, backoff=2, max_interval=60, max_polls=7, timeout=1e6).delays()) == 7
+
+
+def test_a_refresh_keeps_the_gsp_session_and_the_users_ip_stored_with_the_session(tmp_path):
+	with gsp_sandbox(tmp_path, "taxpro") as sb:
+		client = gsp_client(sb, "taxpro")
+		client.store.save({**client.session, "ip_usr": "198.51.100.4"})
+		gsp_state = client.session["gsp"]
+		client.refresh()
+		assert client.session["gsp"] == gsp_state and client.session["ip_usr"] == "198.51.100.4"

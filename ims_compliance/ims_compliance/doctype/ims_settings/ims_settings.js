@@ -52,7 +52,14 @@ frappe.ui.form.on("IMS Settings", {
 			return;
 		}
 		frappe.prompt(
-			{ fieldname: "gstin", fieldtype: "Select", label: __("Company GSTIN"), options: gstins, reqd: 1 },
+			{
+				fieldname: "gstin",
+				fieldtype: "Select",
+				label: __("Company GSTIN"),
+				options: gstins,
+				default: gstins[0],
+				reqd: 1,
+			},
 			(values) => run(values.gstin),
 			__("Test Connection")
 		);
