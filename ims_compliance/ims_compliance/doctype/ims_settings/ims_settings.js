@@ -31,21 +31,28 @@ frappe.ui.form.on("IMS Settings", {
 					? __("GSTN was asked for an OTP for {0}.", [frappe.utils.escape_html(gstin)])
 					: __("Connected: {0} records in IMS for {1}.", [result.total, frappe.utils.escape_html(gstin)])
 				: __("Refused: {0}", [frappe.utils.escape_html(`${result.code || ""} ${result.message || ""}`)]);
-			frappe.msgprint({
-				title: __("Test Connection ({0})", [frappe.utils.escape_html(result.profile || "")]),
-				indicator: result.ok ? "green" : "red",
-				message: `<p>${head}</p><p>${__("HTTP status")}: ${frappe.utils.escape_html(
-					String(result.status ?? "")
-				)} &middot; ${__("calls")}: ${result.calls || 0}</p><pre style="white-space: pre-wrap">${answer}</pre>`,
-			});
-			if (result.otp_needed) {
-				frappe.prompt(
-					{ fieldname: "otp", fieldtype: "Data", label: __("OTP"), reqd: 1 },
-					(values) => run(gstin, values.otp),
-					__("Enter the OTP GSTN sent"),
-					__("Log in")
-				);
+			const html = `<p>${head}</p><p>${__("HTTP status")}: ${frappe.utils.escape_html(
+				String(result.status ?? "")
+			)} &middot; ${__("calls")}: ${result.calls || 0}</p><pre style="white-space: pre-wrap">${answer}</pre>`;
+			const title = __("Test Connection ({0})", [frappe.utils.escape_html(result.profile || "")]);
+			if (!result.otp_needed) {
+				frappe.msgprint({ title, indicator: result.ok ? "green" : "red", message: html });
+				return;
 			}
+			// one dialog: GSTN's answer above, the OTP it sent below
+			const dialog = new frappe.ui.Dialog({
+				title,
+				fields: [
+					{ fieldname: "answer", fieldtype: "HTML", options: html },
+					{ fieldname: "otp", fieldtype: "Data", label: __("OTP"), reqd: 1 },
+				],
+				primary_action_label: __("Log in"),
+				primary_action(values) {
+					dialog.hide();
+					run(gstin, values.otp);
+				},
+			});
+			dialog.show();
 		};
 		if (gstins.length === 1) {
 			run(gstins[0]);
