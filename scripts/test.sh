@@ -17,7 +17,7 @@ pure_summary=""
 bench_summary=""
 
 echo "== pure tier (pytest, no Frappe) =="
-if ! "$python_bin" -c "import pandas, openpyxl, rapidfuzz, cryptography, werkzeug, pytest, hypothesis" 2>/dev/null; then
+if ! "$python_bin" -c "import pandas, openpyxl, python_calamine, rapidfuzz, cryptography, werkzeug, pytest, hypothesis" 2>/dev/null; then
 	"$python_bin" -m pip install -q -r requirements-dev.txt || true
 fi
 pure_log="$(mktemp)"
@@ -57,6 +57,9 @@ if [ -d "$bench_dir/apps/frappe" ] && [ -d "$bench_dir/apps/erpnext" ] && [ -d "
 	ln -sfn "$source_dir" "$link"
 	bench_log="$(mktemp)"
 	chmod 644 "$bench_log"
+	# the app's Python requirements in the bench's env (bench get-app would install them)
+	"$bench_dir/env/bin/python" -c "import python_calamine" 2>/dev/null ||
+		"$bench_dir/env/bin/pip" install -q -r "$repo/requirements.txt" >/dev/null 2>&1 || true
 	(
 		cd "$bench_dir" &&
 			"$bench_cmd" --site "$test_site" migrate --skip-search-index >/dev/null 2>"$bench_log.migrate" &&
@@ -90,7 +93,8 @@ if [ -d "$bench_dir/apps/frappe" ] && [ -d "$bench_dir/apps/erpnext" ] && [ -d "
 		serve_pid=$!
 		for _ in $(seq 1 30); do curl -sf -o /dev/null "http://127.0.0.1:$port/login" && break; sleep 1; done
 		IMS_URL="http://$test_site:$port" IMS_SCREENSHOTS="$repo/benchmarks/out/screenshots" \
-			node "$repo/tests/browser/page.test.mjs" | tee "$bench_log.browser"
+			bash -c 'node "$1/tests/browser/page.test.mjs"; a=$?; node "$1/tests/browser/xss.test.mjs"; exit $((a || $?))' _ "$repo" \
+			| tee "$bench_log.browser"
 		browser_status=${PIPESTATUS[0]}
 		pkill -P "$serve_pid" 2>/dev/null; kill "$serve_pid" 2>/dev/null
 		pkill -f "serve --port $port" 2>/dev/null || true

@@ -37,6 +37,8 @@ SOURCES = (
 	"GSTN Download",
 	"Upload Result",
 	"Supplier Change",
+	"Link",
+	"Unlink",
 )
 
 

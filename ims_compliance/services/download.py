@@ -10,8 +10,10 @@ from frappe import _
 from frappe.utils import get_datetime, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
-from ims_compliance.core.sections import DOWNLOAD_SECTIONS
-from ims_compliance.gstn.errors import GstnError, OtpRequired, StopJob
+from ims_compliance.core.errors import IMSValidationError
+from ims_compliance.core.sections import DOWNLOAD_SECTIONS as B2B_SECTIONS
+from ims_compliance.core.sections import IMPORT_SECTIONS
+from ims_compliance.gstn.errors import AuthError, GstnError, OtpRequired, StopJob
 from ims_compliance.services.connection import make_client, request_ip
 from ims_compliance.services.ingest import ingest
 from ims_compliance.services.notify import accounts_managers, notify
@@ -23,6 +25,8 @@ FULL_DOWNLOAD_KEY = "ims_gstn_full_download::{}"
 #: sections by their counts fetches them all anyway when the last full one is older than this
 #: (a forced full download of 100k records costs about 11 s and writes nothing when nothing moved).
 FULL_DOWNLOAD_MAX_AGE = dt.timedelta(hours=12)
+#: Every section a download asks GSTN for: the supplier documents and the Bills of Entry (R1).
+DOWNLOAD_SECTIONS: tuple[str, ...] = (*B2B_SECTIONS, *IMPORT_SECTIONS)
 
 
 def job_id(company_gstin: str) -> str:
@@ -95,8 +99,19 @@ def download(
 		sections = sections_to_fetch(company_gstin, counts)
 	full = not explicit and len(sections) == len(DOWNLOAD_SECTIONS)
 	records = []
-	for index, code in enumerate(sections):
-		records.extend(client.get_records(code))
+	warnings: list[str] = []
+	unavailable = []
+	for index, code in enumerate(list(sections)):
+		try:
+			records.extend(client.get_records(code, on_warning=warnings.append))
+		except (GstnError, IMSValidationError) as exc:
+			if code not in IMPORT_SECTIONS or isinstance(exc, AuthError | StopJob):
+				raise
+			# a GSP that does not serve Bills of Entry yet (or records in a shape not yet seen:
+			# their keys are unverified): the other sections still count, and rows of this
+			# section are not judged gone (it is left out of the upsert)
+			sections.remove(code)
+			unavailable.append({"section": code, "error": str(exc)})
 		if publish:
 			frappe.publish_progress(
 				(index + 1) * 80 / max(len(sections), 1),
@@ -124,6 +139,10 @@ def download(
 		)
 	result["sections"] = sections
 	result["full"] = full
+	result["warnings"] = warnings[:100]
+	result["warning_count"] = len(warnings)
+	if unavailable:
+		result["unavailable_sections"] = unavailable
 	result["api_calls"] = getattr(client, "calls", 0)  # what this run cost at the GSP
 	return result
 

@@ -30,6 +30,8 @@ DOCUMENT_VIEW_FIELDS = (
 	"gstn_action",
 	"recommended_action",
 	"needs_review",
+	"recommendation_reason",
+	"parse_warnings",
 	"upload_state",
 	"upload_error",
 	"purchase_invoice",
@@ -41,6 +43,7 @@ MAX_PAGE_LENGTH = 500
 
 
 def document_view(filters, *, start: int = 0, page_length: int = 50, sort_by=None, sort_order=None) -> dict:
+	start = max(0, int(start or 0))
 	page_length = max(1, min(int(page_length or 50), MAX_PAGE_LENGTH))
 	db_filters = to_db_filters(filters)
 	rows = frappe.get_list(
@@ -48,11 +51,19 @@ def document_view(filters, *, start: int = 0, page_length: int = 50, sort_by=Non
 		filters=db_filters,
 		fields=list(DOCUMENT_VIEW_FIELDS),
 		order_by=order_by(sort_by, sort_order),
-		limit_start=max(0, int(start or 0)),
+		limit_start=start,
 		limit_page_length=page_length,
 	)
-	total = frappe.db.count(supply_doctype(), filters=db_filters) if rows or int(start or 0) else 0
-	return {"rows": rows, "total": total, "start": int(start or 0), "page_length": page_length}
+	total = permitted_count(db_filters) if rows or start else 0
+	return {"rows": rows, "total": total, "start": start, "page_length": page_length}
+
+
+def permitted_count(db_filters) -> int:
+	"""Rows matching the filters that the user may read (frappe.db.count ignores User Permissions)."""
+	result = frappe.get_list(
+		supply_doctype(), filters=db_filters, fields=["count(*) as total"], limit_page_length=0, order_by=""
+	)
+	return int(result[0].total) if result else 0
 
 
 def _grouped(filters, group_by: list[str], extra_fields: list[str] | None = None) -> list[dict]:
@@ -108,9 +119,16 @@ def match_summary(filters) -> list[dict]:
 	return list(summary.values())
 
 
+def itc_of(document_type: str | None, total_tax: float | None) -> float:
+	"""ITC a record carries: its tax, except a credit note's, which reduces ITC (GSTN reports it
+	positive, so it is subtracted here)."""
+	return -(total_tax or 0) if document_type == "Credit Note" else (total_tax or 0)
+
+
 def actions_summary(filters) -> dict:
 	"""Counts and rupees per document type x action and per match status x action, folded from
-	one GROUP BY (document type, match status, action): one pass over the records."""
+	one GROUP BY (document type, match status, action): one pass over the records. `itc` is the
+	tax net of credit notes (see `itc_of`); `total_tax` stays the gross tax."""
 	by_type: dict[tuple, frappe._dict] = {}
 	by_status: dict[tuple, frappe._dict] = {}
 	for row in _grouped(filters, ["document_type", "match_status", "action"]):
@@ -121,18 +139,41 @@ def actions_summary(filters) -> dict:
 			out = target.setdefault(
 				key,
 				frappe._dict(
-					{first: key[0], "action": key[1], "records": 0, "taxable_value": 0, "total_tax": 0}
+					{
+						first: key[0],
+						"action": key[1],
+						"records": 0,
+						"taxable_value": 0,
+						"total_tax": 0,
+						"itc": 0,
+					}
 				),
 			)
 			out.records += row.records
 			out.taxable_value += row.taxable_value or 0
 			out.total_tax += row.total_tax or 0
+			out.itc += itc_of(row.document_type, row.total_tax)
 	return {"by_document_type": list(by_type.values()), "by_match_status": list(by_status.values())}
 
 
 def action_totals(filters) -> list[dict]:
-	"""Header cards: totals per action with the ITC at stake."""
-	return _grouped(filters, ["action"])
+	"""Header cards: totals per action with the ITC at stake, net of credit notes (`itc`; their
+	tax in `credit_note_tax`), from one GROUP BY (action, document type)."""
+	totals: dict[str, frappe._dict] = {}
+	for row in _grouped(filters, ["action", "document_type"]):
+		out = totals.setdefault(
+			row.action,
+			frappe._dict(
+				action=row.action, records=0, taxable_value=0, total_tax=0, itc=0, credit_note_tax=0
+			),
+		)
+		out.records += row.records
+		out.taxable_value += row.taxable_value or 0
+		out.total_tax += row.total_tax or 0
+		out.itc += itc_of(row.document_type, row.total_tax)
+		if row.document_type == "Credit Note":
+			out.credit_note_tax += row.total_tax or 0
+	return list(totals.values())
 
 
 DETAIL_FIELDS = (
@@ -153,6 +194,8 @@ DETAIL_FIELDS = (
 	"match_reasons",
 	"purchase_taxable_value",
 	"purchase_total_tax",
+	"purchase_net_total",
+	"port_code",
 	"itc_reduction_required",
 	"declared_igst",
 	"declared_cgst",
@@ -172,10 +215,17 @@ def record_detail(name: str) -> dict:
 
 	record = frappe.get_all(supply_doctype(), filters={"name": name}, fields=list(DETAIL_FIELDS))
 	if not record:
-		frappe.throw(frappe._("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+		frappe.throw(
+			frappe._("GST Inward Supply {0} not found").format(frappe.utils.escape_html(name)),
+			frappe.DoesNotExistError,
+		)
 	record = record[0]
 	purchase = None
-	if record.purchase_invoice:
+	if record.purchase_invoice and not frappe.has_permission(
+		"Purchase Invoice", "read", doc=record.purchase_invoice
+	):
+		purchase = {"name": record.purchase_invoice, "restricted": 1}
+	elif record.purchase_invoice:
 		purchase = frappe.db.get_value(
 			"Purchase Invoice",
 			record.purchase_invoice,
@@ -193,7 +243,7 @@ def record_detail(name: str) -> dict:
 			],
 			as_dict=True,
 		)
-	log = frappe.get_all(
+	log = frappe.get_list(
 		"IMS Action Log",
 		filters={"inward_supply": name},
 		fields=["timestamp", "from_action", "to_action", "source", "user", "remarks", "changed_values"],

@@ -4,7 +4,6 @@ import datetime as dt
 import frappe
 
 from ims_compliance import api
-from ims_compliance.core.sections import DOWNLOAD_SECTIONS
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.client import GstnClient
 from ims_compliance.gstn.errors import GstnUnavailable, OtpRequired
@@ -14,6 +13,7 @@ from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.gstn.settings import RetryPolicy
 from ims_compliance.services.connection import make_client
 from ims_compliance.services.download import (
+	DOWNLOAD_SECTIONS,
 	FULL_DOWNLOAD_KEY,
 	FULL_DOWNLOAD_MAX_AGE,
 	download,
@@ -240,6 +240,14 @@ class TestDownloadAcceptance(SandboxTestCase):
 		removed_names = {self.row("B2B", raw).name for raw in removed}
 		linked = sorted(removed_names)[0]
 		invoice = make_purchase_invoice(bill_no="DL-LINKED-1")
+		frappe.db.set_value(  # the same document: the pair's GSTINs (issue 14 checks them)
+			"Purchase Invoice",
+			invoice.name,
+			{
+				"company_gstin": GSTIN,
+				"supplier_gstin": frappe.db.get_value(supply_doctype(), linked, "supplier_gstin"),
+			},
+		)
 		api.link_purchase_invoice(linked, invoice.name)
 		for raw in removed:
 			self.sandbox.state.remove(GSTIN, "B2B", stin=raw["stin"], number=raw["inum"])

@@ -3,34 +3,15 @@
 // Env: see harness.mjs.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { base, openBrowser, shots } from "./harness.mjs";
+import { base, openBrowser, seedOnBench, shots } from "./harness.mjs";
 
 const { page, step, logIn, finish } = await openBrowser({ name: "", acceptDownloads: true });
-// The walk seeds its own records (through the REST API, as the logged-in user) under a unique
-// document-number prefix, so it never depends on what the site already holds.
+// The walk seeds its own records (on the bench, as the download writes them: GST Inward Supplies
+// are never inserted through REST) under a unique document-number prefix, so it never depends on
+// what the site already holds.
 const batch = `BT${Date.now().toString(36).toUpperCase().slice(-6)}`;
 async function seed() {
-	const settings = await page.evaluate(() => frappe.xcall("frappe.client.get", { doctype: "IMS Settings", name: "IMS Settings" }));
-	const gstin = settings.company_gstins[0];
-	const records = [];
-	for (let i = 0; i < 8; i++) {
-		records.push({
-			doctype: "GST Inward Supply",
-			company: gstin.company,
-			company_gstin: gstin.gstin,
-			supplier_gstin: "27AAPFU0939F1ZV",
-			supplier_name: "Browser Walk Supplier",
-			section: "B2B",
-			document_number: `${batch}-${i}`,
-			document_date: "2025-10-15",
-			supplier_period: "102025",
-			document_value: 1180 + i,
-			taxable_value: 1000 + i,
-			igst: 180,
-			match_status: i < 6 ? "Exact Match" : "Missing in PI",
-		});
-	}
-	await page.evaluate((docs) => frappe.xcall("frappe.client.insert_many", { docs }), records);
+	seedOnBench(batch);
 }
 try {
 	await step("log in", async () => {

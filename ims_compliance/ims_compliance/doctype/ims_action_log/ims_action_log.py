@@ -28,6 +28,8 @@ class IMSActionLog(Document):
 			"GSTN Download",
 			"Upload Result",
 			"Supplier Change",
+			"Link",
+			"Unlink",
 		]
 		timestamp: DF.Datetime
 		to_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]

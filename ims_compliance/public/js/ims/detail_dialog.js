@@ -6,29 +6,44 @@ import { ACTION_LABELS, act } from "./actions";
 const COMPARE = [
 	["Number", "document_number", "bill_no"],
 	["Date", "document_date", "bill_date"],
-	["Taxable Value", "taxable_value", "base_net_total", money],
+	// the purchase side's taxable value counts only the lines that bear GST (issue 15)
+	["Taxable Value", "taxable_value", "gst_taxable_value", money],
 	["Total Tax", "total_tax", "base_total_taxes_and_charges", money],
 ];
+
+// Every value shown comes from GSTN, a supplier or a user: escaped, never inserted as HTML.
+const esc = (value) => frappe.utils.escape_html(value ?? "");
 
 export async function show_detail(name, on_change) {
 	const data = await call("get_record_detail", { name });
 	const r = data.record;
-	const p = data.purchase || {};
+	const p = { ...(data.purchase || {}), gst_taxable_value: r.purchase_taxable_value };
+	// both figures when nil-rated, exempt or non-GST lines make them differ
+	const net_differs = data.purchase && Math.abs((r.purchase_net_total || p.base_net_total || 0) - (r.purchase_taxable_value || 0)) >= 0.01;
 	const differs = new Set((data.reasons || []).map((x) => x.field));
 	const rows = COMPARE.map(([label, ims, pi, fmt]) => {
-		const f = fmt || ((v) => frappe.utils.escape_html(v ?? ""));
+		const f = fmt || esc;
 		const cls = differs.has(ims) || differs.has(label.toLowerCase().replace(/ /g, "_")) ? "ims-differs" : "";
-		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase ? f(p[pi]) : ""}</td></tr>`;
-	}).join("");
+		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase && !p.restricted ? f(p[pi]) : ""}</td></tr>`;
+	}).join("") + (net_differs && !p.restricted ? `<tr><th>${__("Net Total (all lines)")}</th><td></td><td>${money(r.purchase_net_total || p.base_net_total)} <span class="text-muted small">${__("nil-rated, exempt and non-GST lines are not in the taxable value")}</span></td></tr>` : "");
+	const recommendation = r.recommended_action
+		? `<p>${__("Recommended")}: <b>${esc(__(r.recommended_action))}</b>${r.recommended_action === "Accepted" && r.needs_review ? ` <span class="indicator-pill orange">${__("after review")}</span>` : ""}${r.recommendation_reason ? ` · ${esc(r.recommendation_reason)}` : ""}</p>`
+		: "";
+	const parse_warnings = r.parse_warnings
+		? `<div class="alert alert-warning"><b>${__("Parse warnings")}</b><ul>${r.parse_warnings.split("\n").map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>`
+		: "";
 	const reasons = (data.reasons || []).map((x) => `<li>${frappe.utils.escape_html(x.text || `${x.field}: ${x.ims} vs ${x.purchase}`)}</li>`).join("");
 	const log = (data.log || [])
-		.map((l) => `<tr><td>${frappe.datetime.str_to_user(l.timestamp)}</td><td>${l.from_action || ""} → ${l.to_action || ""}</td><td>${l.source}</td><td>${l.user || ""}</td><td>${frappe.utils.escape_html(l.remarks || "")}</td></tr>`)
+		.map((l) => `<tr><td>${esc(frappe.datetime.str_to_user(l.timestamp))}</td><td>${esc(l.from_action)} → ${esc(l.to_action)}</td><td>${esc(l.source)}</td><td>${esc(l.user)}</td><td>${esc(l.remarks)}</td></tr>`)
 		.join("");
-	const dialog = new frappe.ui.Dialog({ title: `${r.supplier_name || r.supplier_gstin} · ${r.document_number}`, size: "extra-large" });
+	const dialog = new frappe.ui.Dialog({ title: __("Inward Supply"), size: "extra-large" });
+	// the supplier's trade name as text: a dialog title is set as HTML
+	dialog.$wrapper.find(".modal-title").text(`${r.supplier_name || r.supplier_gstin} · ${r.document_number}`);
 	dialog.$body.html(`
 		<div class="ims-detail">
-			<p><b>${r.match_status}</b> · ${__("Action")}: <b>${r.action}</b> · ${__("GSTN")}: ${r.gstn_action} ${r.upload_error ? `· <span class="text-danger">${frappe.utils.escape_html(r.upload_error)}</span>` : ""}</p>
-			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${r.section})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${p.name}</a>` : __("none linked")}</th></tr></thead><tbody>${rows}</tbody></table>
+			<p><b>${esc(r.match_status)}</b> · ${__("Action")}: <b>${esc(r.action)}</b> · ${__("GSTN")}: ${esc(r.gstn_action)} ${r.upload_error ? `· <span class="text-danger">${esc(r.upload_error)}</span>` : ""}</p>
+			${recommendation}${parse_warnings}
+			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${esc(r.section)})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${esc(p.name)}</a>` : __("none linked")}${p.restricted ? ` <span class="text-muted">(${__("you may not read it")})</span>` : ""}</th></tr></thead><tbody>${rows}</tbody></table>
 			${reasons ? `<h6>${__("Why")}</h6><ul>${reasons}</ul>` : ""}
 			<div class="ims-detail-actions"></div>
 			<h6>${__("Action log")}</h6>
@@ -64,12 +79,28 @@ export async function show_detail(name, on_change) {
 				get_query: () => ({ filters: { docstatus: 1, supplier_gstin: r.supplier_gstin } }) },
 			render_input: true,
 		});
+		// a Purchase Invoice under another GSTIN of the supplier's PAN links only when confirmed, with a reason
+		const other_gstin = frappe.ui.form.make_control({
+			parent: $link,
+			df: { fieldtype: "Check", fieldname: "confirm_other_gstin", label: __("It is under another GSTIN of the same PAN") },
+			render_input: true,
+		});
+		const reason = frappe.ui.form.make_control({
+			parent: $link,
+			df: { fieldtype: "Data", fieldname: "reason", label: __("Reason (logged)") },
+			render_input: true,
+		});
 		$(`<button class="btn btn-sm btn-primary">${__("Link")}</button>`)
 			.appendTo($link)
 			.on("click", async () => {
 				const purchase_invoice = field.get_value();
 				if (!purchase_invoice) return;
-				const result = await call("link_purchase_invoice", { name, purchase_invoice });
+				const result = await call("link_purchase_invoice", {
+					name,
+					purchase_invoice,
+					confirm_other_gstin: other_gstin.get_value() ? 1 : 0,
+					reason: reason.get_value() || null,
+				});
 				dialog.hide();
 				frappe.show_alert({ message: result.reverted ? __("Linked; the acceptance was reverted to No Action (P2)") : __("Linked (Manual Match)"), indicator: "green" });
 				on_change();

@@ -64,20 +64,34 @@ export class DocumentView {
 
 	columns() {
 		const link = (doctype) => (value) => (value ? `<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(value)}">${frappe.utils.escape_html(value)}</a>` : "");
+		// frappe-datatable puts a cell's value in as HTML: every value from GSTN or a supplier is escaped
+		const text = (value) => frappe.utils.escape_html(value ?? "");
 		return [
 			{ id: "supplier_name", name: __("Supplier"), width: 180 },
 			{ id: "supplier_gstin", name: __("GSTIN"), width: 140 },
 			{ id: "section", name: __("Section"), width: 70 },
 			{ id: "document_number", name: __("Number"), width: 130 },
-			{ id: "document_date", name: __("Date"), width: 95, format: (v) => frappe.datetime.str_to_user(v) },
+			{ id: "document_date", name: __("Date"), width: 95, format: (v) => text(frappe.datetime.str_to_user(v)) },
 			{ id: "document_value", name: __("Value"), width: 110, align: "right", format: money },
 			{ id: "total_tax", name: __("Tax"), width: 100, align: "right", format: money },
 			{ id: "match_status", name: __("Match"), width: 120 },
+			{
+				// P4: the recommendation, "after review" when a person must look first, its reason as a tooltip;
+				// a parse warning (e.g. a GSTIN check character) shows as a mark
+				id: "recommended_action",
+				name: __("Recommended"),
+				width: 130,
+				format: (v, row, col, data) => {
+					const after = v === "Accepted" && data?.needs_review ? ` <span class="indicator-pill orange">${__("after review")}</span>` : "";
+					const warn = data?.parse_warnings ? ` <span class="text-warning" title="${frappe.utils.escape_html(data.parse_warnings)}">⚠</span>` : "";
+					return `<span title="${frappe.utils.escape_html(data?.recommendation_reason || "")}">${v ? __(v) : ""}${after}</span>${warn}`;
+				},
+			},
 			{ id: "action", name: __("Action"), width: 90 },
 			{ id: "gstn_action", name: __("GSTN Action"), width: 95 },
-			{ id: "upload_state", name: __("Upload"), width: 110, format: (v, row, col, data) => (data?.upload_error ? `<span title="${frappe.utils.escape_html(data.upload_error)}" class="text-danger">${v || __("Failed")}</span>` : v || "") },
+			{ id: "upload_state", name: __("Upload"), width: 110, format: (v, row, col, data) => (data?.upload_error ? `<span title="${text(data.upload_error)}" class="text-danger">${text(v || __("Failed"))}</span>` : text(v)) },
 			{ id: "purchase_invoice", name: __("Purchase Invoice"), width: 150, format: link("Purchase Invoice") },
-		].map((c) => ({ ...c, editable: false, sortable: false, dropdown: false }));
+		].map((c) => ({ format: text, ...c, editable: false, sortable: false, dropdown: false }));
 	}
 
 	async load(filters) {
