@@ -22,11 +22,20 @@ def after_migrate():
 
 
 def set_up():
-	"""Our supply DocType under this site's name, the links to it, our custom fields, indexes."""
+	"""Our supply DocType under this site's name, the links to it, our custom fields, indexes,
+	the Accounts Managers' read of the GSTN log."""
 	sync_supply_doctype()
 	point_links_at_supply_doctype()
 	make_custom_fields()
 	make_indexes()
+	give_accounts_managers_the_gstn_log()
+
+
+def give_accounts_managers_the_gstn_log():
+	"""Every GSTN exchange is an Integration Request: Accounts Managers must be able to read them."""
+	from ims_compliance.services.connection import ensure_integration_request_access
+
+	ensure_integration_request_access()
 
 
 def before_app_install(app_name: str):
