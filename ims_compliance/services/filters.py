@@ -50,6 +50,17 @@ def parse_filters(filters: dict | str | None) -> dict:
 	return dict(filters or {})
 
 
+def flag(value) -> int:
+	"""A Yes/No filter as the page shows it ("Yes"/"No"), or as older links and the API send it
+	(1/0, "1"/"0", true/false): 1 or 0."""
+	text = str(value).strip().lower()
+	if text in ("yes", "1", "true"):
+		return 1
+	if text in ("no", "0", "false"):
+		return 0
+	frappe.throw(_("{0} is not Yes or No").format(value), title=_("Invalid Filter"))
+
+
 def to_db_filters(filters: dict | str | None) -> list[list]:
 	"""Filter dict from the page -> frappe filter list on GST Inward Supply."""
 	filters = parse_filters(filters)
@@ -64,10 +75,13 @@ def to_db_filters(filters: dict | str | None) -> list[list]:
 			result.append([supply_doctype(), key, "=", value])
 	for key in FLAG_FILTERS:
 		if filters.get(key) not in (None, ""):
-			result.append([supply_doctype(), key, "=", 1 if int(filters[key]) else 0])
+			result.append([supply_doctype(), key, "=", flag(filters[key])])
 	if filters.get("upload_pending") not in (None, ""):
-		op = "=" if int(filters["upload_pending"]) else "!="
-		result.append([supply_doctype(), "upload_state", op, "Pending Upload"])
+		# what "Upload to GSTN" would send: never-sent actions and the ones GSTN refused last time
+		from ims_compliance.services.upload import PENDING
+
+		op = "in" if flag(filters["upload_pending"]) else "not in"
+		result.append([supply_doctype(), "upload_state", op, list(PENDING)])
 	if filters.get("document_number"):
 		result.append([supply_doctype(), "document_number", "like", f"%{filters['document_number']}%"])
 	if filters.get("from_date"):
