@@ -56,6 +56,7 @@ TAX_ACCOUNTS = {
 }
 CHART_OF_ACCOUNTS = "India - Chart of Accounts"  # ERPNext's verified Indian chart
 SANDBOX_PORT = 8765
+DEMO_DOWNLOAD_TIME = "07:00:00"  # auto-download (when switched on): before the working day
 PAGE_ROUTE = "/app/gst-invoice-management-system"
 _BATCH = 50  # Purchase Invoices per commit: an interrupted run keeps what it made
 
@@ -393,7 +394,13 @@ def configure_settings(base_url: str) -> int:
 	added = 0
 	if not any(row.gstin == demo_gstin() for row in settings.company_gstins):
 		settings.append(
-			"company_gstins", {"company": DEMO_COMPANY, "gstin": demo_gstin(), "gstn_username": DEMO_USERNAME}
+			"company_gstins",
+			{
+				"company": DEMO_COMPANY,
+				"gstin": demo_gstin(),
+				"gstn_username": DEMO_USERNAME,
+				"download_time": DEMO_DOWNLOAD_TIME,  # a fixed morning hour, not the moment of the run
+			},
 		)
 		added += 1
 	mapped = {row.account for row in settings.tax_accounts}

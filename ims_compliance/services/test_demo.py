@@ -98,6 +98,8 @@ class TestDemo(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Company", demo.DEMO_COMPANY, "tax_id"), demo.demo_gstin())
 		settings = frappe.get_single("IMS Settings")
 		self.assertEqual((settings.connection_mode, settings.base_url), ("Sandbox", self.sandbox.url))
+		row = next(r for r in settings.company_gstins if r.gstin == demo.demo_gstin())
+		self.assertEqual(str(row.download_time), "7:00:00")  # a fixed hour, not when the demo ran
 
 		second = self.run_demo()
 		self.assertEqual({k: n for k, n in second["created"].items() if n}, {})

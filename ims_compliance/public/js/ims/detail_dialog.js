@@ -1,14 +1,52 @@
 // The detail dialog: IMS values beside the linked Purchase Invoice, reasons, allowed actions, log.
 import { call } from "./api";
-import { money } from "./format";
+import { date, money_exact, period_label } from "./format";
 import { ACTION_LABELS, act } from "./actions";
+
+const esc = (value) => frappe.utils.escape_html(value ?? "");
 
 const COMPARE = [
 	["Number", "document_number", "bill_no"],
-	["Date", "document_date", "bill_date"],
-	["Taxable Value", "taxable_value", "base_net_total", money],
-	["Total Tax", "total_tax", "base_total_taxes_and_charges", money],
+	["Date", "document_date", "bill_date", date],
+	["Taxable Value", "taxable_value", "base_net_total", money_exact],
+	["Total Tax", "total_tax", "base_total_taxes_and_charges", money_exact],
 ];
+
+// How each field of a match reason reads: amounts in rupees, dates in the user's format.
+const REASON_LABELS = {
+	document_number: __("Document number"),
+	document_date: __("Document date"),
+	document_type: __("Document type"),
+	taxable_value: __("Taxable value"),
+	igst: __("IGST"),
+	cgst: __("CGST"),
+	sgst: __("SGST"),
+	cess: __("Cess"),
+	place_of_supply: __("Place of supply"),
+	company_gstin: __("Company GSTIN"),
+	supplier_gstin: __("Supplier GSTIN"),
+};
+const AMOUNTS = new Set(["taxable_value", "igst", "cgst", "sgst", "cess", "total_tax", "document_value"]);
+const DATES = new Set(["document_date"]);
+
+function reason_value(field, value) {
+	if (value === null || value === undefined || value === "") return __("(empty)");
+	if (AMOUNTS.has(field) && !isNaN(parseFloat(value))) return money_exact(value);
+	if (DATES.has(field)) return date(value);
+	return esc(value);
+}
+
+/** One match reason in words, formatted as the rest of the page ("₹ 1,91,667.90"). */
+export function reason_text(x) {
+	if (!x.field) return esc(x.text);
+	const label = REASON_LABELS[x.field] || esc(x.field.replace(/_/g, " "));
+	let text = __("{0}: {1} in IMS, {2} in the purchase", [label, reason_value(x.field, x.ims), reason_value(x.field, x.purchase)]);
+	if (x.difference !== null && x.difference !== undefined && x.difference !== "") {
+		const difference = AMOUNTS.has(x.field) && !isNaN(parseFloat(x.difference)) ? money_exact(Math.abs(x.difference)) : esc(x.difference);
+		text += ` (${__("difference {0}", [difference])})`;
+	}
+	return text;
+}
 
 export async function show_detail(name, on_change) {
 	const data = await call("get_record_detail", { name });
@@ -16,18 +54,18 @@ export async function show_detail(name, on_change) {
 	const p = data.purchase || {};
 	const differs = new Set((data.reasons || []).map((x) => x.field));
 	const rows = COMPARE.map(([label, ims, pi, fmt]) => {
-		const f = fmt || ((v) => frappe.utils.escape_html(v ?? ""));
+		const f = fmt || esc;
 		const cls = differs.has(ims) || differs.has(label.toLowerCase().replace(/ /g, "_")) ? "ims-differs" : "";
 		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase ? f(p[pi]) : ""}</td></tr>`;
 	}).join("");
-	const reasons = (data.reasons || []).map((x) => `<li>${frappe.utils.escape_html(x.text || `${x.field}: ${x.ims} vs ${x.purchase}`)}</li>`).join("");
+	const reasons = (data.reasons || []).map((x) => `<li>${reason_text(x)}</li>`).join("");
 	const log = (data.log || [])
-		.map((l) => `<tr><td>${frappe.datetime.str_to_user(l.timestamp)}</td><td>${l.from_action || ""} → ${l.to_action || ""}</td><td>${l.source}</td><td>${l.user || ""}</td><td>${frappe.utils.escape_html(l.remarks || "")}</td></tr>`)
+		.map((l) => `<tr><td>${date(l.timestamp)}</td><td>${l.from_action || ""} → ${l.to_action || ""}</td><td>${l.source}</td><td>${l.user || ""}</td><td>${frappe.utils.escape_html(l.remarks || "")}</td></tr>`)
 		.join("");
 	const dialog = new frappe.ui.Dialog({ title: `${r.supplier_name || r.supplier_gstin} · ${r.document_number}`, size: "extra-large" });
 	dialog.$body.html(`
 		<div class="ims-detail">
-			<p><b>${r.match_status}</b> · ${__("Action")}: <b>${r.action}</b> · ${__("GSTN")}: ${r.gstn_action} ${r.upload_error ? `· <span class="text-danger">${frappe.utils.escape_html(r.upload_error)}</span>` : ""}</p>
+			<p><b>${r.match_status}</b> · ${__("Action")}: <b>${r.action}</b> · ${__("GSTN")}: ${r.gstn_action}${r.supplier_period ? ` · ${__("Period")}: ${period_label(r.supplier_period)}` : ""} ${r.upload_error ? `· <span class="text-danger">${frappe.utils.escape_html(r.upload_error)}</span>` : ""}</p>
 			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${r.section})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${p.name}</a>` : __("none linked")}</th></tr></thead><tbody>${rows}</tbody></table>
 			${reasons ? `<h6>${__("Why")}</h6><ul>${reasons}</ul>` : ""}
 			<div class="ims-detail-actions"></div>
