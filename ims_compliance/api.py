@@ -174,7 +174,11 @@ def get_job_status(job_id: str) -> dict:
 		frappe.throw(_("Not a job of this app: {0}").format(job_id), title=_("Unknown Job"))
 	status = rq_status(job_id)
 	state = getattr(status, "value", status)  # an RQ JobStatus, or None once RQ forgot it
-	return {"job_id": job_id, "status": state, "running": state in ("queued", "started", "deferred", "scheduled")}
+	return {
+		"job_id": job_id,
+		"status": state,
+		"running": state in ("queued", "started", "deferred", "scheduled"),
+	}
 
 
 @frappe.whitelist()

@@ -15,7 +15,10 @@ class TestFilters(FrappeTestCase):
 		return set(
 			frappe.get_all(
 				supply_doctype(),
-				filters=[*to_db_filters(filters), [supply_doctype(), "document_number", "like", f"{prefix}%"]],
+				filters=[
+					*to_db_filters(filters),
+					[supply_doctype(), "document_number", "like", f"{prefix}%"],
+				],
 				pluck="name",
 			)
 		)

@@ -49,7 +49,9 @@ def snapshot() -> dict:
 	)
 
 	def modified(doctype: str, **filters) -> list:
-		return frappe.get_all(doctype, filters=filters, fields=["name", "modified"], order_by="name", as_list=True)
+		return frappe.get_all(
+			doctype, filters=filters, fields=["name", "modified"], order_by="name", as_list=True
+		)
 
 	return {
 		"doctypes": modified("DocType", module=MODULE),
@@ -114,7 +116,9 @@ class TestInstall(FrappeTestCase):
 		name = frappe.db.get_value("Custom Field", {"dt": "Purchase Invoice", "fieldname": "supplier_gstin"})
 		frappe.db.set_value("Custom Field", name, "module", None)
 		make_custom_fields()
-		rows = frappe.get_all("Custom Field", filters={"dt": "Purchase Invoice", "fieldname": "supplier_gstin"})
+		rows = frappe.get_all(
+			"Custom Field", filters={"dt": "Purchase Invoice", "fieldname": "supplier_gstin"}
+		)
 		self.assertEqual(len(rows), 1)
 		self.assertIsNone(frappe.db.get_value("Custom Field", name, "module"))
 		frappe.db.rollback()
