@@ -20,9 +20,8 @@ const TABS = [
 ims_compliance.IMSPage = class IMSPage {
 	constructor(wrapper) {
 		this.page = frappe.ui.make_app_page({ parent: wrapper, title: __("GST Invoice Management System"), single_column: true });
-		frappe.realtime.on("ims_reconcile_done", () => this.refresh());
-		for (const event of ["ims_download_done", "ims_upload_done", "ims_gen2b_done"]) {
-			frappe.realtime.on(event, () => this.refresh());
+		for (const event of ["ims_reconcile_done", "ims_download_done", "ims_upload_done", "ims_gen2b_done"]) {
+			frappe.realtime.on(event, () => this.after_job());
 		}
 		this.gstn = new Gstn(this);
 		const query = frappe.utils.get_query_params();
@@ -45,9 +44,15 @@ ims_compliance.IMSPage = class IMSPage {
 		window.history.replaceState(null, "", window.location.pathname + (query ? `?${query}` : ""));
 	}
 
+	/** A job finished: the state (records, sessions) and every number may have moved. */
+	after_job() {
+		this.loaded = false;
+		return this.refresh();
+	}
+
 	/** A job was queued: without realtime, poll it and refresh when it is done. */
 	watch(result) {
-		if (watch_job(result, () => this.refresh())) {
+		if (watch_job(result, () => this.after_job())) {
 			frappe.show_alert({ message: __("Live updates are off (no socket.io): the page checks the job every few seconds."), indicator: "blue" }, 7);
 		}
 	}
