@@ -54,7 +54,13 @@ export async function openBrowser({ name, acceptDownloads = false }) {
 			for (const cell of cells) {
 				const col = cell.closest(".dt-cell")?.dataset.colIndex;
 				if (col === "0" || !cell.offsetParent) continue; // the checkbox column; hidden cells
-				if (cell.scrollWidth > cell.clientWidth + 1) cut.push(`col ${col}: ${cell.innerText.trim()} (${cell.scrollWidth} > ${cell.clientWidth})`);
+				// the cell, and any block inside it that cuts its own text (the two-line Supplier cell)
+				for (const el of [cell, ...cell.querySelectorAll("div")]) {
+					if (el.clientWidth && el.scrollWidth > el.clientWidth + 1) {
+						cut.push(`col ${col}: ${el.innerText.trim()} (${el.scrollWidth} > ${el.clientWidth})`);
+						break;
+					}
+				}
 			}
 			return {
 				cut,

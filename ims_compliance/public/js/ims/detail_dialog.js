@@ -85,7 +85,7 @@ export async function show_detail(name, on_change) {
 			});
 		}
 	}
-	const $link = $(`<div class="ims-detail-link" style="margin-top: 8px"></div>`).insertAfter($actions);
+	const $link = $(`<div class="ims-detail-link"></div>`).insertAfter($actions);
 	if (r.purchase_invoice) {
 		$(`<button class="btn btn-sm btn-default">${__("Unlink Purchase Invoice")}</button>`)
 			.appendTo($link)
@@ -102,6 +102,7 @@ export async function show_detail(name, on_change) {
 				get_query: () => ({ filters: { docstatus: 1, supplier_gstin: r.supplier_gstin } }) },
 			render_input: true,
 		});
+		field.refresh();
 		$(`<button class="btn btn-sm btn-primary">${__("Link")}</button>`)
 			.appendTo($link)
 			.on("click", async () => {

@@ -30,28 +30,36 @@ const link = (doctype) => (value) =>
 /** Every column the view can show; `show` marks the default ones (their widths add up to what
  * a 1280 px screen gives the table, so none of their values is cut: the browser walk checks). */
 export const COLUMNS = [
-	{ id: "supplier_name", name: __("Supplier"), width: 200, show: true },
-	{ id: "supplier_gstin", name: __("Supplier GSTIN"), width: 140, show: true },
+	{
+		id: "supplier_name",
+		name: __("Supplier"),
+		width: 235,
+		show: true,
+		// the supplier's name over its GSTIN: one column where two would not fit at 1280 px
+		format: (v, row, col, data) =>
+			`<div class="ims-two-line"><div title="${esc(v)}">${esc(v || data?.supplier_gstin)}</div><div class="ims-sub" title="${esc(data?.supplier_gstin)}">${esc(data?.supplier_gstin)}</div></div>`,
+	},
+	{ id: "supplier_gstin", name: __("Supplier GSTIN"), width: 160 },
 	{ id: "section", name: __("Section"), width: 75 },
 	{ id: "document_type", name: __("Type"), width: 100 },
-	{ id: "document_number", name: __("Number"), width: 135, show: true },
-	{ id: "document_date", name: __("Date"), width: 95, show: true, format: (v) => text(date(v)) },
+	{ id: "document_number", name: __("Number"), width: 155, show: true },
+	{ id: "document_date", name: __("Date"), width: 110, show: true, format: (v) => text(date(v)) },
 	{ id: "supplier_period", name: __("Period"), width: 90, format: (v) => text(period_label(v)) },
 	{ id: "taxable_value", name: __("Taxable Value"), width: 115, align: "right", format: (v) => text(money(v)) },
 	{ id: "document_value", name: __("Value"), width: 115, align: "right", format: (v) => text(money(v)) },
-	{ id: "total_tax", name: __("Tax"), width: 105, align: "right", show: true, format: (v) => text(money(v)) },
-	{ id: "match_status", name: __("Match"), width: 125, show: true },
-	{ id: "action", name: __("Action"), width: 90, show: true },
+	{ id: "total_tax", name: __("Tax"), width: 115, align: "right", show: true, format: (v) => text(money(v)) },
+	{ id: "match_status", name: __("Match"), width: 135, show: true },
+	{ id: "action", name: __("Action"), width: 95, show: true },
 	{ id: "gstn_action", name: __("GSTN Action"), width: 100 },
 	{
 		id: "upload_state",
 		name: __("Upload"),
-		width: 120,
+		width: 130,
 		show: true,
 		format: (v, row, col, data) =>
 			data?.upload_error ? `<span title="${esc(data.upload_error)}" class="text-danger">${esc(v || __("Failed"))}</span>` : text(v),
 	},
-	{ id: "purchase_invoice", name: __("Purchase Invoice"), width: 165, show: true, format: link("Purchase Invoice") },
+	{ id: "purchase_invoice", name: __("Purchase Invoice"), width: 175, show: true, format: link("Purchase Invoice") },
 ];
 
 export class DocumentView {
@@ -225,6 +233,7 @@ export class DocumentView {
 				checkboxColumn: true,
 				serialNoColumn: false,
 				layout: "fixed",
+				cellHeight: 48, // the Supplier column's two lines
 				noDataMessage: __("No records for these filters."),
 				events: {
 					onCheckRow: () => this.$wrapper.trigger("ims-selection"),
