@@ -22,7 +22,8 @@
 # Administrator password from IMS_ADMIN_PASSWORD, default "admin"; never on a command line);
 # IMS_REQUIRE_BENCH=1 makes a missing bench or site a failure instead of a printed skip (CI
 # on a machine that has the bench); IMS_BROWSER=1 adds the browser tier (a failure when chromium
-# or node is missing); PYTHON (default python3) for the pure tier.
+# or node is missing); PYTHON (default python3) for the pure tier. To run a part only:
+# IMS_PURE_ARGS (pytest arguments, default "tests"), IMS_BENCH_MODULE (one bench test module).
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,7 +72,8 @@ if ! "$python_bin" -c "import pandas, openpyxl, rapidfuzz, cryptography, werkzeu
 fi
 pure_log="$(mktemp)"
 cleanups+=("rm -f '$pure_log'")
-"$python_bin" -m pytest tests 2>&1 | tee "$pure_log"
+# shellcheck disable=SC2086  # IMS_PURE_ARGS: pytest arguments, split on spaces (default: tests)
+"$python_bin" -m pytest ${IMS_PURE_ARGS:-tests} 2>&1 | tee "$pure_log"
 pure_exit=${PIPESTATUS[0]}
 pure_summary="$(grep -E '[0-9]+ (passed|failed|errors?)( |,|$)' "$pure_log" | tail -n 1 | tr -d '=' | xargs)"
 pure_passed="$(grep -oE '[0-9]+ passed' <<<"$pure_summary" | grep -oE '[0-9]+' || echo 0)"
@@ -226,8 +228,10 @@ bench_tier() {
 		after_check "$before"
 		return
 	fi
-	note "-- run-tests --app $app"
-	frappe_cli --site "$test_site" run-tests --app "$app" 2>&1 | tee "$log"
+	local select=(--app "$app")
+	[ -n "${IMS_BENCH_MODULE:-}" ] && select=(--module "$IMS_BENCH_MODULE")
+	note "-- run-tests ${select[*]}"
+	frappe_cli --site "$test_site" run-tests "${select[@]}" 2>&1 | tee "$log"
 	local exit_code=${PIPESTATUS[0]}
 	local ran failed
 	ran="$(grep -oE '^Ran [0-9]+ tests?' "$log" | tail -n 1 | grep -oE '[0-9]+')"
