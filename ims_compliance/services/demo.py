@@ -557,9 +557,7 @@ def remove_demo(
 	removed["suppliers"] = _delete_all("Supplier", _demo_supplier_names())
 	removed["item"] = _delete_all("Item", [DEMO_ITEM] if frappe.db.exists("Item", DEMO_ITEM) else [])
 	removed["company"] = _remove_company()
-	from ims_compliance.services.connection import CacheSessionStore
-
-	CacheSessionStore(demo_gstin()).save({})  # Redis and the encrypted copy
+	forget_gstn_session()
 	frappe.cache.delete_value(COUNTS_KEY.format(demo_gstin()))
 	if commit:
 		frappe.db.commit()  # nosemgrep: a bench command
@@ -567,6 +565,14 @@ def remove_demo(
 		(sandbox_url or f"http://127.0.0.1:{port}").rstrip("/")
 	)
 	return removed
+
+
+def forget_gstn_session() -> None:
+	"""Log the demo GSTIN out of GSTN (Redis and the encrypted copy): the next download asks for
+	the OTP again (scripts/check_demo.sh walks that prompt)."""
+	from ims_compliance.services.connection import CacheSessionStore
+
+	CacheSessionStore(demo_gstin()).save({})
 
 
 def _remove_purchase_invoices(*, commit: bool, log: Log) -> int:

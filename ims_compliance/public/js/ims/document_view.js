@@ -54,12 +54,12 @@ export const COLUMNS = [
 	{
 		id: "upload_state",
 		name: __("Upload"),
-		width: 130,
+		width: 128,
 		show: true,
 		format: (v, row, col, data) =>
 			data?.upload_error ? `<span title="${esc(data.upload_error)}" class="text-danger">${esc(v || __("Failed"))}</span>` : text(v),
 	},
-	{ id: "purchase_invoice", name: __("Purchase Invoice"), width: 175, show: true, format: link("Purchase Invoice") },
+	{ id: "purchase_invoice", name: __("Purchase Invoice"), width: 192, show: true, format: link("Purchase Invoice") },
 ];
 
 export class DocumentView {

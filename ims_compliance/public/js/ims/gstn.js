@@ -55,7 +55,7 @@ export class Gstn {
 				field.set_description("");
 				field.$wrapper.removeClass("has-error");
 				try {
-					await call("submit_otp", { company_gstin, otp: (otp || "").trim() }, { freeze: true });
+					await call("submit_otp", { company_gstin, otp: (otp || "").trim() }, { freeze: true, silent: true });
 				} catch (e) {
 					field.$wrapper.addClass("has-error");
 					field.set_description(`<span class="text-danger ims-otp-error">${frappe.utils.escape_html(server_error(e) || __("GSTN refused the OTP."))}</span>`);
