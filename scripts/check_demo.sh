@@ -51,7 +51,7 @@ bench --site "$site" execute ims_compliance.services.demo.forget_gstn_session >/
 bench --site "$site" execute frappe.db.commit >/dev/null
 start bench serve --port "$port" --noreload
 start bench worker --queue short,default,long
-for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$port/login" && break; sleep 1; done
+for _ in $(seq 1 60); do curl -sf -o /dev/null -H "Host: $site" "http://127.0.0.1:$port/login" && break; sleep 1; done
 export IMS_URL="http://$site:$port" IMS_DEMO_GSTIN="$gstin"
 export IMS_SCREENSHOTS="${IMS_SCREENSHOTS:-$repo/benchmarks/out/screenshots}"
 export PLAYWRIGHT_CORE="${PLAYWRIGHT_CORE:-$repo/tests/browser/node_modules/playwright-core}"

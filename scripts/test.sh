@@ -330,7 +330,7 @@ browser_tier() {
 	out="$(mktemp)"
 	cleanups+=("rm -f '$out'")
 	start_bg serve "$port"
-	wait_http "http://127.0.0.1:$port/login" || { tier browser failed "bench serve did not answer on $port"; return; }
+	wait_http "http://127.0.0.1:$port/login" "$test_site" || { tier browser failed "bench serve did not answer on $port"; return; }
 	IMS_URL="http://$test_site:$port" IMS_SCREENSHOTS="$repo/benchmarks/out/screenshots" \
 		PLAYWRIGHT_CORE="$repo/tests/browser/node_modules/playwright-core" \
 		node "$repo/tests/browser/page.test.mjs" | tee "$out"
@@ -369,8 +369,8 @@ start_bg() {
 	started_pids+=("$!")
 }
 
-wait_http() {
-	for _ in $(seq 1 60); do curl -sf -o /dev/null "$1" && return 0; sleep 1; done
+wait_http() { # wait_http URL HOST: the site answers (Frappe picks the site by the Host header)
+	for _ in $(seq 1 60); do curl -sf -o /dev/null -H "Host: $2" "$1" && return 0; sleep 1; done
 	return 1
 }
 

@@ -184,6 +184,25 @@ try {
 		await page.screenshot({ path: `${shots}/detail-dialog.png`, fullPage: true });
 		await page.keyboard.press("Escape");
 	});
+	await step("IMS Action Log list names the record, supplier, company GSTIN, change, reason and user", async () => {
+		await page.setViewportSize({ width: 1280, height: 900 });
+		await page.goto(`${base}/app/ims-action-log`);
+		// the five rows this walk accepted are the newest
+		const row = page.locator(".list-row-container .list-row", { hasText: batch }).first();
+		await row.waitFor();
+		const text = await row.innerText();
+		assert.match(text, new RegExp(`${batch}-\\d`));
+		assert.match(text, /Browser Wal/); // the supplier (cut at 1280: its whole name is the cell's title)
+		assert.ok(await row.locator('[title="Browser Walk Supplier 27AAPFU0939F1ZV"]').count(), "the supplier cell's title");
+		assert.ok(await row.locator('[title="No Action → Accepted"]').count(), "the change");
+		assert.match(text, /Accepted/);
+		assert.match(text, /Bulk/);
+		assert.match(text, /Administrator/);
+		const header = await page.locator(".list-row-head").first().innerText();
+		for (const label of ["Supplier", "Company GSTIN", "To", "Reason", "User"]) assert.match(header, new RegExp(label));
+		await page.screenshot({ path: `${shots}/action-log-list-1280.png` });
+		await page.setViewportSize({ width: 1440, height: 900 });
+	});
 	await step("Export to Excel: the file arrives and opens with openpyxl", async () => {
 		await page.goto(view("tab=document-view"));
 		await page.locator('[data-pane="document-view"] .dt-row').first().waitFor();

@@ -22,7 +22,8 @@ frappe.listview_settings["IMS Action Log"] = {
 		},
 		to_action(value, df, doc) {
 			const esc = frappe.utils.escape_html;
-			return `<span title="${esc(`${doc.from_action || __("No Action")} → ${value}`)}">${esc(doc.from_action || "-")} → <b>${esc(value)}</b></span>`;
+			// short enough for a narrow column; the whole change is the cell's title
+			return `<span title="${esc(`${doc.from_action || __("No Action")} → ${value}`)}">→ <b>${esc(value)}</b></span>`;
 		},
 		source(value, df, doc) {
 			const esc = frappe.utils.escape_html;
