@@ -3,7 +3,7 @@ from setuptools import find_packages, setup
 with open("requirements.txt") as f:
 	install_requires = [line.strip() for line in f if line.strip() and not line.startswith("#")]
 
-from ims_compliance import __version__ as version  # noqa: E402
+from ims_compliance import __version__ as version
 
 setup(
 	name="ims_compliance",

@@ -13,18 +13,49 @@ def _can_read():
 	frappe.has_permission(supply_doctype(), "read", throw=True)
 
 
+def _gstin_permitted(company_gstin: str) -> None:
+	"""A company GSTIN's downloads, uploads and summaries belong to its Company: a user whose
+	User Permissions exclude that Company may not touch them (issue 14)."""
+	company = frappe.db.get_value(
+		"IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}, "company"
+	)
+	if company and not frappe.has_permission("Company", "read", doc=company):
+		frappe.throw(
+			_("You may not work with company GSTIN {0}.").format(
+				frappe.bold(frappe.utils.escape_html(company_gstin))
+			),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+
+
 @frappe.whitelist()
 def get_document_view(
 	filters: dict | str | None = None,
-	start: int = 0,
-	page_length: int = 50,
+	start: int | str = 0,
+	page_length: int | str = 50,
 	sort_by: str | None = None,
 	sort_order: str | None = None,
 ) -> dict:
 	_can_read()
 	return queries.document_view(
-		filters, start=start, page_length=page_length, sort_by=sort_by, sort_order=sort_order
+		filters,
+		start=_whole_number(start, "start"),
+		page_length=_whole_number(page_length, "page_length"),
+		sort_by=sort_by,
+		sort_order=sort_order,
 	)
+
+
+def _whole_number(value, name: str) -> int:
+	"""A paging argument; `start=abc` is the caller's mistake (417 with a message), not a 500."""
+	try:
+		number = int(str(value if value not in (None, "") else 0).strip())
+	except ValueError:
+		frappe.throw(_("{0} must be a whole number").format(name), title=_("Invalid Argument"))
+	if number < 0:
+		frappe.throw(_("{0} cannot be negative").format(name), title=_("Invalid Argument"))
+	return number
 
 
 @frappe.whitelist()
@@ -108,10 +139,22 @@ def get_record_detail(name: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def link_purchase_invoice(name: str, purchase_invoice: str) -> dict:
+def link_purchase_invoice(
+	name: str,
+	purchase_invoice: str,
+	confirm_other_gstin: bool | int | str = 0,
+	reason: str | None = None,
+) -> dict:
+	"""Manual Match. A Purchase Invoice under another GSTIN of the supplier's PAN needs
+	`confirm_other_gstin` and a `reason` (logged)."""
 	from ims_compliance.services.links import link
 
-	return link(name, purchase_invoice)
+	return link(
+		name,
+		purchase_invoice,
+		confirm_other_gstin=frappe.utils.cint(confirm_other_gstin) == 1,
+		reason=reason,
+	)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -155,6 +198,7 @@ def reconcile(company_gstin: str, from_period: str, to_period: str | None = None
 	from ims_compliance.services.reconcile import enqueue_reconcile
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
+	_gstin_permitted(company_gstin)
 	return enqueue_reconcile(company_gstin, from_period, to_period)
 
 
@@ -186,10 +230,18 @@ def get_page_state() -> dict:
 	"""What the page needs to explain an empty or unconfigured state instead of showing zeros."""
 	_can_read()
 	from ims_compliance.services.connection import MODES, CacheSessionStore, connection_mode
+	from ims_compliance.services.queries import permitted_count
 
-	gstins = frappe.get_all(
-		"IMS Company GSTIN", filters={"parent": "IMS Settings"}, fields=["company", "gstin"], order_by="idx"
-	)
+	gstins = [
+		row
+		for row in frappe.get_all(
+			"IMS Company GSTIN",
+			filters={"parent": "IMS Settings"},
+			fields=["company", "gstin"],
+			order_by="idx",
+		)
+		if frappe.has_permission("Company", "read", doc=row.company)
+	]
 	mode = connection_mode()
 	for row in gstins:
 		# API connections only: is there a live GSTN session (else the page offers an OTP)?
@@ -197,7 +249,7 @@ def get_page_state() -> dict:
 		row["session"] = bool(session.get("auth_token")) if session is not None else None
 	return {
 		"company_gstins": gstins,
-		"records": frappe.db.count(supply_doctype()),
+		"records": permitted_count([]),
 		"connection_mode": mode,
 		"can_configure": frappe.has_permission("IMS Settings", "write"),
 	}
@@ -210,6 +262,7 @@ def import_portal_file(file_url: str, company_gstin: str) -> dict:
 	from ims_compliance.services.portal_file import import_portal_file as run
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
+	_gstin_permitted(company_gstin)
 	return run(file_content(file_url), company_gstin)
 
 
@@ -219,6 +272,7 @@ def request_otp(company_gstin: str) -> dict:
 	from ims_compliance.services.connection import make_client
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
+	_gstin_permitted(company_gstin)
 	make_client(company_gstin).request_otp()
 	return {"requested": True}
 
@@ -229,6 +283,7 @@ def submit_otp(company_gstin: str, otp: str) -> dict:
 	from ims_compliance.services.connection import make_client
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
+	_gstin_permitted(company_gstin)
 	try:
 		make_client(company_gstin).authenticate(otp)
 	except GstnError as exc:
@@ -244,6 +299,7 @@ def download_from_gstn(company_gstin: str, force: bool | int | str = 0) -> dict:
 	from ims_compliance.services.download import enqueue_download
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
+	_gstin_permitted(company_gstin)
 	if not make_client(company_gstin).has_session:
 		return {"queued": False, "otp_needed": True}
 	return enqueue_download(company_gstin, force=frappe.utils.cint(force) == 1)
@@ -264,9 +320,12 @@ def _can_send_to_gstn() -> None:
 def _known_gstin(company_gstin: str) -> None:
 	if not frappe.db.exists("IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}):
 		frappe.throw(
-			_("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin),
+			_("Company GSTIN {0} is not configured in IMS Settings").format(
+				frappe.bold(frappe.utils.escape_html(company_gstin))
+			),
 			title=_("Unknown GSTIN"),
 		)
+	_gstin_permitted(company_gstin)
 
 
 @frappe.whitelist()
@@ -296,10 +355,12 @@ def upload_to_gstn(company_gstin: str) -> dict:
 	return enqueue_upload(company_gstin)
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def download_offline_upload_file(company_gstin: str) -> None:
 	"""The pending actions as the GST portal's offline-tool upload JSON (a zip when they need
-	more than one 4 MB file). The rows stay pending until a portal file shows GSTN has them."""
+	more than one 4 MB file). The rows stay pending until a portal file shows GSTN has them.
+	POST only: it records the export as an IMS Upload Request, so a link on another site must not
+	trigger it (the page posts a form, which the browser saves as a file)."""
 	import io
 	import json
 	import zipfile
@@ -314,7 +375,7 @@ def download_offline_upload_file(company_gstin: str) -> None:
 			_("Nothing is pending upload for {0}.").format(company_gstin), title=_("Nothing to Upload")
 		)
 	texts = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in files]
-	frappe.local.flags.commit = True  # a GET that records the export in IMS Upload Request
+	frappe.local.flags.commit = True  # the export is recorded in IMS Upload Request
 	if len(texts) == 1:
 		frappe.response["filename"] = f"ims-upload-{company_gstin}.json"
 		frappe.response["filecontent"] = texts[0].encode()

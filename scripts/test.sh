@@ -67,7 +67,7 @@ trap 'exit 130' INT TERM
 
 # --- pure tier ----------------------------------------------------------------------------------
 note "== pure tier (pytest, no Frappe) =="
-if ! "$python_bin" -c "import pandas, openpyxl, rapidfuzz, cryptography, werkzeug, pytest, hypothesis" 2>/dev/null; then
+if ! "$python_bin" -c "import pandas, openpyxl, python_calamine, rapidfuzz, cryptography, werkzeug, pytest, hypothesis" 2>/dev/null; then
 	"$python_bin" -m pip install -q -r requirements-dev.txt || true
 fi
 pure_log="$(mktemp)"
@@ -205,6 +205,11 @@ bench_tier() {
 			return
 		fi
 	fi
+	# the app's Python requirements in the bench's env (bench get-app would have installed them)
+	if ! "$bench_python" -c "import python_calamine" 2>/dev/null; then
+		note "-- installing requirements.txt into the bench's env"
+		run_as_bench "$bench_dir/env/bin/pip" install -q -r "$src/requirements.txt" >/dev/null 2>&1 || true
+	fi
 	local allow
 	allow="$("$bench_python" -c "import json,sys; print(int(bool(json.load(open(sys.argv[1])).get('allow_tests'))))" "$sites/$test_site/site_config.json" 2>/dev/null)"
 	if [ "$allow" != 1 ]; then
@@ -335,6 +340,10 @@ browser_tier() {
 		PLAYWRIGHT_CORE="$repo/tests/browser/node_modules/playwright-core" \
 		node "$repo/tests/browser/page.test.mjs" | tee "$out"
 	local status=${PIPESTATUS[0]}
+	IMS_URL="http://$test_site:$port" IMS_SCREENSHOTS="$repo/benchmarks/out/screenshots" \
+		PLAYWRIGHT_CORE="$repo/tests/browser/node_modules/playwright-core" \
+		node "$repo/tests/browser/xss.test.mjs" | tee -a "$out"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 	b_passed=$(grep -c '^ok - ' "$out")
 	b_failed=$(grep -c '^not ok - ' "$out")
 	total_passed=$((total_passed + b_passed))

@@ -23,7 +23,7 @@ from ims_compliance.core.gstin import check_gstin
 from ims_compliance.core.records import check_amount, check_document_number
 from ims_compliance.core.rules import ActionRequest
 from ims_compliance.core.sections import SECTIONS, section_by_key
-from ims_compliance.core.xlsx_rows import sheet_rows
+from ims_compliance.core.xlsx_rows import column_letter, sheet_rows
 
 #: How far down to look for the header row (titles or notes may sit above it).
 HEADER_SEARCH_ROWS = 10
@@ -98,12 +98,14 @@ _YES_NO = {"y": "Y", "yes": "Y", "n": "N", "no": "N"}
 
 @dataclass(frozen=True)
 class RowError:
-	"""A refused row: the Excel row number, which field, why, and the rule when one refused it."""
+	"""A refused row: the Excel row number, which field (and its column letter), why, and the
+	rule when one refused it."""
 
 	row: int
 	field: str | None
 	reason: str
 	rule: str | None = None
+	column: str | None = None
 	supplier_gstin: object = None
 	section: object = None
 	document_number: object = None
@@ -299,6 +301,7 @@ def read_action_rows(path_or_stream: str | Path | bytes | IO[bytes]) -> ImportPa
 					"action",
 					f"rows {numbers} name the same record with different actions; keep one",
 					row,
+					columns,
 				)
 			)
 	result.rows = [row for row in first_seen.values() if id(row) not in refused]
@@ -306,11 +309,15 @@ def read_action_rows(path_or_stream: str | Path | bytes | IO[bytes]) -> ImportPa
 	return result
 
 
-def _error(number: int, name: str | None, reason: str, keys: object) -> RowError:
+def _error(
+	number: int, name: str | None, reason: str, keys: object, columns: dict[str, int] | None = None
+) -> RowError:
+	index = (columns or {}).get(name or "")
 	return RowError(
 		row=number,
 		field=name,
 		reason=reason,
+		column=column_letter(index) if index is not None else None,
 		supplier_gstin=getattr(keys, "supplier_gstin", None),
 		section=getattr(keys, "section", None),
 		document_number=getattr(keys, "document_number", None),
@@ -415,7 +422,7 @@ def _parse_row(
 		try:
 			parsed[name] = memo(name, fn, value) if name in _MEMO_FIELDS else fn(value)
 		except IMSValidationError as exc:
-			errors.append(_error(number, name, exc.message, raw))
+			errors.append(_error(number, name, exc.message, raw, columns))
 	if errors:
 		result.errors.extend(errors)
 		return None

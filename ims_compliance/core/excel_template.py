@@ -28,6 +28,7 @@ from openpyxl.utils.datetime import from_excel, to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ims_compliance.core.actions import ACTION_LABELS
+from ims_compliance.core.text import spreadsheet_safe
 
 TEXT = "text"
 DATE = "date"
@@ -105,6 +106,7 @@ ERROR_COLUMNS: tuple[Column, ...] = (
 	Column("document_number", "Document Number", width=18),
 	Column("document_date", "Document Date", DATE),
 	Column("action", "Action Asked", width=14),
+	Column("column", "Column", width=8),
 	Column("field", "Field", width=22),
 	Column("rule", "Rule", width=7),
 	Column("reason", "Reason", width=80),
@@ -240,7 +242,7 @@ class _SheetWriter:
 			style = styles.get(index)
 			s = f' s="{style}"' if style else ""
 			if isinstance(value, str):
-				text = value.translate(_XML_TEXT)
+				text = spreadsheet_safe(value).translate(_XML_TEXT)
 				space = ' xml:space="preserve"' if text != text.strip() else ""
 				cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
 			elif isinstance(value, bool):

@@ -1,212 +1,358 @@
-"""Rows of the sheet to import from an .xlsx file, fast (issue 6).
+"""Rows of the sheet to import from an .xlsx file, read by python-calamine within bounds (issue 14).
 
-openpyxl's read-only reader builds an object per cell and first scans the whole sheet for its
-size when the writer left no <dimension>: 50,000 template rows took 12-15 s on the 2-core
-machine. `sheet_rows` tries a regex scanner over the sheet XML first and falls back to openpyxl
-for anything it does not handle, so odd files are slower, never wrong (a property test checks
-that both readers agree).
+Uploaded workbooks are hostile input: any Accounts User can import one. The reading itself is
+calamine's (Rust, streaming XML, no entity expansion, a well-kept project); this module only
+decides, BEFORE calamine sees the file, that reading it stays small:
+
+- the file's size, the archive's entry count, each entry's and the total uncompressed size and
+  each large entry's compression ratio (a zip bomb inflates a few KB to GBs);
+- that no entry inflates to more than its header claims (a lying header is how a zip bomb
+  slips past the size check);
+- the shared-strings part's size (calamine keeps every shared string in memory);
+- the area of the cell range a sheet would span. calamine allocates the sheet's range densely
+  from its first to its last cell, so two cells at A1 and XFD1048576 in a 1 KB file would ask for
+  17 billion cells and abort the process. Every worksheet part is scanned once for its cell
+  references (a linear byte scan; the exact position of each cell is simulated only for files
+  whose cells are not all written as ``<c r="...">``).
+
+Every refusal is an `IMSValidationError` that says what limit was met.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
-
-from openpyxl import load_workbook
 
 from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.core.excel_template import ACTIONS_SHEET
 
-
-def _open(source: str | Path | IO[bytes]):
-	try:
-		return load_workbook(source, read_only=True, data_only=True)
-	except Exception as exc:  # zipfile, KeyError, InvalidFileException...: all mean "not xlsx"
-		raise IMSValidationError(
-			f"the file is not an Excel workbook (.xlsx) that can be read ({type(exc).__name__})", field="file"
-		) from None
+MB = 1024 * 1024
 
 
-# --- a fast scanner for the sheet XML ----------------------------------------------------------
-#
-# openpyxl's read-only reader builds an object per cell and first scans the whole sheet for its
-# size when the writer left no <dimension> (openpyxl's own write-only files): 50,000 template
-# rows took 12-15 s on the 2-core machine. This scanner lets the regex engine find the cells and
-# decodes each with a few byte operations. It handles what xlsx writers produce: shared and
-# inline strings, numbers, booleans, formulas' cached values. Anything unexpected (a cell
-# without a leading reference, a namespace prefix, a missing part) raises `_Unsupported` and the caller
-# falls back to openpyxl, so odd files are slower, never wrong.
+@dataclass(frozen=True)
+class WorkbookLimits:
+	"""What an imported workbook may be. The defaults take a 200,000-row action template with
+	room to spare (50,000 rows written by the template: 5 MB file, 45 MB of sheet XML); a
+	cell of the range costs calamine 32 bytes, so `cells` bounds its memory to about 130 MB."""
 
-#: Every writer we know (Excel, LibreOffice, Google Sheets, openpyxl, xlsxwriter) puts the
-#: reference first and uses no namespace prefix; cells written otherwise are counted and sent
-#: to openpyxl instead (see `_scan_cells`).
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"([^>]*?)(?:/>|(?<!/)>(.*?)</c>)', re.S)
-_PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
-_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
-_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
-_SHARED_ITEM = re.compile(rb"<(?:\w+:)?si>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si/>", re.S)
-_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
-_ROW_CLOSE = re.compile(rb"</(?:\w+:)?row>|<(?:\w+:)?row\b[^>]*/>")
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
-_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*?)/?>")
-_CHUNK = 1 << 20
-_MAC_EPOCH = dt.datetime(1904, 1, 1)
+	file_bytes: int = 50 * MB
+	entries: int = 500
+	uncompressed_bytes: int = 400 * MB
+	#: compression ratio allowed for an entry over `ratio_above` bytes (sheet XML: about 10)
+	ratio: int = 500
+	ratio_above: int = 1 * MB
+	shared_strings_bytes: int = 24 * MB
+	rows: int = 150_000
+	#: rows x columns calamine may allocate for one sheet
+	cells: int = 4_000_000
 
 
-class _Unsupported(Exception):
-	"""The fast scanner met something it does not handle; openpyxl takes over."""
+LIMITS = WorkbookLimits()
+_CHUNK = 4 * MB
+#: a cell reference worth a closer look: two or more column letters, or a six-digit row
+_BIG_CELL_REF = re.compile(rb'<c r="((?=[A-Za-z]{2}|[A-Za-z]\d{6})[A-Za-z]+)(\d+)"')
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(c|row)(?=[\s/>])([^<>]*)")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+_SHARED_STRINGS = re.compile(r"(^|/)sharedStrings\d*\.xml$", re.I)
 
 
-def _attr(attrs: bytes, name: bytes) -> str | None:
-	match = re.search(rb"(?:^|\s)" + name + rb'="([^"]*)"', attrs)
-	return html.unescape(match.group(1).decode("utf-8")) if match else None
+def _refuse(message: str) -> IMSValidationError:
+	return IMSValidationError(message, field="file")
 
 
-def _column_index(letters: bytes) -> int:
-	index = 0
-	for byte in letters:
-		index = index * 26 + byte - 64
-	return index - 1
+def _column_number(letters: bytes) -> int:
+	"""1-based column number of A, Z, AA, XFD (either case)."""
+	number = 0
+	for byte in letters.upper():
+		number = number * 26 + byte - 64
+	return number
 
 
-def _text_of(raw: bytes) -> str:
-	text = raw.decode("utf-8")
-	return html.unescape(text) if "&" in text else text
+def column_letter(index: int) -> str:
+	"""Excel letters of a 0-based column index (0 -> A, 26 -> AA): errors name the column."""
+	letters = ""
+	index += 1
+	while index:
+		index, rest = divmod(index - 1, 26)
+		letters = chr(65 + rest) + letters
+	return letters
 
 
-def _texts(body: bytes) -> str:
-	return "".join(_text_of(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+@dataclass
+class _Extent:
+	"""Rows and columns (1-based, inclusive) a worksheet part's cells reach, and its row tags."""
+
+	rows: int = 0
+	columns: int = 0
+	row_tags: int = 0
+
+	@property
+	def cells(self) -> int:
+		return self.rows * self.columns
 
 
-def _decode(attrs: bytes, body: bytes, shared: list[str]) -> object:
-	if b'inlineStr"' in attrs:
-		if body.startswith(b"<is><t>") and body.endswith(b"</t></is>"):
-			return _text_of(body[7:-9])
-		return _texts(body)
-	if body.startswith(b"<v>") and body.endswith(b"</v>"):
-		raw = body[3:-4]
-	else:
-		match = _VALUE.search(body)
-		if match is None:
+class _PartScan:
+	"""One pass over a worksheet part: counts cells and the cells written as ``<c r="...">``
+	and keeps the largest references. When every cell carries its reference first (every
+	writer we know), the extent is the largest reference: two-letter columns and six-digit rows
+	are read exactly, the rest are below 26 columns x 99,999 rows."""
+
+	def __init__(self) -> None:
+		self.cells = 0
+		self.referenced = 0
+		self.row_tags = 0
+		self.max_row = 0
+		self.max_column = 0
+
+	def feed(self, data: bytes) -> None:
+		self.cells += len(_CELL_TAG.findall(data))
+		self.referenced += data.count(b'<c r="')
+		self.row_tags += data.count(b"<row") - data.count(b"<rowBreaks")
+		for letters, digits in _BIG_CELL_REF.findall(data):
+			self.max_row = max(self.max_row, int(digits))
+			self.max_column = max(self.max_column, _column_number(letters))
+
+	def extent(self) -> _Extent | None:
+		"""The extent, or None when some cell has no leading reference (simulate instead)."""
+		if self.cells != self.referenced:
 			return None
-		raw = match.group(1)
-	if b't="' not in attrs or b't="n"' in attrs:
-		if not raw:
-			return None
-		return float(raw) if (b"." in raw or b"E" in raw or b"e" in raw) else int(raw)
-	if b't="s"' in attrs:
-		return shared[int(raw)]
-	if b't="b"' in attrs:
-		return raw == b"1"
-	if b't="e"' in attrs:
-		return None
-	return _text_of(raw)  # t="str" (formula text) or t="d" (ISO date text)
+		if not self.cells:
+			return _Extent(row_tags=self.row_tags)
+		return _Extent(rows=self.max_row or 99_999, columns=self.max_column or 26, row_tags=self.row_tags)
 
 
-def _fast_book(source: str | Path | IO[bytes]) -> tuple[str, list[tuple[int, tuple]], dt.datetime | None]:
-	"""(sheet title, non-empty rows with their Excel row numbers, epoch) of the sheet to import."""
-	with zipfile.ZipFile(source) as archive:
-		names = set(archive.namelist())
-		workbook_xml = archive.read("xl/workbook.xml")
-		targets = {
-			_attr(attrs, b"Id"): _attr(attrs, b"Target")
-			for attrs in _RELATIONSHIP.findall(archive.read("xl/_rels/workbook.xml.rels"))
-		}
-		sheets = [(_attr(a, b"name"), _attr(a, rb"\w+:id")) for a in _SHEET.findall(workbook_xml)]
-		if not sheets:
-			raise _Unsupported("no sheets")
-		titles = [title for title, _ in sheets]
-		title = _pick_sheet(titles)
-		target = targets.get(dict(sheets)[title]) or ""
-		path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-		if path not in names:
-			raise _Unsupported(f"sheet part {path} missing")
-		shared: list[str] = []
-		if "xl/sharedStrings.xml" in names:
-			shared = [
-				_texts(m.group(1) or b"") for m in _SHARED_ITEM.finditer(archive.read("xl/sharedStrings.xml"))
-			]
-		epoch = _MAC_EPOCH if re.search(rb'date1904="(?:1|true)"', workbook_xml) else None
-		with archive.open(path) as stream:
-			return title, _scan_cells(stream, shared), epoch
+class _PositionScan:
+	"""Where calamine would put each cell: a cell with a reference goes there, one without
+	goes right of the previous cell; a row without `r` follows the previous row."""
+
+	def __init__(self) -> None:
+		self.extent = _Extent()
+		self._row = 0
+		self._column = 0
+
+	def feed(self, data: bytes) -> None:
+		extent = self.extent
+		for name, attrs in _TAG.findall(data):
+			found = _R_ATTR.search(attrs)
+			letters, digits = found.groups() if found else (b"", b"")
+			if name == b"row":
+				extent.row_tags += 1
+				self._row = int(digits) if digits else self._row + 1
+				self._column = 0
+				continue
+			if letters and digits:
+				self._column, row = _column_number(letters), int(digits)
+			else:
+				self._column, row = self._column + 1, max(self._row, 1)
+			extent.rows = max(extent.rows, row)
+			extent.columns = max(extent.columns, self._column)
 
 
-def _scan_cells(stream: IO[bytes], shared: list[str]) -> list[tuple[int, tuple]]:
-	rows: list[tuple[int, tuple]] = []
-	letters_index: dict[bytes, int] = {}
-	current_row = b""
-	values: dict[int, object] = {}
+def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+	"""The entry's bytes in chunks, inflated here rather than by zipfile so that an entry whose
+	deflate stream goes on past the size its header declares (a zip bomb's way past a size
+	check) is refused as soon as it does."""
+	offset = info.header_offset
+	header = data[offset : offset + 30]
+	if len(header) < 30 or header[:4] != b"PK\x03\x04":
+		raise _refuse(f"the archive is damaged ({info.filename} has no local header)")
+	if info.flag_bits & 0x1:
+		raise _refuse("the workbook is encrypted; save it without a password")
+	name_length, extra_length = struct.unpack("<HH", header[26:30])
+	start = offset + 30 + name_length + extra_length
+	raw = memoryview(data)[start : start + info.compress_size]
+	if info.compress_type == zipfile.ZIP_STORED:
+		if len(raw) != info.file_size:
+			raise _refuse(f"the archive is damaged ({info.filename} is cut short)")
+		for position in range(0, len(raw), _CHUNK):
+			yield bytes(raw[position : position + _CHUNK])
+		return
+	if info.compress_type != zipfile.ZIP_DEFLATED:
+		raise _refuse(f"{info.filename} uses a compression Excel does not write")
+	inflater = zlib.decompressobj(-15)
+	total = position = 0
+	while not inflater.eof:
+		if inflater.unconsumed_tail:
+			out = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+		elif position < len(raw):
+			out = inflater.decompress(raw[position : position + _CHUNK], _CHUNK)
+			position += _CHUNK
+		else:
+			break
+		total += len(out)
+		if total > info.file_size:
+			raise _refuse(f"{info.filename} inflates to more than its declared {info.file_size:,} bytes")
+		if out:
+			yield out
+	if total != info.file_size:
+		raise _refuse(
+			f"the archive is damaged ({info.filename} inflates to {total:,} bytes, not {info.file_size:,})"
+		)
 
-	def flush() -> None:
-		if values:
-			row: list[object] = [None] * (max(values) + 1)
-			for index, value in values.items():
-				row[index] = value
-			rows.append((int(current_row), tuple(row)))
 
+def _stream(data: bytes, info: zipfile.ZipInfo, feed: Callable[[bytes], None] | None) -> None:
+	"""Inflate one entry, feeding `feed` chunks that end between tags (a tag split by a chunk
+	boundary waits for the next chunk)."""
 	pending = b""
-	while True:
-		chunk = stream.read(_CHUNK)
-		data = pending + chunk
-		if chunk:
-			ends = list(_ROW_CLOSE.finditer(data))
-			if not ends:
-				pending = data
-				continue
-			cut = ends[-1].end()
-			data, pending = data[:cut], data[cut:]
-		cells = _CELL.findall(data)
-		if len(cells) != data.count(b"<c ") + data.count(b"<c>") or _PREFIXED_CELL.search(data):
-			raise _Unsupported("cells without a leading reference, or with a namespace prefix")
-		for letters, number, attrs, body in cells:
-			if number != current_row:
-				flush()
-				current_row, values = number, {}
-			if not body:
-				continue
-			value = _decode(attrs, body, shared)
-			if value is not None:
-				index = letters_index.get(letters)
-				if index is None:
-					index = letters_index[letters] = _column_index(letters)
-				values[index] = value
-		if not chunk:
-			flush()
-			return rows
+	for chunk in _inflate(data, info):
+		if feed is None:
+			continue
+		joined = pending + chunk
+		cut = joined.rfind(b"<")
+		if cut < 0 or joined.find(b">", cut) >= 0:
+			joined, pending = joined, b""
+		else:
+			joined, pending = joined[:cut], joined[cut:]
+			if len(pending) > MB:
+				raise _refuse(f"{info.filename} has a tag longer than 1 MB")
+		feed(joined)
+	if feed is not None and pending:
+		feed(pending)
 
 
-def _openpyxl_book(source: str | Path | IO[bytes]) -> tuple[str, list[tuple[int, tuple]], dt.datetime | None]:
-	workbook = _open(source)
+def check_workbook(data: bytes, limits: WorkbookLimits = LIMITS) -> _Extent:
+	"""Refuse a workbook calamine should not read (see the module docstring). Returns the largest
+	worksheet extent, whose `row_tags` tells the caller roughly how many rows to expect."""
+	if len(data) > limits.file_bytes:
+		raise _refuse(
+			f"the file is {len(data) / MB:.1f} MB; at most {limits.file_bytes // MB} MB can be imported"
+		)
 	try:
-		sheet = workbook[_pick_sheet(workbook.sheetnames)]
-		rows = [
-			(number, values)
-			for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-			if values and any(v is not None for v in values)
-		]
-		return sheet.title, rows, getattr(workbook, "epoch", None)
-	finally:
-		workbook.close()
+		archive = zipfile.ZipFile(io.BytesIO(data))
+		infos = archive.infolist()
+	except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+		raise _refuse("the file is not an Excel workbook (.xlsx): it is not a zip archive") from None
+	if len(infos) > limits.entries:
+		raise _refuse(
+			f"the archive holds {len(infos):,} entries; a workbook needs far fewer than {limits.entries}"
+		)
+	names = [info.filename for info in infos]
+	if len(set(names)) != len(names):
+		raise _refuse("the archive holds two entries with the same name")
+	total = sum(info.file_size for info in infos)
+	if total > limits.uncompressed_bytes:
+		raise _refuse(
+			f"the workbook inflates to {total / MB:,.0f} MB; at most {limits.uncompressed_bytes // MB} MB can be read"
+		)
+	for info in infos:
+		if _SHARED_STRINGS.search(info.filename) and info.file_size > limits.shared_strings_bytes:
+			raise _refuse(
+				f"the shared strings table is {info.file_size / MB:.0f} MB; at most "
+				f"{limits.shared_strings_bytes // MB} MB can be read"
+			)
+		if info.file_size > limits.ratio_above and info.file_size > limits.ratio * max(info.compress_size, 1):
+			raise _refuse(
+				f"{info.filename} is compressed {info.file_size // max(info.compress_size, 1):,} to 1 "
+				"(a zip bomb); the file cannot be read"
+			)
+	widest = _Extent()
+	try:
+		for info in infos:
+			if info.is_dir():
+				continue
+			if not info.filename.lower().endswith(".xml"):
+				_stream(data, info, None)
+				continue
+			extent = _scan_part(data, info, limits)
+			if extent.rows > limits.rows + 1:
+				raise _refuse(
+					f"the sheet reaches row {extent.rows:,}; at most {limits.rows:,} rows can be imported "
+					"at once: split the file"
+				)
+			if extent.cells > limits.cells:
+				raise _refuse(
+					f"the sheet spans {extent.rows:,} rows x {extent.columns:,} columns; at most "
+					f"{limits.cells:,} cells can be read: delete the unused rows and columns"
+				)
+			if extent.row_tags > widest.row_tags or extent.cells > widest.cells:
+				widest = extent
+	except (zlib.error, ValueError, struct.error) as exc:
+		raise _refuse(f"the archive is damaged ({type(exc).__name__}: {exc})") from None
+	return widest
+
+
+def _scan_part(data: bytes, info: zipfile.ZipInfo, limits: WorkbookLimits) -> _Extent:
+	scan = _PartScan()
+	_stream(data, info, scan.feed)
+	extent = scan.extent()
+	if extent is None or extent.cells > limits.cells:
+		exact = _PositionScan()
+		_stream(data, info, exact.feed)
+		extent = exact.extent
+	return extent
+
+
+def _read(source: str | Path | bytes | IO[bytes], limits: WorkbookLimits) -> bytes:
+	if isinstance(source, (bytes, bytearray)):
+		return bytes(source)
+	if isinstance(source, (str, Path)):
+		with open(source, "rb") as handle:
+			return handle.read(limits.file_bytes + 1)
+	return source.read(limits.file_bytes + 1)
+
+
+def _absolute_rows(sheet) -> list[tuple[int, tuple]]:
+	"""Non-empty rows with their 1-based Excel row numbers, values at their Excel column index.
+	python-calamine 0.9's iter_rows yields rows from row 1 but columns from the range's first
+	column; both offsets are derived from what it yields, so another version's choice reads right
+	too (a test pins a sheet that starts at C3)."""
+	if not sheet.height:
+		return []
+	(first_row, _), (last_row, last_column) = sheet.start, sheet.end
+	found: list[tuple[int, list]] = []
+	yielded = 0
+	for offset, values in enumerate(sheet.iter_rows()):
+		yielded += 1
+		if any(value != "" for value in values):
+			found.append((offset, values))
+	row_base = 1 if yielded == last_row + 1 else first_row + 1
+	width = last_column + 1
+	rows = []
+	for offset, values in found:
+		pad = width - len(values) if len(values) < width else 0
+		rows.append((row_base + offset, (*((None,) * pad), *values) if pad else tuple(values)))
+	return rows
 
 
 def sheet_rows(
 	path_or_stream: str | Path | bytes | IO[bytes],
+	*,
+	limits: WorkbookLimits = LIMITS,
 ) -> tuple[str, list[tuple[int, tuple]], dt.datetime | None]:
-	"""(sheet title, non-empty rows with Excel row numbers, workbook epoch) of the sheet to
-	import: the fast scanner, else openpyxl's read-only reader (which also refuses non-workbooks)."""
-	source = io.BytesIO(path_or_stream) if isinstance(path_or_stream, (bytes, bytearray)) else path_or_stream
+	"""(sheet title, non-empty rows with their Excel row numbers, workbook epoch) of the sheet
+	to import (the "Actions" sheet, else the first). Values come typed from calamine: str,
+	float, int, bool, date/datetime (calamine applies the cell's date format and the 1904 flag
+	itself, so the epoch is always None), "" for an empty cell in the range."""
+	from python_calamine import CalamineWorkbook
+
+	data = _read(path_or_stream, limits)
+	check_workbook(data, limits)
 	try:
-		return _fast_book(source)
-	except Exception:
-		if hasattr(source, "seek"):
-			source.seek(0)
-		return _openpyxl_book(source)
-
-
-def _pick_sheet(names: list[str]) -> str:
-	return ACTIONS_SHEET if ACTIONS_SHEET in names else names[0]
+		workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+		try:
+			names = workbook.sheet_names
+			if not names:
+				raise _refuse("the workbook has no sheets")
+			title = ACTIONS_SHEET if ACTIONS_SHEET in names else names[0]
+			sheet = workbook.get_sheet_by_name(title)
+			if sheet.height > limits.rows + 1:  # the checks above bound this; kept as a last guard
+				raise _refuse(f"the sheet has {sheet.height:,} rows; at most {limits.rows:,} can be imported")
+			rows = _absolute_rows(sheet)
+			return title, rows, None
+		finally:
+			workbook.close()
+	except IMSValidationError:
+		raise
+	except Exception as exc:  # calamine's CalamineError, XmlError, ZipError...: all mean "cannot read"
+		raise _refuse(
+			f"the file cannot be read as an Excel workbook (.xlsx): {str(exc)[:200]} ({type(exc).__name__})"
+		) from None

@@ -43,6 +43,8 @@ SOURCES = (
 	"GSTN Download",
 	"Upload Result",
 	"Supplier Change",
+	"Link",
+	"Unlink",
 )
 
 

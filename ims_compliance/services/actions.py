@@ -24,6 +24,7 @@ from ims_compliance.core.rules import (
 	direction_of,
 	warnings_for,
 )
+from ims_compliance.core.text import plain_text
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.filters import to_db_filters
@@ -76,12 +77,24 @@ class ActionResult:
 
 
 def make_request(action, **details) -> ActionRequest:
+	"""The request from the page's arguments; a bad one is the caller's mistake (417 naming the
+	argument), never a server error."""
+
 	def amount(key):
 		value = details.get(key)
-		return None if value in (None, "") else float(value)
+		if value in (None, ""):
+			return None
+		try:
+			return float(value)
+		except (TypeError, ValueError):
+			frappe.throw(_("{0} must be an amount").format(key), title=_("Invalid Argument"))
 
+	try:
+		parsed = Action.parse(action)
+	except ValueError as exc:  # IMSValidationError is a ValueError
+		frappe.throw(frappe.utils.escape_html(str(exc)), title=_("Invalid Action"))
 	return ActionRequest(
-		action=Action.parse(action),
+		action=parsed,
 		itc_reduction_required=(details.get("itc_reduction_required") or None),
 		declared_igst=amount("declared_igst"),
 		declared_cgst=amount("declared_cgst"),
@@ -99,7 +112,10 @@ def resolve_names(*, names=None, filters=None, supplier_gstin=None) -> list[str]
 	db_filters = to_db_filters(filters)
 	if supplier_gstin:
 		db_filters.append([supply_doctype(), "supplier_gstin", "=", supplier_gstin])
-	return frappe.get_all(supply_doctype(), filters=db_filters, pluck="name", order_by="name")
+	# get_list, not get_all: a user restricted to one Company never reaches another's records
+	return frappe.get_list(
+		supply_doctype(), filters=db_filters, pluck="name", order_by="name", limit_page_length=0
+	)
 
 
 def rule_contexts(today: dt.date | None = None) -> dict[str, RuleContext]:
@@ -166,7 +182,13 @@ def apply_action(
 	default_context = RuleContext(today=today or getdate())
 	for start in range(0, len(names), CHUNK):
 		chunk = names[start : start + CHUNK]
-		rows = frappe.get_all(supply_doctype(), filters={"name": ("in", chunk)}, fields=list(STATE_FIELDS))
+		# User Permissions apply: a record the user may not read is "not found", like a wrong name
+		rows = frappe.get_list(
+			supply_doctype(),
+			filters={"name": ("in", chunk)},
+			fields=list(STATE_FIELDS),
+			limit_page_length=0,
+		)
 		found = {row.name for row in rows}
 		for missing in sorted(set(chunk) - found):
 			result.refused.append({"name": missing, "rule": None, "message": _("No such inward supply")})
@@ -241,8 +263,10 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 	query = query.set(table.itc_reduction_required, request.itc_reduction_required or "")
 	for head in ("igst", "cgst", "sgst", "cess"):
 		query = query.set(table[f"declared_{head}"], request.declared(head) or 0)
+	# written with SQL, so Frappe's sanitiser never sees the user's remarks: stored as plain text
+	remarks = plain_text(request.remarks, multiline=True)
 	if request.remarks is not None:
-		query = query.set(table.remarks, request.remarks)
+		query = query.set(table.remarks, remarks)
 	query.run()
 	write_logs(
 		[
@@ -250,7 +274,7 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 				"inward_supply": row.name,
 				"from_action": row.action,
 				"to_action": new_action,
-				"remarks": request.remarks,
+				"remarks": remarks,
 			}
 			for row in rows
 		],
@@ -261,9 +285,12 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 def allowed_actions_for(name: str, today: dt.date | None = None) -> dict:
 	from ims_compliance.core.rules import allowed_actions
 
-	row = frappe.get_all(supply_doctype(), filters={"name": name}, fields=list(STATE_FIELDS))
+	row = frappe.get_list(supply_doctype(), filters={"name": name}, fields=list(STATE_FIELDS))
 	if not row:
-		frappe.throw(_("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+		frappe.throw(
+			_("GST Inward Supply {0} not found").format(frappe.utils.escape_html(name)),
+			frappe.DoesNotExistError,
+		)
 	state = record_states(row)[name]
 	context = rule_contexts(today).get(row[0].company_gstin) or RuleContext(today=today or getdate())
 	return {

@@ -19,12 +19,14 @@ from ims_compliance.core.excel import (
 	write_error_workbook,
 	write_export,
 )
+from ims_compliance.core.xlsx_rows import check_workbook, column_letter
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.actions import apply_action
 from ims_compliance.services.filters import to_db_filters
 from ims_compliance.services.queries import DOCUMENT_VIEW_FIELDS
 
-BACKGROUND_ABOVE = 1000
+#: files with more rows than this are read and applied by a background job (issue 14)
+BACKGROUND_ABOVE = 5000
 TEMPLATE_FIELDS = tuple(c.field for c in TEMPLATE_COLUMNS if not c.editable)
 EXPORT_COLUMNS = (
 	("supplier_name", "Supplier"),
@@ -87,7 +89,23 @@ def parse_upload(content: bytes) -> ImportParse:
 	try:
 		return read_action_rows(content)
 	except IMSValidationError as exc:
-		frappe.throw(_("This file cannot be imported: {0}").format(exc), title=_("Invalid Action File"))
+		# the reason may quote the file (a sheet name, a cell): shown as text
+		frappe.throw(
+			_("This file cannot be imported: {0}").format(frappe.utils.escape_html(exc.message)),
+			title=_("Invalid Action File"),
+		)
+
+
+def _shape(content: bytes):
+	"""The workbook's checks (size, zip bomb, range) without reading it: refuses a bad file in
+	the request, and tells how many rows to expect."""
+	try:
+		return check_workbook(content)
+	except IMSValidationError as exc:
+		frappe.throw(
+			_("This file cannot be imported: {0}").format(frappe.utils.escape_html(exc.message)),
+			title=_("Invalid Action File"),
+		)
 
 
 def _resolve(parsed: ImportParse, errors: list[RowError]) -> dict[int, str]:
@@ -97,18 +115,22 @@ def _resolve(parsed: ImportParse, errors: list[RowError]) -> dict[int, str]:
 	existing_ids = set()
 	ids = list(set(by_id.values()))
 	for start in range(0, len(ids), 10000):
-		existing_ids.update(
-			frappe.get_all(
-				supply_doctype(), filters={"name": ("in", ids[start : start + 10000])}, pluck="name"
+		existing_ids.update(  # get_list: records the user may not read are "not found"
+			frappe.get_list(
+				supply_doctype(),
+				filters={"name": ("in", ids[start : start + 10000])},
+				pluck="name",
+				limit_page_length=0,
 			)
 		)
 	by_key: dict[tuple, list[str]] = defaultdict(list)
 	numbers = list({r.document_number for r in rows if not r.record_id or r.record_id not in existing_ids})
 	for start in range(0, len(numbers), 5000):
-		for rec in frappe.get_all(
+		for rec in frappe.get_list(
 			supply_doctype(),
 			filters={"document_number": ("in", numbers[start : start + 5000]), "is_gone": 0},
 			fields=["name", "section", "supplier_gstin", "document_number", "document_date"],
+			limit_page_length=0,
 		):
 			by_key[(rec.section, rec.supplier_gstin, rec.document_number.upper(), rec.document_date)].append(
 				rec.name
@@ -126,6 +148,7 @@ def _resolve(parsed: ImportParse, errors: list[RowError]) -> dict[int, str]:
 				RowError(
 					row=row.row,
 					field="document_number",
+					column=_column(parsed, "document_number"),
 					reason=_("No inward supply has this supplier GSTIN, section, number and date")
 					if not matches
 					else _("Ambiguous: {0} inward supplies match this row").format(len(matches)),
@@ -164,6 +187,7 @@ def import_actions(content: bytes, *, commit: bool = False, on_progress=None) ->
 				RowError(
 					row=row.row,
 					field="new_action",
+					column=_column(parsed, "action"),
 					reason=refusal["message"],
 					rule=refusal.get("rule"),
 					supplier_gstin=row.supplier_gstin,
@@ -205,11 +229,18 @@ def file_content(file_url: str) -> bytes:
 	return file.get_content()
 
 
+def _column(parsed: ImportParse, field: str) -> str | None:
+	index = parsed.columns.get(field)
+	return column_letter(index) if index is not None else None
+
+
 def enqueue_or_import(file_url: str) -> dict:
-	"""Small files run inline; above 1,000 rows the import runs as a background job with progress."""
+	"""Small files run inline; above 5,000 rows the file is read and applied by a background job
+	with progress, so a web request never parses a large workbook. Either way the workbook's
+	bounds are checked here first (a bad file is refused before anything is queued)."""
 	content = file_content(file_url)
-	parsed = parse_upload(content)  # refuse a bad file now, before queueing anything
-	if len(parsed.rows) + len(parsed.errors) <= BACKGROUND_ABOVE or frappe.flags.in_test:
+	shape = _shape(content)
+	if shape.row_tags <= BACKGROUND_ABOVE or frappe.flags.in_test:
 		return {"queued": False, **import_actions(content)}
 	job_id = f"ims-excel-import::{frappe.session.user}::{file_url}"
 	frappe.enqueue(
@@ -221,7 +252,7 @@ def enqueue_or_import(file_url: str) -> dict:
 		file_url=file_url,
 		user=frappe.session.user,
 	)
-	return {"queued": True, "job_id": job_id, "rows": len(parsed.rows)}
+	return {"queued": True, "job_id": job_id, "rows": max(shape.row_tags - 1, 0)}
 
 
 def import_job(file_url: str, user: str, commit: bool = True):
@@ -232,6 +263,9 @@ def import_job(file_url: str, user: str, commit: bool = True):
 	def progress(done, total):
 		frappe.publish_progress(
 			done * 100 / max(total, 1), title=_("Importing actions"), description=f"{done}/{total}"
+		)
+		frappe.publish_realtime(
+			"ims_import_progress", {"done": done, "total": total, "file_url": file_url}, user=user
 		)
 
 	result = import_actions(file_content(file_url), commit=commit, on_progress=progress)

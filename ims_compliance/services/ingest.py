@@ -16,6 +16,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from ims_compliance.core.records import InwardRecord
+from ims_compliance.core.text import plain_text
 from ims_compliance.core.upsert import DIFF_FIELDS, STATUS_FIELDS, StoredRow, UpsertPlan, plan_upsert
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
@@ -321,7 +322,8 @@ class _Writer:
 		values = {f: getattr(record, f) for f in RECORD_FIELDS}
 		values.update(
 			supplier=supplier,
-			supplier_name=supplier_name or record.supplier_name,
+			# written with SQL, so Frappe's sanitiser never sees it: no markup is stored (issue 14)
+			supplier_name=plain_text(supplier_name or record.supplier_name),
 			document_type=record.document_type,
 			total_tax=record.total_tax,
 			gstn_action=record.gstn_action.value,
@@ -356,7 +358,7 @@ class _Writer:
 				"declared_cgst": new.record.declared_cgst or 0,
 				"declared_sgst": new.record.declared_sgst or 0,
 				"declared_cess": new.record.declared_cess or 0,
-				"remarks": new.record.remarks,
+				"remarks": plain_text(new.record.remarks, multiline=True),
 				**self.record_values(new.record),
 			}
 			fields = fields or list(values)

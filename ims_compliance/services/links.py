@@ -2,13 +2,21 @@
 
 P2: linking or unlinking a Purchase Invoice on a record whose action is Accepted reverts the
 action to No Action (the acceptance was made against the old pairing), logged as an
-"Automatic Revert". Cancelling a linked Purchase Invoice unlinks it."""
+"Automatic Revert". Cancelling a linked Purchase Invoice unlinks it.
+
+A manual link makes the record a Manual Match, which recommends Accept (P4), so the pair is
+checked first (issue 14): the user may read the Purchase Invoice; it is submitted (not a draft,
+not cancelled), of the same company and company GSTIN, of the same supplier GSTIN (another GSTIN
+of the same PAN only when the user confirms it with a reason), and of the right kind (a credit
+note pairs with a return). Every link and unlink is logged (P3) with the user."""
 
 from __future__ import annotations
 
 import frappe
 from frappe import _
 
+from ims_compliance.core.gstin import pan_of
+from ims_compliance.core.text import plain_text
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 
@@ -28,11 +36,16 @@ def _supply(name: str):
 			"document_number",
 			"company_gstin",
 			"supplier_gstin",
+			"company",
+			"document_type",
 		],
 		as_dict=True,
 	)
 	if not row:
-		frappe.throw(_("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+		frappe.throw(
+			_("GST Inward Supply {0} not found").format(frappe.utils.escape_html(name)),
+			frappe.DoesNotExistError,
+		)
 	return row
 
 
@@ -59,21 +72,123 @@ def _set_purchase_fields(purchase_invoice: str, values: dict) -> None:
 	frappe.db.set_value("Purchase Invoice", purchase_invoice, values, update_modified=False)
 
 
-def link(name: str, purchase_invoice: str) -> dict:
+def _purchase(purchase_invoice: str):
+	"""The Purchase Invoice, if the user may read it (else the same answer as a wrong name)."""
+	pi = None
+	if purchase_invoice and frappe.has_permission("Purchase Invoice", "read", doc=purchase_invoice):
+		pi = frappe.db.get_value(
+			"Purchase Invoice",
+			purchase_invoice,
+			[
+				"name",
+				"docstatus",
+				"company",
+				"company_gstin",
+				"supplier",
+				"supplier_gstin",
+				"is_return",
+				"ims_inward_supply",
+				"base_net_total",
+				"base_total_taxes_and_charges",
+			],
+			as_dict=True,
+		)
+	if not pi:
+		frappe.throw(
+			_("Purchase Invoice {0} was not found, or you may not read it.").format(
+				frappe.bold(frappe.utils.escape_html(purchase_invoice))  # the user's input, echoed
+			),
+			frappe.DoesNotExistError,
+			title=_("Cannot Link"),
+		)
+	if not pi.supplier_gstin and pi.supplier:
+		pi.supplier_gstin = frappe.db.get_value("Supplier", pi.supplier, "tax_id")
+	return pi
+
+
+def check_pair(supply, pi, *, confirm_other_gstin: bool = False, reason: str | None = None) -> str | None:
+	"""Refuse a pairing that cannot be the same document; returns the note to log when the
+	supplier GSTIN differs within one PAN (confirmed with a reason)."""
+
+	def refuse(message):
+		frappe.throw(message, title=_("Cannot Link"))
+
+	if pi.docstatus != 1:
+		refuse(
+			_("Purchase Invoice {0} is {1}: only a submitted Purchase Invoice can be linked.").format(
+				frappe.bold(pi.name), _("cancelled") if pi.docstatus == 2 else _("a draft")
+			)
+		)
+	if pi.company != supply.company or (pi.company_gstin and pi.company_gstin != supply.company_gstin):
+		refuse(
+			_("Purchase Invoice {0} belongs to {1} ({2}), the inward supply to {3} ({4}).").format(
+				frappe.bold(pi.name),
+				pi.company,
+				pi.company_gstin or "-",
+				supply.company,
+				supply.company_gstin,
+			)
+		)
+	wants_return = supply.document_type == "Credit Note"
+	if bool(pi.is_return) != wants_return:
+		refuse(
+			_("{0} {1} pairs with a {2}; Purchase Invoice {3} is {4}.").format(
+				_(supply.document_type),
+				frappe.bold(supply.document_number),
+				_("return (debit note) Purchase Invoice")
+				if wants_return
+				else _("Purchase Invoice that is not a return"),
+				frappe.bold(pi.name),
+				_("a return") if pi.is_return else _("not a return"),
+			)
+		)
+	if (pi.supplier_gstin or "") == supply.supplier_gstin:
+		return None
+	if not pi.supplier_gstin or pan_of(pi.supplier_gstin) != pan_of(supply.supplier_gstin):
+		refuse(
+			_("Purchase Invoice {0} is from supplier GSTIN {1}, the inward supply from {2}.").format(
+				frappe.bold(pi.name), pi.supplier_gstin or "-", supply.supplier_gstin
+			)
+		)
+	if not confirm_other_gstin or not (reason or "").strip():
+		refuse(
+			_(
+				"Purchase Invoice {0} is from {1}, another GSTIN of the same PAN as the inward supply's {2}. "
+				"Link it only if it is the same document: confirm and give the reason."
+			).format(frappe.bold(pi.name), pi.supplier_gstin, supply.supplier_gstin)
+		)
+	return _("Supplier GSTIN {0} on the Purchase Invoice (same PAN), confirmed: {1}").format(
+		pi.supplier_gstin, plain_text(reason, multiline=True)
+	)
+
+
+def _log_link(supply, action: str, note: str, changed: dict, *, source: str) -> None:
+	write_logs(
+		[
+			{
+				"inward_supply": supply.name,
+				"from_action": action,
+				"to_action": action,
+				"remarks": note,
+				"changed_values": changed,
+			}
+		],
+		source=source,
+	)
+
+
+def link(
+	name: str,
+	purchase_invoice: str,
+	*,
+	confirm_other_gstin: bool = False,
+	reason: str | None = None,
+) -> dict:
 	"""Manual Match: pair a record with a submitted Purchase Invoice chosen by the user."""
 	frappe.has_permission(supply_doctype(), "write", doc=name, throw=True)
 	supply = _supply(name)
-	pi = frappe.db.get_value(
-		"Purchase Invoice",
-		purchase_invoice,
-		["name", "docstatus", "ims_inward_supply", "base_net_total", "base_total_taxes_and_charges"],
-		as_dict=True,
-	)
-	if not pi or pi.docstatus != 1:
-		frappe.throw(
-			_("Purchase Invoice {0} must be submitted before it can be linked.").format(purchase_invoice),
-			title=_("Cannot Link"),
-		)
+	pi = _purchase(purchase_invoice)
+	other_gstin = check_pair(supply, pi, confirm_other_gstin=confirm_other_gstin, reason=reason)
 	if pi.ims_inward_supply and pi.ims_inward_supply != name:
 		other = frappe.db.get_value(supply_doctype(), pi.ims_inward_supply, "document_number")
 		frappe.throw(
@@ -107,6 +222,15 @@ def link(name: str, purchase_invoice: str) -> dict:
 			"ims_action": values.get("action", supply.action),
 		},
 	)
+	action = values.get("action", supply.action)
+	note = _("Linked to Purchase Invoice {0}").format(purchase_invoice)
+	_log_link(
+		supply,
+		action,
+		f"{note}. {other_gstin}" if other_gstin else note,
+		{"purchase_invoice": [supply.purchase_invoice, purchase_invoice]},
+		source="Link",
+	)
 	return {"linked": purchase_invoice, "reverted": bool(revert)}
 
 
@@ -134,6 +258,13 @@ def unlink(name: str, *, reason: str | None = None) -> dict:
 	)
 	_set_purchase_fields(
 		supply.purchase_invoice, {"ims_inward_supply": None, "ims_match_status": None, "ims_action": None}
+	)
+	_log_link(
+		supply,
+		revert.get("action", supply.action),
+		reason or _("Unlinked from Purchase Invoice {0}").format(supply.purchase_invoice),
+		{"purchase_invoice": [supply.purchase_invoice, None]},
+		source="Unlink",
 	)
 	return {"unlinked": supply.purchase_invoice, "reverted": bool(revert)}
 

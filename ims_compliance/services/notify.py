@@ -22,6 +22,9 @@ def accounts_managers() -> list[str]:
 def notify(
 	users: list[str], subject: str, message: str = "", *, reference: tuple[str, str] | None = None
 ) -> None:
+	# subjects and messages are plain text that may quote GSTN or a supplier: shown as text
+	subject = frappe.utils.escape_html(subject)
+	message = frappe.utils.escape_html(message).replace("\n", "<br>")
 	for user in dict.fromkeys(users):
 		doc = frappe.new_doc("Notification Log")
 		doc.update(

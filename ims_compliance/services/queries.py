@@ -41,6 +41,7 @@ MAX_PAGE_LENGTH = 500
 
 
 def document_view(filters, *, start: int = 0, page_length: int = 50, sort_by=None, sort_order=None) -> dict:
+	start = max(0, int(start or 0))
 	page_length = max(1, min(int(page_length or 50), MAX_PAGE_LENGTH))
 	db_filters = to_db_filters(filters)
 	rows = frappe.get_list(
@@ -48,11 +49,19 @@ def document_view(filters, *, start: int = 0, page_length: int = 50, sort_by=Non
 		filters=db_filters,
 		fields=list(DOCUMENT_VIEW_FIELDS),
 		order_by=order_by(sort_by, sort_order),
-		limit_start=max(0, int(start or 0)),
+		limit_start=start,
 		limit_page_length=page_length,
 	)
-	total = frappe.db.count(supply_doctype(), filters=db_filters) if rows or int(start or 0) else 0
-	return {"rows": rows, "total": total, "start": int(start or 0), "page_length": page_length}
+	total = permitted_count(db_filters) if rows or start else 0
+	return {"rows": rows, "total": total, "start": start, "page_length": page_length}
+
+
+def permitted_count(db_filters) -> int:
+	"""Rows matching the filters that the user may read (frappe.db.count ignores User Permissions)."""
+	result = frappe.get_list(
+		supply_doctype(), filters=db_filters, fields=["count(*) as total"], limit_page_length=0, order_by=""
+	)
+	return int(result[0].total) if result else 0
 
 
 def _grouped(filters, group_by: list[str], extra_fields: list[str] | None = None) -> list[dict]:
@@ -172,10 +181,17 @@ def record_detail(name: str) -> dict:
 
 	record = frappe.get_all(supply_doctype(), filters={"name": name}, fields=list(DETAIL_FIELDS))
 	if not record:
-		frappe.throw(frappe._("GST Inward Supply {0} not found").format(name), frappe.DoesNotExistError)
+		frappe.throw(
+			frappe._("GST Inward Supply {0} not found").format(frappe.utils.escape_html(name)),
+			frappe.DoesNotExistError,
+		)
 	record = record[0]
 	purchase = None
-	if record.purchase_invoice:
+	if record.purchase_invoice and not frappe.has_permission(
+		"Purchase Invoice", "read", doc=record.purchase_invoice
+	):
+		purchase = {"name": record.purchase_invoice, "restricted": 1}
+	elif record.purchase_invoice:
 		purchase = frappe.db.get_value(
 			"Purchase Invoice",
 			record.purchase_invoice,
@@ -193,7 +209,7 @@ def record_detail(name: str) -> dict:
 			],
 			as_dict=True,
 		)
-	log = frappe.get_all(
+	log = frappe.get_list(
 		"IMS Action Log",
 		filters={"inward_supply": name},
 		fields=["timestamp", "from_action", "to_action", "source", "user", "remarks", "changed_values"],

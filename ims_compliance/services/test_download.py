@@ -240,6 +240,14 @@ class TestDownloadAcceptance(SandboxTestCase):
 		removed_names = {self.row("B2B", raw).name for raw in removed}
 		linked = sorted(removed_names)[0]
 		invoice = make_purchase_invoice(bill_no="DL-LINKED-1")
+		frappe.db.set_value(  # the same document: the pair's GSTINs (issue 14 checks them)
+			"Purchase Invoice",
+			invoice.name,
+			{
+				"company_gstin": GSTIN,
+				"supplier_gstin": frappe.db.get_value(supply_doctype(), linked, "supplier_gstin"),
+			},
+		)
 		api.link_purchase_invoice(linked, invoice.name)
 		for raw in removed:
 			self.sandbox.state.remove(GSTIN, "B2B", stin=raw["stin"], number=raw["inum"])

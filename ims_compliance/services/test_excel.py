@@ -135,3 +135,73 @@ class TestBackgroundImport(FrappeTestCase):
 				"Notification Log", {"for_user": ACCOUNTS_USER, "subject": ("like", "%30 applied%")}
 			)
 		)
+
+
+class TestLargeAndHostileFiles(FrappeTestCase):
+	"""Issue 14: a large file is read and applied by a background job (after the bound checks,
+	which run in the request); a hostile one is refused before anything is queued."""
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback()
+
+	def upload(self, content: bytes) -> str:
+		file = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": f"big-{frappe.generate_hash(length=6)}.xlsx",
+				"is_private": 1,
+				"content": content,
+			}
+		).insert(ignore_permissions=True)
+		file.db_set("owner", ACCOUNTS_USER)
+		return file.file_url
+
+	def test_a_large_file_is_queued_with_a_job_id_and_a_bomb_is_refused_first(self):
+		from unittest.mock import patch
+
+		book = openpyxl.Workbook(write_only=True)
+		sheet = book.create_sheet("Actions")
+		sheet.append(["Supplier GSTIN", "Section", "Document Number", "Document Date", "New Action"])
+		for i in range(5001):
+			sheet.append(["27AAPFU0939F1ZV", "B2B", f"BIG-{i}", "05-10-2025", "Accepted"])
+		stream = io.BytesIO()
+		book.save(stream)
+		large = self.upload(stream.getvalue())
+		bomb_stream = io.BytesIO()
+		import zipfile
+
+		with zipfile.ZipFile(bomb_stream, "w", zipfile.ZIP_DEFLATED) as archive:
+			archive.writestr("xl/worksheets/sheet1.xml", b" " * (20 * 2**20))
+		bomb = self.upload(bomb_stream.getvalue())
+		frappe.set_user(ACCOUNTS_USER)
+		with patch("frappe.enqueue") as enqueue, patch.dict(frappe.flags, {"in_test": False}):
+			result = api.import_actions(large)
+			with self.assertRaisesRegex(frappe.ValidationError, "zip bomb"):
+				api.import_actions(bomb)
+		self.assertEqual((result["queued"], result["rows"]), (True, 5001))
+		self.assertEqual(enqueue.call_count, 1)
+		kwargs = enqueue.call_args.kwargs
+		self.assertEqual((kwargs["job_id"], kwargs["deduplicate"]), (result["job_id"], True))
+		self.assertEqual(kwargs["file_url"], large)
+
+	def test_the_job_publishes_progress_to_the_user(self):
+		from unittest.mock import patch
+
+		from ims_compliance.services.excel import import_job
+
+		bulk_inward_supplies(12, prefix="XL-PRG-", match_status="Exact Match", supplier_period="032026")
+		book = openpyxl.load_workbook(io.BytesIO(action_template({"supplier_period": "032026"})))
+		sheet = book.worksheets[0]
+		action_col = [c.value for c in sheet[1]].index("New Action") + 1
+		for r in range(2, sheet.max_row + 1):
+			sheet.cell(r, action_col).value = "Pending"
+		stream = io.BytesIO()
+		book.save(stream)
+		url = self.upload(stream.getvalue())
+		with patch("frappe.publish_realtime") as publish:
+			import_job(url, ACCOUNTS_USER, commit=False)
+		progress = [c for c in publish.call_args_list if c.args and c.args[0] == "ims_import_progress"]
+		self.assertTrue(progress)
+		self.assertEqual(progress[-1].args[1]["done"], progress[-1].args[1]["total"])
+		self.assertEqual(progress[-1].kwargs["user"], ACCOUNTS_USER)

@@ -127,6 +127,14 @@ class TestIngest(FrappeTestCase):
 		# the supplier deletes 5: they are marked gone, never deleted, and keep their links
 		linked = next(r for r in rows() if r.document_number == "ING-00003")
 		pi = make_purchase_invoice(bill_no="ING-00003")
+		frappe.db.set_value(  # the same document: the pair's GSTINs (issue 14 checks them)
+			"Purchase Invoice",
+			pi.name,
+			{
+				"company_gstin": COMPANY_GSTIN_2,
+				"supplier_gstin": frappe.db.get_value("GST Inward Supply", linked.name, "supplier_gstin"),
+			},
+		)
 		api.link_purchase_invoice(linked.name, pi.name)
 		remaining = [r for r in edited if r.document_number not in {f"ING-{i:05d}" for i in range(1, 6)}]
 		counts = ingest(COMPANY_GSTIN_2, remaining, sections=SECTIONS)
@@ -191,7 +199,7 @@ class TestIngest(FrappeTestCase):
 		self.assertEqual(row.supplier_name, tricky)
 		self.assertEqual((row.taxable_value, row.igst), (1234567.89, 0.01))
 		self.assertEqual(row.document_date, dt.date(2025, 12, 31))
-		self.assertEqual(row.remarks, "line one\nline two\x00end")
+		self.assertEqual(row.remarks, "line one\nline twoend")  # control characters dropped (issue 14)
 		# columns the form and the page read keep valid values: "" (not NULL) upload state
 		self.assertEqual((row.upload_state, row.match_status), ("", "Missing in PI"))
 		self.assertEqual((row.action, row.gstn_action), ("No Action", "No Action"))

@@ -12,6 +12,7 @@ from frappe import _
 from frappe.query_builder import Case
 from frappe.utils import now_datetime
 
+from ims_compliance.core.text import plain_text
 from ims_compliance.doctype_names import supply_doctype, supply_table
 from ims_compliance.gstn.payloads import RequestStatus
 from ims_compliance.gstn.upload import SentRecord, match_errors
@@ -160,7 +161,9 @@ class RequestResults:
 					table.upload_state,
 					Case().when(table.upload_state == "Uploading", "Failed").else_(table.upload_state),
 				)
-				.set(table.upload_error, f"{error.error_code}: {error.error_message}")
+				.set(
+					table.upload_error, plain_text(f"{error.error_code}: {error.error_message}")
+				)  # GSTN's text
 				.set(table.upload_request, None)
 				.set(table.sent_action, "")
 				.where(table.name == name)
@@ -169,7 +172,9 @@ class RequestResults:
 			[
 				{
 					"inward_supply": name,
-					"remarks": _("Refused by GSTN: {0}: {1}").format(error.error_code, error.error_message),
+					"remarks": plain_text(
+						_("Refused by GSTN: {0}: {1}").format(error.error_code, error.error_message)
+					),
 				}
 				for name, error in failed.items()
 			],
@@ -185,7 +190,7 @@ class RequestResults:
 				table.upload_state,
 				Case().when(table.upload_state == "Uploading", "Failed").else_(table.upload_state),
 			)
-			.set(table.upload_error, message)
+			.set(table.upload_error, plain_text(message))
 			.set(table.upload_request, None)
 			.set(table.sent_action, "")
 			.where(table.upload_request == request)

@@ -167,6 +167,6 @@ class TestMonthlyCycle(SandboxCase):
 		# the IMS Action Log tells each record's story (P3)
 		self.assertEqual(self.sources("CYC-1"), ["Recommendation", "Upload Result", "Upload Result"])
 		self.assertEqual(self.sources("CYC-4"), ["Recommendation", "Upload Result"])
-		self.assertEqual(self.sources("CYC-6"), ["Recommendation", "Automatic Revert"])
+		self.assertEqual(self.sources("CYC-6"), ["Recommendation", "Automatic Revert", "Unlink"])
 		self.assertEqual(self.sources("CYC-3"), ["Recommendation", "Upload Result", "Supplier Change"])
 		self.assertEqual(self.sources("CYC-MISSING"), ["Recommendation", "Upload Result"])

@@ -4,6 +4,7 @@
 // IMS_SCREENSHOTS (default ./benchmarks/out/screenshots), CHROMIUM (default /usr/bin/chromium),
 // PLAYWRIGHT_CORE (path to the playwright-core package, default resolved from NODE_PATH).
 import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 
 const require = createRequire(import.meta.url);
@@ -11,6 +12,18 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE || "playwright-core");
 
 export const base = process.env.IMS_URL || "http://127.0.0.1:8000";
 export const shots = process.env.IMS_SCREENSHOTS || "benchmarks/out/screenshots";
+
+/** Seed the walk's records on the bench (GST Inward Supplies are never inserted through REST,
+ * issue 14). Env: IMS_BENCH (default /opt/ims-bench), IMS_SITE (default: IMS_URL's host). */
+export function seedOnBench(batch) {
+	const site = process.env.IMS_SITE || new URL(base).hostname;
+	const out = execFileSync(
+		process.env.BENCH || "bench",
+		["--site", site, "execute", "ims_compliance.tests.browser_seed.seed", "--kwargs", JSON.stringify({ batch })],
+		{ cwd: process.env.IMS_BENCH || "/opt/ims-bench", env: process.env }
+	);
+	return out.toString();
+}
 
 export async function openBrowser({ name, acceptDownloads = false }) {
 	mkdirSync(shots, { recursive: true });

@@ -3,7 +3,9 @@
 
 import frappe
 from frappe import _
+from frappe.model import no_value_fields
 from frappe.model.document import Document
+from frappe.utils import cint, cstr, flt, get_datetime, getdate
 
 from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.core.gstin import check_gstin
@@ -11,6 +13,33 @@ from ims_compliance.core.periods import ReturnPeriod
 from ims_compliance.core.records import AMOUNT_FIELDS, check_document_number, financial_year_of
 from ims_compliance.core.sections import SECTIONS
 from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.services.writes import writing_service
+
+#: Who changes which field (issue 14). Anything else is refused outside the services.
+ACTION_FIELDS = (
+	"action",
+	"gstn_action",
+	"upload_state",
+	"upload_error",
+	"upload_request",
+	"sent_action",
+	"itc_reduction_required",
+	"declared_igst",
+	"declared_cgst",
+	"declared_sgst",
+	"declared_cess",
+	"remarks",
+)
+MATCH_FIELDS = (
+	"match_status",
+	"purchase_invoice",
+	"match_score",
+	"match_reasons",
+	"purchase_taxable_value",
+	"purchase_total_tax",
+	"recommended_action",
+	"needs_review",
+)
 
 
 class GSTInwardSupply(Document):
@@ -80,9 +109,94 @@ class GSTInwardSupply(Document):
 		upload_request: DF.Link | None
 		upload_state: DF.Literal["", "Pending Upload", "Uploading", "Uploaded", "Failed"]
 	# end: auto-generated types
-	"""One supplier document as IMS shows it. Rows are normally written in bulk by the download
-	(which validates with the same core functions); this controller guards rows made by hand,
-	through the REST API or by tests, so bad data is refused with the field named."""
+	"""One supplier document as IMS shows it. Rows are written by the app's services only: the
+	download (GSTN's values), the action service (actions, R7 answers, upload state) and the link
+	service and reconciliation (pairings). Most of them write in bulk with SQL; one that uses the
+	document API marks its writes with `services.writes.service_write`. Every other insert,
+	change or delete (REST, desk form, frappe.client, bulk edit, Data Import) is refused here
+	with the way to do it, so nothing reaches GSTN without the rules (issue 14). The remaining
+	checks validate rows made by services through the document API."""
+
+	def before_insert(self):
+		if not writing_service():
+			frappe.throw(
+				_(
+					"GST Inward Supplies come from GSTN only: use GSTN > Download from GSTN, or Import "
+					"Portal File, on the GST Invoice Management System page."
+				),
+				frappe.PermissionError,
+				title=_("Created by the Download Only"),
+			)
+
+	def before_validate(self):
+		self.refuse_changes_outside_services()
+
+	def on_update(self):
+		if self.flags.ignore_validate:  # before_validate did not run: check before the commit
+			self.refuse_changes_outside_services()
+
+	def on_trash(self):
+		"""Deleting is a System Manager's clean-up (a row still in IMS comes back with the next
+		download, without its action log); nobody else deletes GSTN's records."""
+		if writing_service() or "System Manager" in frappe.get_roles():
+			return
+		frappe.throw(
+			_("GST Inward Supply {0} is GSTN's record; only a System Manager can delete it.").format(
+				frappe.bold(self.name)
+			),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
+
+	def refuse_changes_outside_services(self):
+		if self.is_new() or writing_service():
+			return
+		changed = self.changed_fields()
+		if not changed:
+			return
+		labels = {f: _(self.meta.get_label(f)) for f in changed}
+		ways = []
+		actions = [labels[f] for f in changed if f in ACTION_FIELDS]
+		matches = [labels[f] for f in changed if f in MATCH_FIELDS]
+		gstn = [labels[f] for f in changed if f not in ACTION_FIELDS and f not in MATCH_FIELDS]
+		if actions:
+			ways.append(
+				_(
+					"{0} change only through Actions on the GST Invoice Management System page (or its "
+					"Excel import), so the IMS rules (P1, R3-R7) apply and the change is logged."
+				).format(", ".join(actions))
+			)
+		if matches:
+			ways.append(
+				_(
+					"{0} change only through Link / Unlink Purchase Invoice in the record's detail dialog "
+					"on the page, or through Reconcile."
+				).format(", ".join(matches))
+			)
+		if gstn:
+			ways.append(
+				_(
+					"{0} are GSTN's values: only a download from GSTN (or a GST portal file) changes them."
+				).format(", ".join(gstn))
+			)
+		frappe.throw(
+			"<br>".join(ways),  # labels from our own DocType, no data
+			title=_("Changed Only by IMS Compliance"),
+		)
+
+	def changed_fields(self) -> list[str]:
+		"""Fields whose value differs from the stored row, compared by type (a REST client sends
+		"1000" for 1000.0 and "2025-10-05" for a date)."""
+		before = self.get_doc_before_save()
+		if before is None:
+			before = frappe.db.get_value(self.doctype, self.name, "*", as_dict=True) or {}
+		changed = []
+		for df in self.meta.fields:
+			if df.fieldtype in no_value_fields:
+				continue
+			if not _same_value(df.fieldtype, before.get(df.fieldname), self.get(df.fieldname)):
+				changed.append(df.fieldname)
+		return changed
 
 	def validate(self):
 		self.validate_gstins()
@@ -179,6 +293,23 @@ class GSTInwardSupply(Document):
 				title=_("Duplicate Inward Supply"),
 				exc=frappe.DuplicateEntryError,
 			)
+
+
+def _same_value(fieldtype: str, old, new) -> bool:
+	try:
+		if fieldtype in ("Currency", "Float", "Percent"):
+			return abs(flt(old) - flt(new)) < 1e-9
+		if fieldtype in ("Int", "Check"):
+			return cint(old) == cint(new)
+		if fieldtype == "Date":
+			return (getdate(old) if old else None) == (getdate(new) if new else None)
+		if fieldtype == "Datetime":
+			return (get_datetime(old) if old else None) == (get_datetime(new) if new else None)
+		if fieldtype == "JSON":
+			return frappe.parse_json(old or "null") == frappe.parse_json(new or "null")
+	except Exception:
+		return False  # a value that does not even parse as its type is a change
+	return cstr(old) == cstr(new)
 
 
 def on_doctype_update():

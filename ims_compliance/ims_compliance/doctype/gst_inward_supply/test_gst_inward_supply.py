@@ -5,6 +5,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.services.writes import service_write
 from ims_compliance.tests.fixtures import COMPANY_GSTIN, SUPPLIER_GSTINS, TEST_COMPANY
 
 test_ignore = ["Purchase Invoice"]
@@ -28,6 +29,11 @@ def inward_supply(**overrides):
 
 
 class TestGSTInwardSupply(FrappeTestCase):
+	"""The controller's checks of rows a service writes through the document API."""
+
+	def setUp(self):
+		self.enterContext(service_write("test"))
+
 	def test_valid_record_gets_type_key_and_total(self):
 		doc = inward_supply(section="CN", document_number="CN-7", cgst=9, sgst=9, igst=0).insert()
 		self.assertEqual(doc.document_type, "Credit Note")

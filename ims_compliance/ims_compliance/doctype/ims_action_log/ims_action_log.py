@@ -30,6 +30,8 @@ class IMSActionLog(Document):
 			"GSTN Download",
 			"Upload Result",
 			"Supplier Change",
+			"Link",
+			"Unlink",
 		]
 		supplier_gstin: DF.Data | None
 		supplier_name: DF.Data | None

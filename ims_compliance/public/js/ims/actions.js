@@ -36,7 +36,7 @@ export function show_refusals(result) {
 	}
 	const body = rows
 		.slice(0, 500)
-		.map((r) => `<tr><td>${frappe.utils.escape_html(r.document_number || r.name)}</td><td>${r.supplier_gstin || ""}</td><td><b>${r.rule || ""}</b></td><td>${frappe.utils.escape_html(r.message)}</td></tr>`)
+		.map((r) => `<tr><td>${frappe.utils.escape_html(r.document_number || r.name)}</td><td>${frappe.utils.escape_html(r.supplier_gstin || "")}</td><td><b>${frappe.utils.escape_html(r.rule || "")}</b></td><td>${frappe.utils.escape_html(r.message)}</td></tr>`)
 		.join("");
 	const warn = warnings.map((w) => `<li>${frappe.utils.escape_html(w.document_number || w.name)}: ${frappe.utils.escape_html(w.message)}</li>`).join("");
 	const dialog = new frappe.ui.Dialog({ title: __("Action result"), size: "extra-large" });

@@ -56,17 +56,19 @@ export async function show_detail(name, on_change) {
 	const rows = COMPARE.map(([label, ims, pi, fmt]) => {
 		const f = fmt || esc;
 		const cls = differs.has(ims) || differs.has(label.toLowerCase().replace(/ /g, "_")) ? "ims-differs" : "";
-		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase ? f(p[pi]) : ""}</td></tr>`;
+		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase && !p.restricted ? f(p[pi]) : ""}</td></tr>`;
 	}).join("");
 	const reasons = (data.reasons || []).map((x) => `<li>${reason_text(x)}</li>`).join("");
 	const log = (data.log || [])
-		.map((l) => `<tr><td>${date(l.timestamp)}</td><td>${l.from_action || ""} → ${l.to_action || ""}</td><td>${l.source}</td><td>${l.user || ""}</td><td>${frappe.utils.escape_html(l.remarks || "")}</td></tr>`)
+		.map((l) => `<tr><td>${esc(date(l.timestamp))}</td><td>${esc(l.from_action)} → ${esc(l.to_action)}</td><td>${esc(l.source)}</td><td>${esc(l.user)}</td><td>${esc(l.remarks)}</td></tr>`)
 		.join("");
-	const dialog = new frappe.ui.Dialog({ title: `${r.supplier_name || r.supplier_gstin} · ${r.document_number}`, size: "extra-large" });
+	const dialog = new frappe.ui.Dialog({ title: __("Inward Supply"), size: "extra-large" });
+	// the supplier's trade name as text: a dialog title is set as HTML
+	dialog.$wrapper.find(".modal-title").text(`${r.supplier_name || r.supplier_gstin} · ${r.document_number}`);
 	dialog.$body.html(`
 		<div class="ims-detail">
-			<p><b>${r.match_status}</b> · ${__("Action")}: <b>${r.action}</b> · ${__("GSTN")}: ${r.gstn_action}${r.supplier_period ? ` · ${__("Period")}: ${period_label(r.supplier_period)}` : ""} ${r.upload_error ? `· <span class="text-danger">${frappe.utils.escape_html(r.upload_error)}</span>` : ""}</p>
-			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${r.section})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${p.name}</a>` : __("none linked")}</th></tr></thead><tbody>${rows}</tbody></table>
+			<p><b>${esc(r.match_status)}</b> · ${__("Action")}: <b>${esc(r.action)}</b> · ${__("GSTN")}: ${esc(r.gstn_action)}${r.supplier_period ? ` · ${__("Period")}: ${esc(period_label(r.supplier_period))}` : ""} ${r.upload_error ? `· <span class="text-danger">${esc(r.upload_error)}</span>` : ""}</p>
+			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${esc(r.section)})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${esc(p.name)}</a>` : __("none linked")}${p.restricted ? ` <span class="text-muted">(${__("you may not read it")})</span>` : ""}</th></tr></thead><tbody>${rows}</tbody></table>
 			${reasons ? `<h6>${__("Why")}</h6><ul>${reasons}</ul>` : ""}
 			<div class="ims-detail-actions"></div>
 			<h6>${__("Action log")}</h6>
@@ -103,12 +105,28 @@ export async function show_detail(name, on_change) {
 			render_input: true,
 		});
 		field.refresh();
+		// a Purchase Invoice under another GSTIN of the supplier's PAN links only when confirmed, with a reason
+		const other_gstin = frappe.ui.form.make_control({
+			parent: $link,
+			df: { fieldtype: "Check", fieldname: "confirm_other_gstin", label: __("It is under another GSTIN of the same PAN") },
+			render_input: true,
+		});
+		const reason = frappe.ui.form.make_control({
+			parent: $link,
+			df: { fieldtype: "Data", fieldname: "reason", label: __("Reason (logged)") },
+			render_input: true,
+		});
 		$(`<button class="btn btn-sm btn-primary">${__("Link")}</button>`)
 			.appendTo($link)
 			.on("click", async () => {
 				const purchase_invoice = field.get_value();
 				if (!purchase_invoice) return;
-				const result = await call("link_purchase_invoice", { name, purchase_invoice });
+				const result = await call("link_purchase_invoice", {
+					name,
+					purchase_invoice,
+					confirm_other_gstin: other_gstin.get_value() ? 1 : 0,
+					reason: reason.get_value() || null,
+				});
 				dialog.hide();
 				frappe.show_alert({ message: result.reverted ? __("Linked; the acceptance was reverted to No Action (P2)") : __("Linked (Manual Match)"), indicator: "green" });
 				on_change();

@@ -28,7 +28,7 @@ export function import_actions(on_done, on_queued = () => {}) {
 				on_queued(result);
 				return;
 			}
-			const link = result.error_file ? `<p><a href="${result.error_file}" target="_blank">${__("Download the refused rows with reasons")}</a></p>` : "";
+			const link = result.error_file ? `<p><a href="${encodeURI(result.error_file)}" target="_blank" rel="noopener">${__("Download the refused rows with reasons")}</a></p>` : "";
 			frappe.msgprint({
 				title: __("Actions imported"),
 				message: `<p>${__("{0} applied, {1} unchanged, {2} skipped (no new action), {3} refused.", [count(result.applied), count(result.unchanged), count(result.skipped), count(result.refused)])}</p>${link}`,

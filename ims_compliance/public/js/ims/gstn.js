@@ -163,13 +163,10 @@ export class Gstn {
 		});
 	}
 
+	// POST (it records an IMS Upload Request): a posted form, which the browser saves as a file
 	download_offline_file(company_gstin) {
-		const link = document.createElement("a");
-		link.href = `/api/method/ims_compliance.api.download_offline_upload_file?${new URLSearchParams({ company_gstin })}`;
-		link.download = "";
-		document.body.appendChild(link);
-		link.click();
-		link.remove();
+		const form = open_url_post("/api/method/ims_compliance.api.download_offline_upload_file", { company_gstin });
+		form?.remove?.();
 	}
 
 	recompute_2b() {

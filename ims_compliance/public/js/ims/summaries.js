@@ -7,7 +7,7 @@ const ACTIONS = ["No Action", "Accepted", "Rejected", "Pending"];
 export async function render_header($wrapper, filters) {
 	const totals = await call("get_action_totals", { filters });
 	const by_action = Object.fromEntries(totals.map((r) => [r.action, r]));
-	const period = filters.supplier_period || action_period();
+	const period = frappe.utils.escape_html(filters.supplier_period || action_period()); // from the URL
 	const d = deadlines(period);
 	const no_action = by_action["No Action"]?.records || 0;
 	const cards = ACTIONS.map((action) => {
