@@ -124,12 +124,21 @@ def get_allowed_actions(name: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def apply_recommendations(filters: dict | str | None = None, dry_run: bool | int | str = 1) -> dict:
-	"""P4: move the filtered records to their recommended actions (dry run by default)."""
+def apply_recommendations(
+	filters: dict | str | None = None,
+	dry_run: bool | int | str = 1,
+	include_after_review: bool | int | str = 0,
+) -> dict:
+	"""P4: move the filtered records to their recommended actions (dry run by default). "Accept
+	after review" records move only with `include_after_review` (the user ticks it)."""
 	from ims_compliance.services.recommendations import apply_recommendations as apply
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
-	return apply(filters, dry_run=frappe.utils.cint(dry_run) == 1)
+	return apply(
+		filters,
+		dry_run=frappe.utils.cint(dry_run) == 1,
+		include_after_review=frappe.utils.cint(include_after_review) == 1,
+	)
 
 
 @frappe.whitelist()
@@ -256,24 +265,30 @@ def get_page_state() -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def import_portal_file(file_url: str, company_gstin: str) -> dict:
-	"""Upsert the records of a GST portal IMS JSON file (for users without API access)."""
+def import_portal_file(file_url: str, company_gstin: str, confirm_gstin: bool | int | str = 0) -> dict:
+	"""Upsert the records of a GST portal IMS JSON file (for users without API access) and
+	reconcile them. A file that names no GSTIN needs `confirm_gstin` (the page asks the user)."""
 	from ims_compliance.services.excel import file_content
 	from ims_compliance.services.portal_file import import_portal_file as run
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
 	_gstin_permitted(company_gstin)
-	return run(file_content(file_url), company_gstin)
+	return run(file_content(file_url), company_gstin, confirm_gstin=frappe.utils.cint(confirm_gstin) == 1)
 
 
 @frappe.whitelist(methods=["POST"])
 def request_otp(company_gstin: str) -> dict:
 	"""Ask GSTN to send the OTP for this GSTIN's username (the sandbox documents a fixed one)."""
+	from ims_compliance.gstn.errors import GstnError
 	from ims_compliance.services.connection import make_client
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
 	_gstin_permitted(company_gstin)
-	make_client(company_gstin).request_otp()
+	try:
+		make_client(company_gstin).request_otp()
+	except GstnError as exc:
+		# e.g. an expired GSTN certificate or TEC4002: the message says what to update
+		frappe.throw(_("GSTN refused the OTP request: {0}").format(exc.message), title=_("OTP Not Sent"))
 	return {"requested": True}
 
 
@@ -289,6 +304,15 @@ def submit_otp(company_gstin: str, otp: str) -> dict:
 	except GstnError as exc:
 		frappe.throw(_("GSTN refused the OTP: {0}").format(exc), title=_("OTP Refused"))
 	return {"authenticated": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def test_gstn_connection(company_gstin: str, otp: str | None = None) -> dict:
+	"""IMS Settings' Test Connection button: GSTN's (or the GSP's) answer, verbatim."""
+	from ims_compliance.services.connection import test_connection
+
+	frappe.has_permission("IMS Settings", "write", throw=True)
+	return test_connection(company_gstin, otp=(otp or "").strip() or None)
 
 
 @frappe.whitelist(methods=["POST"])

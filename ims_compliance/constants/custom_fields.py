@@ -3,6 +3,12 @@
 `supplier_gstin` and `company_gstin` are the names India Compliance uses on Purchase Invoice;
 where another app already owns them we reuse its fields instead of creating clashing ones.
 Every field we create carries module "IMS Compliance" so uninstall can tell ours from theirs.
+
+Purchase-side marks reconciliation needs (issue 15): `ims_is_debit_note` (a supplier's debit
+note: neither ERPNext 15 nor India Compliance has such a flag on Purchase Invoice; if one named
+`is_debit_note` ever appears, reconciliation reads that instead) and the Bill of Entry number,
+date and port of an import bill (India Compliance keeps those on its own "Bill of Entry"
+DocType, which reconciliation reads instead of these when it is installed).
 """
 
 from ims_compliance.doctype_names import supply_doctype
@@ -74,6 +80,48 @@ CUSTOM_FIELDS = {
 			"insert_after": "ims_match_status",
 			"read_only": 1,
 			"no_copy": 1,
+			"print_hide": 1,
+		},
+		{
+			"fieldname": "ims_is_debit_note",
+			"label": "Supplier's Debit Note",
+			"fieldtype": "Check",
+			"insert_after": "is_return",
+			"description": "The supplier issued this as a debit note (GSTR-1 section DN): IMS debit notes match only "
+			"bills marked so, and invoices only bills that are not",
+			"depends_on": "eval:!doc.is_return",
+			"print_hide": 1,
+		},
+		{
+			"fieldname": "ims_bill_of_entry_section",
+			"label": "Bill of Entry (imports)",
+			"fieldtype": "Section Break",
+			"insert_after": "ims_action",
+			"collapsible": 1,
+			"collapsible_depends_on": "ims_bill_of_entry_no",
+		},
+		{
+			"fieldname": "ims_bill_of_entry_no",
+			"label": "Bill of Entry No.",
+			"fieldtype": "Data",
+			"insert_after": "ims_bill_of_entry_section",
+			"length": 20,
+			"search_index": 1,
+			"print_hide": 1,
+		},
+		{
+			"fieldname": "ims_bill_of_entry_date",
+			"label": "Bill of Entry Date",
+			"fieldtype": "Date",
+			"insert_after": "ims_bill_of_entry_no",
+			"print_hide": 1,
+		},
+		{
+			"fieldname": "ims_port_code",
+			"label": "Port Code",
+			"fieldtype": "Data",
+			"insert_after": "ims_bill_of_entry_date",
+			"length": 10,
 			"print_hide": 1,
 		},
 	],

@@ -133,6 +133,7 @@ class DemoPurchase:
 	cgst: float
 	sgst: float
 	cess: float
+	is_debit_note: bool = False  # booked as the supplier's debit note (it matches DN records only)
 
 	@property
 	def taxes(self) -> dict[str, float]:
@@ -376,7 +377,13 @@ class _Maker:
 
 	@staticmethod
 	def _purchase(
-		supplier: DemoSupplier, bill_no: str, day: dt.date, amounts: dict[str, float], *, is_return=False
+		supplier: DemoSupplier,
+		bill_no: str,
+		day: dt.date,
+		amounts: dict[str, float],
+		*,
+		is_return=False,
+		is_debit_note=False,
 	) -> DemoPurchase:
 		return DemoPurchase(
 			supplier=supplier,
@@ -388,6 +395,7 @@ class _Maker:
 			cgst=amounts["camt"],
 			sgst=amounts["samt"],
 			cess=amounts["cess"],
+			is_debit_note=is_debit_note,
 		)
 
 	def document(self, kind: str, supplier: DemoSupplier) -> DemoDocument:
@@ -420,7 +428,14 @@ class _Maker:
 			booked["txval"] = round(booked["txval"] * 1.1, 2)
 		purchase = None
 		if kind != MISSING_IN_PI:
-			purchase = self._purchase(supplier, bill_no, bill_day, booked, is_return=kind == CREDIT_NOTE)
+			purchase = self._purchase(
+				supplier,
+				bill_no,
+				bill_day,
+				booked,
+				is_return=kind == CREDIT_NOTE,
+				is_debit_note=kind == DEBIT_NOTE,
+			)
 		record = None
 		if kind != MISSING_IN_IMS:
 			filed = kind not in (NOT_FILED, SUPPLIER_EDIT)

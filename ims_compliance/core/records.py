@@ -93,6 +93,11 @@ class InwardRecord:
 	remarks: str | None = None
 	itc_reduction_blocked: bool = False
 	remarks_blocked: bool = False
+	#: Bills of Entry (IMPG*): the customs port code (`portcd`), matched with the purchase side's.
+	port_code: str | None = None
+	#: What the parser warned about in this record (a GSTIN whose check character fails, ...):
+	#: stored on the row and shown on the page, not only logged.
+	warnings: list[str] = field(default_factory=list)
 	#: Keys GSTN sent that we do not model; kept so a SAVE can echo the record faithfully.
 	extra: dict = field(default_factory=dict)
 

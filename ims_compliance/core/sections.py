@@ -111,6 +111,9 @@ SECTIONS: dict[str, Section] = {
 
 #: Sections GETINV serves (the import ones are read from the same call from Oct-2025).
 DOWNLOAD_SECTIONS: tuple[str, ...] = ("B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECOM", "ECOMA")
+#: Bills of Entry (R1, from the Oct-2025 period): the download asks for them too, and goes on
+#: without them where a GSP does not offer them yet.
+IMPORT_SECTIONS: tuple[str, ...] = ("IMPG", "IMPGA", "IMPGSEZ", "IMPGSEZA")
 SECTION_CODES: tuple[str, ...] = tuple(SECTIONS)
 _BY_KEY = {s.key: s for s in SECTIONS.values()}
 _BY_ANY_KEY = {**_BY_KEY, **{k: s for s in SECTIONS.values() for k in s.error_keys}}

@@ -3,7 +3,10 @@
 Every connection (sandbox, GSP API, the portal's offline file) hands a section's list of records
 to `parse_section`, so one set of checks decides what is a valid record. A payload is parsed
 whole before anything is returned: one bad record raises `IMSValidationError` naming section,
-index and key, and the caller applies nothing from that payload.
+index and key, and the caller applies nothing from that payload. Every bad record of a payload
+is reported at once (up to MAX_REPORTED_ERRORS), so five defects take one attempt, not five.
+Warnings (a GSTIN whose check character fails) are kept on the record (`InwardRecord.warnings`)
+as well as passed to `on_warning`.
 """
 
 from __future__ import annotations
@@ -29,11 +32,15 @@ from ims_compliance.core.sections import SECTIONS, Section, section_by_key
 
 log = logging.getLogger("ims_compliance.gstn")
 
-IMS_PATH = "returns/ims"
-GSTR2B_PATH = "returns/gstr2b"
-AUTH_PATH = "authenticate"
+#: GSTN's endpoints by name; their paths and API versions are in `gstn.gsp.DEFAULT_ENDPOINTS`,
+#: overridable per GSP profile and per site (GEN2B may sit on a later version than IMS).
+IMS_ENDPOINT, GSTR2B_ENDPOINT, AUTH_ENDPOINT = "ims", "gstr2b", "authenticate"
+#: Path tails, for the old built-in sandbox only (it is being replaced by one that reads none
+#: of the client's names).
+IMS_PATH, GSTR2B_PATH, AUTH_PATH = "returns/ims", "returns/gstr2b", "authenticate"
 GETINV, FILEDET, REQSTS, SAVE, RESETIMS = "GETINV", "FILEDET", "REQSTS", "SAVE", "RESETIMS"
-#: The counts call's action name is not confirmed in GSTN's published sheets (verify).
+#: The counts call; it requires `goods_typ` (invoice_count.json's groups: ALL_OTH for the IMS
+#: sections, or the import / ISD groups).
 GETCNT = "GETCNT"
 GEN2B, GENSTS2B = "GEN2B", "GENSTS2B"
 OTPREQUEST, AUTHTOKEN, REFRESHTOKEN = "OTPREQUEST", "AUTHTOKEN", "REFRESHTOKEN"
@@ -88,6 +95,9 @@ _HANDLED = {
 }
 Warn = Callable[[str], None]
 _REQUIRED_AMOUNTS = ("val", "txval")
+_IMPORT_ALIASES = {"iamt": "igst"}
+#: How many bad records one IMSValidationError lists before it stops looking.
+MAX_REPORTED_ERRORS = 100
 _MAX_REMARKS = 500
 
 
@@ -185,11 +195,17 @@ def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | No
 	location = f"{sec.key}[{index}]"
 	if not isinstance(raw, Mapping):
 		raise IMSValidationError(f"record must be an object, got {type(raw).__name__}", location=location)
+	warnings: list[str] = []
+
+	def warn(message: str) -> None:
+		warnings.append(message)
+		(on_warning or log.warning)(message)
+
 	supplier_key = "stin" if (not sec.is_import or "stin" in raw) else "sgstin"
 	if sec.is_import and not raw.get(supplier_key):
 		supplier = ""  # a Bill of Entry for an import from abroad has no supplier GSTIN
 	else:
-		supplier = _gstin(raw, supplier_key, location, on_warning)
+		supplier = _gstin(raw, supplier_key, location, warn)
 	number = check_document_number(
 		_text(raw, sec.number_key, location), field=sec.number_key, location=location
 	)
@@ -209,8 +225,16 @@ def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | No
 		kind = type(value)
 		if (kind is float or kind is int) and 0 <= value <= MAX_AMOUNT:
 			values[name] = round(float(value), 2)
+		elif sec.is_import:
+			# (verify) GSTR-2B's import records carry `igst` (not `iamt`) and no `val`: take
+			# either spelling, and let a Bill of Entry without a document value through
+			if key in _IMPORT_ALIASES and _IMPORT_ALIASES[key] in raw:
+				key = _IMPORT_ALIASES[key]
+			values[name] = _amount(raw, key, location, required=key == "txval") or 0.0
 		else:
 			values[name] = _amount(raw, key, location, required=key in _REQUIRED_AMOUNTS) or 0.0
+	if sec.is_import and not values["document_value"]:
+		values["document_value"] = round(sum(values[h] for h in ("taxable_value", "igst", "cess")), 2)
 	for key, name in DECLARED_KEYS.items():
 		values[name] = _amount(raw, key, location, required=False) if key in raw else None
 	for key, name in FLAG_KEYS.items():
@@ -249,6 +273,10 @@ def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | No
 		)
 		values["original_date"] = _date(raw, dkey, location)
 		handled |= {okey, dkey}
+	if sec.is_import:  # kept in `extra` too, so a SAVE echoes it
+		port = raw.get("portcd")
+		values["port_code"] = str(port).strip().upper() or None if port not in (None, "") else None
+	values["warnings"] = warnings
 	values["extra"] = {k: v for k, v in raw.items() if k not in handled}
 	return InwardRecord(**values)
 
@@ -266,9 +294,32 @@ def parse_section(
 		raise IMSValidationError(
 			f"section must be a list of records, got {type(payload_list).__name__}", location=sec.key
 		)
-	return [
-		parse_record(sec, raw, index=i, on_warning=on_warning) for i, raw in enumerate(payload_list, start)
-	]
+	records: list[InwardRecord] = []
+	errors: list[IMSValidationError] = []
+	for i, raw in enumerate(payload_list, start):
+		try:
+			records.append(parse_record(sec, raw, index=i, on_warning=on_warning))
+		except IMSValidationError as exc:
+			errors.append(exc)
+			if len(errors) >= MAX_REPORTED_ERRORS:
+				break
+	if errors:
+		raise combine_errors(errors, location=sec.key)
+	return records
+
+
+def combine_errors(errors: list[IMSValidationError], *, location: str | None = None) -> IMSValidationError:
+	"""One error for the caller to show: the error itself when there is one, else one listing
+	every bad record (`.errors` keeps them, each naming section[index] and key)."""
+	if len(errors) == 1:
+		return errors[0]
+	more = " (the first 100; there may be more)" if len(errors) >= MAX_REPORTED_ERRORS else ""
+	combined = IMSValidationError(
+		f"{len(errors)} bad records{more}: " + "; ".join(str(e) for e in errors[:MAX_REPORTED_ERRORS]),
+		location=location,
+	)
+	combined.errors = errors[:MAX_REPORTED_ERRORS]
+	return combined
 
 
 def parse_sections(payload: object, *, on_warning: Warn | None = None) -> dict[str, list[InwardRecord]]:
@@ -277,11 +328,17 @@ def parse_sections(payload: object, *, on_warning: Warn | None = None) -> dict[s
 	if not isinstance(payload, Mapping):
 		raise IMSValidationError(f"payload must be an object, got {type(payload).__name__}")
 	parsed: dict[str, list[InwardRecord]] = {}
+	errors: list[IMSValidationError] = []
 	for key, value in payload.items():
 		sec = section_by_key(str(key))
 		if sec is None or sec.key != str(key).strip().lower():
 			continue
-		parsed.setdefault(sec.code, []).extend(parse_section(sec.code, value, on_warning=on_warning))
+		try:
+			parsed.setdefault(sec.code, []).extend(parse_section(sec.code, value, on_warning=on_warning))
+		except IMSValidationError as exc:  # go on: every section's bad records in one report
+			errors.extend(getattr(exc, "errors", None) or [exc])
+	if errors:
+		raise combine_errors(errors)
 	return parsed
 
 

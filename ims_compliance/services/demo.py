@@ -362,6 +362,7 @@ def _purchase_invoice(purchase, supplier: str):
 			"currency": "INR",
 			"conversion_rate": 1,
 			"is_return": 1 if purchase.is_return else 0,
+			"ims_is_debit_note": 1 if purchase.is_debit_note else 0,
 			"update_stock": 0,
 			"items": [
 				{

@@ -56,6 +56,7 @@ RECORD_FIELDS = (
 	"original_date",
 	"itc_reduction_blocked",
 	"remarks_blocked",
+	"port_code",
 )
 
 
@@ -329,6 +330,7 @@ class _Writer:
 			gstn_action=record.gstn_action.value,
 			last_downloaded_on=self.now,
 			is_gone=0,
+			parse_warnings="\n".join(record.warnings) or None,  # shown on the page (issue 15)
 		)
 		for flag in (
 			"supplier_filed",

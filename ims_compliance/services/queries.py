@@ -30,6 +30,8 @@ DOCUMENT_VIEW_FIELDS = (
 	"gstn_action",
 	"recommended_action",
 	"needs_review",
+	"recommendation_reason",
+	"parse_warnings",
 	"upload_state",
 	"upload_error",
 	"purchase_invoice",
@@ -117,9 +119,16 @@ def match_summary(filters) -> list[dict]:
 	return list(summary.values())
 
 
+def itc_of(document_type: str | None, total_tax: float | None) -> float:
+	"""ITC a record carries: its tax, except a credit note's, which reduces ITC (GSTN reports it
+	positive, so it is subtracted here)."""
+	return -(total_tax or 0) if document_type == "Credit Note" else (total_tax or 0)
+
+
 def actions_summary(filters) -> dict:
 	"""Counts and rupees per document type x action and per match status x action, folded from
-	one GROUP BY (document type, match status, action): one pass over the records."""
+	one GROUP BY (document type, match status, action): one pass over the records. `itc` is the
+	tax net of credit notes (see `itc_of`); `total_tax` stays the gross tax."""
 	by_type: dict[tuple, frappe._dict] = {}
 	by_status: dict[tuple, frappe._dict] = {}
 	for row in _grouped(filters, ["document_type", "match_status", "action"]):
@@ -130,18 +139,41 @@ def actions_summary(filters) -> dict:
 			out = target.setdefault(
 				key,
 				frappe._dict(
-					{first: key[0], "action": key[1], "records": 0, "taxable_value": 0, "total_tax": 0}
+					{
+						first: key[0],
+						"action": key[1],
+						"records": 0,
+						"taxable_value": 0,
+						"total_tax": 0,
+						"itc": 0,
+					}
 				),
 			)
 			out.records += row.records
 			out.taxable_value += row.taxable_value or 0
 			out.total_tax += row.total_tax or 0
+			out.itc += itc_of(row.document_type, row.total_tax)
 	return {"by_document_type": list(by_type.values()), "by_match_status": list(by_status.values())}
 
 
 def action_totals(filters) -> list[dict]:
-	"""Header cards: totals per action with the ITC at stake."""
-	return _grouped(filters, ["action"])
+	"""Header cards: totals per action with the ITC at stake, net of credit notes (`itc`; their
+	tax in `credit_note_tax`), from one GROUP BY (action, document type)."""
+	totals: dict[str, frappe._dict] = {}
+	for row in _grouped(filters, ["action", "document_type"]):
+		out = totals.setdefault(
+			row.action,
+			frappe._dict(
+				action=row.action, records=0, taxable_value=0, total_tax=0, itc=0, credit_note_tax=0
+			),
+		)
+		out.records += row.records
+		out.taxable_value += row.taxable_value or 0
+		out.total_tax += row.total_tax or 0
+		out.itc += itc_of(row.document_type, row.total_tax)
+		if row.document_type == "Credit Note":
+			out.credit_note_tax += row.total_tax or 0
+	return list(totals.values())
 
 
 DETAIL_FIELDS = (
@@ -162,6 +194,8 @@ DETAIL_FIELDS = (
 	"match_reasons",
 	"purchase_taxable_value",
 	"purchase_total_tax",
+	"purchase_net_total",
+	"port_code",
 	"itc_reduction_required",
 	"declared_igst",
 	"declared_cgst",

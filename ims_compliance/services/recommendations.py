@@ -1,5 +1,9 @@
 """Recommended actions (P4): what each match status suggests, applied through the one action
-service with source "Recommendation". The mapping lives in IMS Settings."""
+service with source "Recommendation". The mapping lives in IMS Settings.
+
+An "Accept after review" (recommended Accepted with needs_review: a Suggested Match whose numbers
+differ only in formatting) is never applied in bulk unless the caller opts in
+(`include_after_review`): P4, never accept a document that may be another one without a look."""
 
 from __future__ import annotations
 
@@ -43,22 +47,39 @@ def recommended_action(row, mapping: dict[str, str]) -> str:
 	return row.recommended_action or mapping.get(row.match_status or "Missing in PI", "No Action")
 
 
-def apply_recommendations(filters, *, dry_run: bool = False) -> dict:
+def is_after_review(row) -> bool:
+	return row.recommended_action == "Accepted" and bool(row.needs_review)
+
+
+def apply_recommendations(filters, *, dry_run: bool = False, include_after_review: bool = False) -> dict:
 	"""Move every record in the filter to its recommended action. The dry run reports how many
-	records would move to each action and how many the rules would refuse (by rule)."""
+	records would move to each action and how many the rules would refuse (by rule). "Accept
+	after review" records are skipped (and counted in `after_review`) unless `include_after_review`."""
 	frappe.has_permission(supply_doctype(), "write", throw=True)
 	names = resolve_names(filters=filters)
 	mapping = recommendation_map()
 	by_action: dict[str, list[str]] = defaultdict(list)
+	after_review: list[str] = []
 	for start in range(0, len(names), 5000):
 		rows = frappe.get_all(
 			supply_doctype(),
 			filters={"name": ("in", names[start : start + 5000])},
-			fields=["name", "match_status", "supplier_filed", "recommended_action"],
+			fields=["name", "match_status", "supplier_filed", "recommended_action", "needs_review"],
 		)
 		for row in rows:
+			if is_after_review(row) and row.supplier_filed:
+				after_review.append(row.name)
+				if not include_after_review:
+					continue
 			by_action[recommended_action(row, mapping)].append(row.name)
-	summary = {"dry_run": dry_run, "by_action": {}, "refused_by_rule": defaultdict(int), "refused": []}
+	summary = {
+		"dry_run": dry_run,
+		"by_action": {},
+		"refused_by_rule": defaultdict(int),
+		"refused": [],
+		"after_review": len(after_review),
+		"after_review_included": include_after_review,
+	}
 	for action, targets in sorted(by_action.items()):
 		result = apply_action(
 			ActionRequest(action=Action.parse(action)), targets, source="Recommendation", dry_run=dry_run

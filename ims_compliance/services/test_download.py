@@ -4,7 +4,6 @@ import datetime as dt
 import frappe
 
 from ims_compliance import api
-from ims_compliance.core.sections import DOWNLOAD_SECTIONS
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.client import GstnClient
 from ims_compliance.gstn.errors import GstnUnavailable, OtpRequired
@@ -14,6 +13,7 @@ from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.gstn.settings import RetryPolicy
 from ims_compliance.services.connection import make_client
 from ims_compliance.services.download import (
+	DOWNLOAD_SECTIONS,
 	FULL_DOWNLOAD_KEY,
 	FULL_DOWNLOAD_MAX_AGE,
 	download,

@@ -87,9 +87,14 @@ def make_purchase_invoice(
 	is_return: bool = False,
 	return_against: str | None = None,
 	submit: bool = True,
+	extra_items: list[dict] | None = None,
+	company_gstin: str = COMPANY_GSTIN,
+	**fields,
 ):
 	"""A real Purchase Invoice of the test company (non-stock item, tax rows on the mapped
-	IMS tax accounts). `taxes` maps tax head -> amount, default IGST 18%."""
+	IMS tax accounts). `taxes` maps tax head -> amount, default IGST 18% of `net` (the first
+	line). `extra_items` add lines (rate, item_tax_template, ...); `fields` set others on the
+	invoice (ims_is_debit_note, ims_bill_of_entry_no, ...)."""
 	taxes = {"IGST": round(net * 0.18, 2)} if taxes is None else taxes
 	sign = -1 if is_return else 1
 	doc = frappe.get_doc(
@@ -97,7 +102,7 @@ def make_purchase_invoice(
 			"doctype": "Purchase Invoice",
 			"supplier": supplier,
 			"company": TEST_COMPANY,
-			"company_gstin": COMPANY_GSTIN,
+			"company_gstin": company_gstin,
 			"posting_date": frappe.utils.nowdate(),
 			"bill_no": bill_no or "PI-" + frappe.generate_hash(length=8),
 			"bill_date": bill_date,
@@ -113,7 +118,17 @@ def make_purchase_invoice(
 					"rate": net,
 					"expense_account": f"Cost of Goods Sold - {TEST_COMPANY_ABBR}",
 					"cost_center": f"Main - {TEST_COMPANY_ABBR}",
-				}
+				},
+				*(
+					{
+						"item_code": TEST_ITEM,
+						"qty": sign,
+						"expense_account": f"Cost of Goods Sold - {TEST_COMPANY_ABBR}",
+						"cost_center": f"Main - {TEST_COMPANY_ABBR}",
+						**line,
+					}
+					for line in extra_items or ()
+				),
 			],
 			"taxes": [
 				{
@@ -127,6 +142,7 @@ def make_purchase_invoice(
 			],
 		}
 	)
+	doc.update(fields)
 	doc.insert(ignore_permissions=True)
 	if submit:
 		doc.submit()

@@ -55,7 +55,11 @@ def frames(plan: dd.DemoPlan, records: dict[str, list[dict]] | None = None):
 			"name": f"P{i}",
 			"supplier_gstin": d.purchase.supplier.gstin,
 			"company_gstin": COMPANY,
-			"document_type": "Credit Note" if d.purchase.is_return else "Invoice",
+			"document_type": "Credit Note"
+			if d.purchase.is_return
+			else "Debit Note"
+			if d.purchase.is_debit_note
+			else "Invoice",
 			"bill_no": d.purchase.bill_no,
 			"bill_date": d.purchase.bill_date,
 			"taxable_value": d.purchase.taxable_value,

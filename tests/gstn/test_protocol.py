@@ -190,3 +190,58 @@ def test_fuzz_mutated_records_raise_only_the_typed_error(code, mutation):
 		assert exc.location == f"{SECTIONS[code].key}[0]" or exc.location is None
 	else:
 		assert len(records) == 1 and records[0].section == code
+
+
+def test_every_bad_record_is_reported_in_one_go():
+	"""Issue 15: five defects, one attempt. The error lists each record by section[index] and key."""
+	payload = [b2b(inum=f"OK/{i}") for i in range(10)]
+	payload[2]["pos"] = "55"
+	payload[4]["action"] = "X"
+	payload[7] = "oops"
+	with pytest.raises(IMSValidationError) as caught:
+		parse_section("B2B", payload)
+	errors = caught.value.errors
+	assert [(e.location, e.field) for e in errors] == [
+		("b2b[2]", "pos"),
+		("b2b[4]", "action"),
+		("b2b[7]", None),
+	]
+	assert "3 bad records" in str(caught.value) and "b2b[7]" in str(caught.value)
+
+
+def test_at_most_100_bad_records_are_listed():
+	with pytest.raises(IMSValidationError) as caught:
+		parse_section("B2B", [b2b(pos="55") for _ in range(250)])
+	assert len(caught.value.errors) == 100 and "may be more" in str(caught.value)
+
+
+def test_parse_sections_reports_bad_records_of_every_section_together():
+	with pytest.raises(IMSValidationError) as caught:
+		parse_sections({"b2b": [b2b(pos="55")], "b2ba": [b2b(oinum=None, oidt=None)]})
+	assert {e.location.split("[")[0] for e in caught.value.errors} == {"b2b", "b2ba"}
+
+
+def test_warnings_are_kept_on_the_record():
+	first, second = parse_section("B2B", [b2b(stin=BAD_CHECK), b2b(inum="INV/9")], on_warning=lambda m: None)
+	assert len(first.warnings) == 1 and BAD_CHECK in first.warnings[0]
+	assert second.warnings == []
+
+
+def test_a_bill_of_entry_keeps_its_port_code_and_needs_no_supplier_gstin():
+	raw = b2b(stin=None, inum=None, idt=None, boenum="4100013", boedt="05-10-2025", portcd="innsa1")
+	(record,) = parse_section("IMPG", [raw])
+	assert (record.supplier_gstin, record.document_number, record.port_code) == ("", "4100013", "INNSA1")
+	assert record.document_type == "Bill of Entry"
+
+
+def test_a_bill_of_entry_may_spell_igst_and_omit_the_document_value():
+	raw = {
+		"boenum": "4100014",
+		"boedt": "06-10-2025",
+		"portcd": "INMAA1",
+		"rtnprd": "102025",
+		"txval": 1000,
+		"igst": 180,
+	}
+	(record,) = parse_section("IMPG", [raw])
+	assert (record.igst, record.document_value) == (180.0, 1180.0)

@@ -12,10 +12,15 @@ greedily by pass, document type, score and names: one purchase matches at most o
 ties break the same way on every run, whatever the input order. Rows already "Manual Match" keep
 their link and status (the engine never overrides a user); their purchase is reserved.
 
-Document classes: a credit note matches only a return Purchase Invoice ("Credit Note"). Invoices,
-debit notes and bills of entry match the other purchases; a debit note prefers a purchase marked
-"Debit Note", but ERPNext's Purchase Invoice has no debit-note flag, so it may also match an
-ordinary one.
+Document classes: a credit note matches only a return Purchase Invoice ("Credit Note"); a
+supplier's debit note only a purchase marked as a debit note ("Debit Note"), and an invoice only
+the other purchases; a Bill of Entry (IMPG*, no supplier GSTIN) only a purchase-side Bill of
+Entry, by BoE number, date and port code (pass 0: the port must agree when both sides have one).
+
+Reasons also name amounts that differ within tolerance (flagged `within_tolerance`, so an Exact
+Match still shows its Rs 0.50), and a supply left Missing in PI gets `hint` reasons naming
+purchases with its number and supplier PAN booked under another company GSTIN or another GSTIN
+of the same PAN (`other_purchases`). Recommendations follow P4 (see `recommend`).
 """
 
 from __future__ import annotations
@@ -29,11 +34,11 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from ims_compliance.core.errors import IMSValidationError
-from ims_compliance.core.matching.numbers import normalise_number
-from ims_compliance.core.matching.reasons import make_reason
+from ims_compliance.core.matching.numbers import SAME, normalise_number, number_relation
+from ims_compliance.core.matching.reasons import make_hint, make_reason
 from ims_compliance.core.matching.recommend import recommend
 from ims_compliance.core.matching.status import MatchStatus, Tolerances
-from ims_compliance.core.sections import CREDIT_NOTE, DEBIT_NOTE, INVOICE
+from ims_compliance.core.sections import BILL_OF_ENTRY, CREDIT_NOTE, DEBIT_NOTE, INVOICE
 
 AMOUNTS: tuple[str, ...] = ("taxable_value", "igst", "cgst", "sgst", "cess")
 FUZZY_THRESHOLD = 85.0  # rapidfuzz ratio on normalised numbers; "ABC12345" vs "ABC12354" is 87.5
@@ -53,7 +58,10 @@ PURCHASE_REQUIRED: tuple[str, ...] = (
 	"bill_date",
 	*AMOUNTS,
 )
-GSTIN_PASS, PAN_PASS, FUZZY_PASS, LEFTOVER_PASS = 1, 2, 3, 4
+BOE_PASS, GSTIN_PASS, PAN_PASS, FUZZY_PASS, LEFTOVER_PASS = 0, 1, 2, 3, 4
+_CLASSES = {CREDIT_NOTE: "CN", DEBIT_NOTE: "DN", BILL_OF_ENTRY: "BOE"}  # everything else: "INV"
+_PAISA = 0.005  # smaller differences are float noise, not worth a reason
+MAX_HINTS = 3
 _EPSILON = 1e-9  # amounts are floats: Rs 1.00 off with a Rs 1 tolerance must stay within
 
 
@@ -74,9 +82,12 @@ def reconcile(
 	*,
 	tolerances: Tolerances | None = None,
 	recommendation_map: dict[str, str] | None = None,
+	other_purchases: pd.DataFrame | None = None,
 ) -> ReconcileResult:
 	"""Match every inward supply to at most one purchase document, explain each match (reasons)
-	and recommend an action (P4, R10, R4). Pure: the inputs are not modified."""
+	and recommend an action (P4, R10, R4). `other_purchases` (same columns as `purchases`) are
+	never linked: they are the purchases of other company GSTINs, read only for the hints on
+	supplies left Missing in PI. Pure: the inputs are not modified."""
 	tol = tolerances or Tolerances()
 	cache: dict[str, str | None] = {}  # most numbers appear on both sides: normalise each once
 	s = _prepare_supplies(supplies, cache)
@@ -86,58 +97,111 @@ def reconcile(
 	# taken rows, by position: boolean masks (not name sets) keep each pass's filtering cheap
 	used_s = np.array(is_manual, dtype=bool)
 	used_p = p["p_name"].isin(set(manual["purchase"])).to_numpy().copy()
+	boe_s, boe_p = (s["s_class"] == "BOE").to_numpy(), (p["p_class"] == "BOE").to_numpy()
 
-	key_passes = (  # the amendment's original number is tried only after its own number
-		(["supplier_gstin", "s_class", "s_key"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS),
-		(["supplier_gstin", "s_class", "s_okey"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS),
-		(["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], PAN_PASS),
-	)
 	chosen = []
-	for left_on, right_on, pass_no in key_passes:
-		pairs = _merge(s[~used_s], p[~used_p], left_on=left_on, right_on=right_on)
-		pairs["pass_no"] = pass_no
+	for key in ("s_key", "s_okey"):  # Bills of Entry: number (then the original's), date, port
+		pairs = _merge(
+			s[~used_s & boe_s], p[~used_p & boe_p], left_on=["s_class", key], right_on=["p_class", "p_key"]
+		)
+		if not pairs.empty:
+			ports = pairs["port_code"].to_numpy(dtype=object), pairs["p_port_code"].to_numpy(dtype=object)
+			same_port = np.array(
+				[a is None or b is None or a == b for a, b in zip(*ports, strict=True)], dtype=bool
+			)
+			pairs = pairs[same_port].reset_index(drop=True)
+		pairs["pass_no"], pairs["via_original"] = BOE_PASS, key == "s_okey"
 		chosen.append(_assign(_score(pairs, tol), used_s, used_p))
-	chosen.append(_assign(_score(_fuzzy_candidates(s[~used_s], p[~used_p], tol), tol), used_s, used_p))
-	chosen.append(_assign(_score(_leftover_candidates(s[~used_s], p[~used_p], tol), tol), used_s, used_p))
+	key_passes = (  # the amendment's original number is tried only after its own number
+		(["supplier_gstin", "s_class", "s_key"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, False),
+		(["supplier_gstin", "s_class", "s_okey"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, True),
+		(["s_pan", "s_class", "s_key"], ["p_pan", "p_class", "p_key"], PAN_PASS, False),
+	)
+	for left_on, right_on, pass_no, via_original in key_passes:
+		pairs = _merge(s[~used_s & ~boe_s], p[~used_p & ~boe_p], left_on=left_on, right_on=right_on)
+		pairs["pass_no"], pairs["via_original"] = pass_no, via_original
+		chosen.append(_assign(_score(pairs, tol), used_s, used_p))
+	free_s, free_p = ~used_s & ~boe_s, ~used_p & ~boe_p
+	chosen.append(_assign(_score(_fuzzy_candidates(s[free_s], p[free_p], tol), tol), used_s, used_p))
+	free_s, free_p = ~used_s & ~boe_s, ~used_p & ~boe_p
+	chosen.append(_assign(_score(_leftover_candidates(s[free_s], p[free_p], tol), tol), used_s, used_p))
 	manual_pairs = _merge(manual, p, left_on=["purchase"], right_on=["p_name"])
 	if not manual_pairs.empty:  # the user's link stands; its differences are still worth showing
-		manual_pairs = _score(manual_pairs.assign(pass_no=GSTIN_PASS), tol)
+		manual_pairs = _score(manual_pairs.assign(pass_no=GSTIN_PASS, via_original=False), tol)
 		manual_pairs["match_status"] = MatchStatus.MANUAL.value
 		chosen.append(manual_pairs)
 	matched = [c for c in chosen if not c.empty]
 
 	out = _result_frame(s, manual, pd.concat(matched, ignore_index=True) if matched else None, tol)
-	out["recommended_action"], out["needs_review"] = _recommendations(out, s, recommendation_map or {})
+	if other_purchases is not None and len(other_purchases):
+		_add_hints(out, s, _prepare_purchases(other_purchases, cache))
+	actions, reviews, whys = _recommendations(out, s, recommendation_map or {})
+	out["recommended_action"], out["needs_review"], out["recommendation_reason"] = actions, reviews, whys
+	out = out.drop(columns=["number_relation", "via_original"])
 	missing_in_ims = purchases[~used_p].copy() if len(purchases) else purchases.copy()
 	stats = {str(k): int(v) for k, v in out["match_status"].value_counts().items()}
 	stats[MatchStatus.MISSING_IN_IMS.value] = len(missing_in_ims)
 	return ReconcileResult(supplies=out, missing_in_ims=missing_in_ims, stats=stats)
 
 
-def _recommendations(out: pd.DataFrame, s: pd.DataFrame, mapping: dict[str, str]) -> tuple[list, list]:
-	"""P4 per supply; the few distinct inputs are computed once each."""
+def _recommendations(out: pd.DataFrame, s: pd.DataFrame, mapping: dict[str, str]) -> tuple[list, list, list]:
+	"""P4 per supply; the few distinct inputs are computed once each. Differences within
+	tolerance and hints are shown, never acted on."""
 	memo: dict[tuple, Any] = {}
-	actions, reviews = [], []
-	for status, reasons, filed, document_type in zip(
+	actions, reviews, whys = [], [], []
+	for status, reasons, filed, document_type, relation, via_original in zip(
 		out["match_status"].tolist(),
 		out["reasons"].tolist(),
 		s["supplier_filed"].tolist(),
 		s["document_type"].tolist(),
+		out["number_relation"].tolist(),
+		out["via_original"].tolist(),
 		strict=True,
 	):
-		key = (status, tuple(r["field"] for r in reasons), filed, document_type)
+		fields = tuple(r["field"] for r in reasons if not r.get("within_tolerance") and not r.get("hint"))
+		key = (status, fields, filed, document_type, relation, via_original)
 		rec = memo.get(key)
 		if rec is None:
 			rec = memo[key] = recommend(
 				status,
-				reason_fields=key[1],
+				reason_fields=fields,
 				supplier_filed=filed,
 				document_type=document_type,
 				mapping=mapping,
+				number_relation=relation,
+				via_original=via_original,
 			)
 		actions.append(rec.action)
 		reviews.append(rec.needs_review)
-	return actions, reviews
+		whys.append(rec.reason)
+	return actions, reviews, whys
+
+
+def _add_hints(out: pd.DataFrame, s: pd.DataFrame, other: pd.DataFrame) -> None:
+	"""Missing in PI supplies whose number and supplier PAN appear on a purchase of another company
+	GSTIN (or none), or of another GSTIN of the same supplier PAN: say where it was booked."""
+	missing = s[(out["match_status"].to_numpy() == MatchStatus.MISSING_IN_PI.value)]
+	pairs = _merge(
+		missing, other, left_on=["s_pan", "s_class", "s_key"], right_on=["p_pan", "p_class", "p_key"]
+	)
+	if pairs.empty:
+		return
+	pairs = pairs.sort_values(["s_idx", "p_name"], kind="mergesort")
+	reasons = out["reasons"].tolist()
+	for row in pairs[
+		["s_idx", "p_name", "company_gstin", "p_company_gstin", "supplier_gstin", "p_supplier_gstin"]
+	].itertuples(index=False):
+		hints = reasons[row.s_idx]
+		if len(hints) >= MAX_HINTS:
+			continue
+		hints.append(
+			make_hint(
+				row.p_name,
+				company_gstin=(row.company_gstin, row.p_company_gstin),
+				supplier_gstin=(row.supplier_gstin, row.p_supplier_gstin),
+			)
+		)
+	out["reasons"] = pd.Series(reasons, index=out.index, dtype=object)
 
 
 def _result_frame(
@@ -148,6 +212,8 @@ def _result_frame(
 	status = np.full(n, MatchStatus.MISSING_IN_PI.value, dtype=object)
 	purchase = np.full(n, None, dtype=object)
 	score = np.zeros(n)
+	relation = np.full(n, SAME, dtype=object)
+	via_original = np.zeros(n, dtype=bool)
 	reasons: list[list[dict[str, Any]]] = [[] for _ in range(n)]
 	if not manual.empty:  # kept even when the purchase is no longer in the window
 		rows = manual["s_idx"].to_numpy()
@@ -159,7 +225,20 @@ def _result_frame(
 		status[rows] = matched["match_status"].to_numpy()
 		purchase[rows] = matched["p_name"].to_numpy()
 		score[rows] = matched["score"].to_numpy()
-		differing = matched[matched["match_status"].to_numpy() != MatchStatus.EXACT.value]  # exact: none
+		via_original[rows] = matched["via_original"].fillna(False).astype(bool).to_numpy()
+		cache: dict[tuple, str] = {}
+		for row, a, b in zip(
+			rows.tolist(), matched["document_number"].tolist(), matched["bill_no"].tolist(), strict=True
+		):
+			key = (a, b)
+			if key not in cache:
+				cache[key] = number_relation(a, b)
+			relation[row] = cache[key]
+		# an Exact pair has reasons only for differences within tolerance
+		noisy = np.zeros(len(matched), dtype=bool)
+		for column in AMOUNTS:
+			noisy |= matched[f"d_{column}"].to_numpy() > _PAISA
+		differing = matched[(matched["match_status"].to_numpy() != MatchStatus.EXACT.value) | noisy]
 		for row, row_reasons in zip(differing["s_idx"].tolist(), _reasons(differing, tol), strict=True):
 			reasons[row] = row_reasons
 	index = pd.Index(s["name"].tolist(), name="name", dtype=object)
@@ -169,6 +248,8 @@ def _result_frame(
 			"purchase": pd.Series(purchase, index=index, dtype=object),  # None, not NaN, when unlinked
 			"score": pd.Series(score, index=index),
 			"reasons": pd.Series(reasons, index=index, dtype=object),
+			"number_relation": pd.Series(relation, index=index, dtype=object),
+			"via_original": pd.Series(via_original, index=index, dtype=bool),
 		},
 		index=index,
 	)
@@ -223,8 +304,13 @@ def _pan(gstins: pd.Series) -> pd.Series:
 
 
 def _doc_class(document_type: pd.Series) -> np.ndarray:
-	"""Credit notes against return Purchase Invoices; everything else against the others."""
-	return np.where(document_type.astype(str).eq(CREDIT_NOTE), "CN", "INV")
+	"""Credit notes against return Purchase Invoices, debit notes against purchases marked as
+	debit notes, Bills of Entry against Bills of Entry, invoices against the rest."""
+	return np.array([_CLASSES.get(t, "INV") for t in document_type.astype(str).tolist()], dtype=object)
+
+
+def _port(series: pd.Series) -> list[str | None]:
+	return [(str(v).strip().upper() or None) if isinstance(v, str) else None for v in series.tolist()]
 
 
 def _amounts(frame: pd.DataFrame) -> None:
@@ -241,9 +327,11 @@ def _prepare_supplies(supplies: pd.DataFrame, cache: dict[str, str | None]) -> p
 		("supplier_filed", True),
 		("match_status", None),
 		("purchase", None),
+		("port_code", None),
 	):
 		if column not in s:
 			s[column] = default
+	s["port_code"] = _port(s["port_code"])
 	s["supplier_filed"] = s["supplier_filed"].fillna(True).astype(bool)
 	s["purchase"] = [v if isinstance(v, str) and v else None for v in s["purchase"].tolist()]
 	s["document_type"] = s["document_type"].fillna(INVOICE).astype(str)
@@ -262,9 +350,10 @@ def _prepare_supplies(supplies: pd.DataFrame, cache: dict[str, str | None]) -> p
 
 def _prepare_purchases(purchases: pd.DataFrame, cache: dict[str, str | None]) -> pd.DataFrame:
 	p = _check_columns(purchases, PURCHASE_REQUIRED, "purchases")
-	for column in ("place_of_supply", "company_gstin"):
+	for column in ("place_of_supply", "company_gstin", "port_code"):
 		if column not in p:
 			p[column] = None
+	p["port_code"] = _port(p["port_code"])
 	p["document_type"] = p["document_type"].fillna(INVOICE).astype(str)
 	p["supplier_gstin"] = _text(p["supplier_gstin"])
 	p["company_gstin"] = _text(p["company_gstin"])
@@ -273,7 +362,15 @@ def _prepare_purchases(purchases: pd.DataFrame, cache: dict[str, str | None]) ->
 	p["p_pan"] = _pan(p["supplier_gstin"])
 	p["bill_date"] = pd.to_datetime(p["bill_date"], errors="coerce")
 	_amounts(p)
-	renamed = ("name", *AMOUNTS, "place_of_supply", "company_gstin", "supplier_gstin", "document_type")
+	renamed = (
+		"name",
+		*AMOUNTS,
+		"place_of_supply",
+		"company_gstin",
+		"supplier_gstin",
+		"document_type",
+		"port_code",
+	)
 	p = p.rename(columns={c: f"p_{c}" for c in renamed})
 	p = p[
 		[
@@ -320,7 +417,9 @@ def _score(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	date_bad = days > tol.days
 	pos_bad = _differs(pairs["place_of_supply"], pairs["p_place_of_supply"])
 	company_bad = _differs(pairs["company_gstin"], pairs["p_company_gstin"])
-	gstin_differs = (pairs["supplier_gstin"] != pairs["p_supplier_gstin"]).to_numpy()
+	pass_no = pairs["pass_no"].to_numpy()
+	# a Bill of Entry has no supplier GSTIN to compare (imports): it is matched on number and port
+	gstin_differs = (pairs["supplier_gstin"] != pairs["p_supplier_gstin"]).to_numpy() & (pass_no != BOE_PASS)
 	raw_same = (
 		pairs["document_number"].astype(str).str.strip().str.upper()
 		== pairs["bill_no"].astype(str).str.strip().str.upper()
@@ -334,8 +433,7 @@ def _score(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	penalty += (pos_bad + company_bad + gstin_differs + type_bad) * 10.0
 	pairs["score"] = np.clip(100.0 - penalty, 0, 100).round(2)
 	hard = amount_bad | date_bad | pos_bad | company_bad | gstin_differs
-	pass_no = pairs["pass_no"].to_numpy()
-	exact = ~hard & (days == 0) & raw_same & ~type_bad & (pass_no == GSTIN_PASS)
+	exact = ~hard & (days == 0) & raw_same & ~type_bad & ((pass_no == GSTIN_PASS) | (pass_no == BOE_PASS))
 	status = np.where(
 		exact,
 		MatchStatus.EXACT.value,
@@ -404,7 +502,7 @@ def _fuzzy_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> pd.D
 	s_rows, p_rows, ratios = zip(*rows, strict=True)
 	pairs = s.iloc[list(s_rows)].reset_index(drop=True).join(p.iloc[list(p_rows)].reset_index(drop=True))
 	pairs["fuzzy_ratio"] = ratios
-	pairs["pass_no"] = FUZZY_PASS
+	pairs["pass_no"], pairs["via_original"] = FUZZY_PASS, False
 	return pairs[_within_amounts(pairs, tol)].reset_index(drop=True)
 
 
@@ -427,7 +525,7 @@ def _leftover_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> p
 	)
 	if pairs.empty:
 		return pairs
-	pairs["pass_no"] = LEFTOVER_PASS
+	pairs["pass_no"], pairs["via_original"] = LEFTOVER_PASS, False
 	ok = _within_amounts(pairs, tol)
 	ok &= ((pairs["document_date"] - pairs["bill_date"]).dt.days.abs() <= tol.days).to_numpy()
 	return pairs[ok].reset_index(drop=True)
@@ -469,9 +567,12 @@ def _reasons(pairs: pd.DataFrame, tol: Tolerances) -> list[list[dict[str, Any]]]
 		if row["type_bad"]:
 			reasons.append(make_reason("document_type", row["document_type"], row["p_document_type"]))
 		for column in AMOUNTS:
-			if row[f"d_{column}"] > tol.amount + _EPSILON:
+			if row[f"d_{column}"] > _PAISA:
 				ims, purchase = float(row[column]), float(row[f"p_{column}"])
-				reasons.append(make_reason(column, ims, purchase, round(ims - purchase, 2)))
+				within = row[f"d_{column}"] <= tol.amount + _EPSILON
+				reasons.append(
+					make_reason(column, ims, purchase, round(ims - purchase, 2), within_tolerance=within)
+				)
 		for column in ("place_of_supply", "company_gstin", "supplier_gstin"):
 			ims, purchase = row[column], row[f"p_{column}"]
 			if not _blank(ims) and not _blank(purchase) and str(ims) != str(purchase):

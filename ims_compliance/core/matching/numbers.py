@@ -58,3 +58,26 @@ def normalise_number(value: object) -> str:
 def raw_equal(a: object, b: object) -> bool:
 	"""Equal as written, ignoring case and surrounding spaces only."""
 	return str(a or "").strip().upper() == str(b or "").strip().upper()
+
+
+#: How two document numbers relate (P4): the same as written, the same document written another
+#: way (FY suffix, separators, leading zeros, case, a prefix), a different serial (CGST Rule 46
+#: makes serials consecutive and unique, so another digit is another invoice), or otherwise
+#: different (letters of the series differ, or no number to compare).
+SAME, FORMAT, SERIAL, OTHER = "same", "format", "serial", "other"
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def number_relation(ims_number: object, bill_no: object) -> str:
+	"""`SAME`, `FORMAT`, `SERIAL` or `OTHER` (see above). `BILL-23-00040` vs `BILL-23-00045` is
+	SERIAL; `INV/2025-26/0042` vs `42` is FORMAT."""
+	if raw_equal(ims_number, bill_no) and str(ims_number or "").strip():
+		return SAME
+	a, b = normalise_number(ims_number), normalise_number(bill_no)
+	if not a or not b:
+		return OTHER
+	if a == b:
+		return FORMAT
+	digits_a = [d.lstrip("0") or "0" for d in _DIGITS.findall(a)]
+	digits_b = [d.lstrip("0") or "0" for d in _DIGITS.findall(b)]
+	return SERIAL if digits_a != digits_b else OTHER

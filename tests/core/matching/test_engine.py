@@ -52,6 +52,7 @@ def test_output_contract():
 		"reasons",
 		"recommended_action",
 		"needs_review",
+		"recommendation_reason",
 	]
 	assert frame.loc["b", "purchase"] is None  # None, not NaN: the Frappe side writes it as is
 	assert frame.loc["a", "score"] == 100.0
@@ -81,7 +82,8 @@ def test_tolerances_come_from_the_caller():
 	assert run(supplies, purchases).supplies.loc["s", "match_status"] == MatchStatus.MISMATCH
 	loose = run(supplies, purchases, tolerances=Tolerances(amount=5, days=15)).supplies
 	assert loose.loc["s", "match_status"] == MatchStatus.SUGGESTED
-	assert [r["field"] for r in loose.loc["s", "reasons"]] == ["document_date"]
+	assert [r["field"] for r in loose.loc["s", "reasons"]] == ["document_date", "igst"]
+	assert [bool(r.get("within_tolerance")) for r in loose.loc["s", "reasons"]] == [False, True]
 
 
 @pytest.mark.parametrize(
@@ -121,7 +123,13 @@ def test_recommendations_follow_p4_r10_and_the_settings_map():
 			S("u", "E-5", supplier_filed=False),
 			S("b", "E-6", document_type="Bill of Entry", section="IMPG", igst=190),
 		],
-		[P("pe", "E-1"), P("pm", "E-2"), P("pd", "E-3"), P("pu", "E-5"), P("pb", "E-6")],
+		[
+			P("pe", "E-1"),
+			P("pm", "E-2"),
+			P("pd", "E-3"),
+			P("pu", "E-5"),
+			P("pb", "E-6", document_type="Bill of Entry"),
+		],
 		recommendation_map=mapping,
 	).supplies
 	got = {name: (row.recommended_action, row.needs_review) for name, row in result.iterrows()}

@@ -83,11 +83,15 @@ class GSTInwardSupply(Document):
 		original_date: DF.Date | None
 		original_inward_supply: DF.Link | None
 		original_number: DF.Data | None
+		parse_warnings: DF.SmallText | None
 		pending_blocked: DF.Check
 		place_of_supply: DF.Data | None
+		port_code: DF.Data | None
 		purchase_invoice: DF.Link | None
+		purchase_net_total: DF.Currency
 		purchase_taxable_value: DF.Currency
 		purchase_total_tax: DF.Currency
+		recommendation_reason: DF.Data | None
 		recommended_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
 		remarks: DF.SmallText | None
 		remarks_blocked: DF.Check
@@ -100,7 +104,7 @@ class GSTInwardSupply(Document):
 		source_form: DF.Literal["", "R1", "R1A", "IFF"]
 		supplier: DF.Link | None
 		supplier_filed: DF.Check
-		supplier_gstin: DF.Data
+		supplier_gstin: DF.Data | None
 		supplier_name: DF.Data | None
 		supplier_period: DF.Data | None
 		taxable_value: DF.Currency
@@ -209,6 +213,8 @@ class GSTInwardSupply(Document):
 
 	def validate_gstins(self):
 		for fieldname in ("company_gstin", "supplier_gstin"):
+			if fieldname == "supplier_gstin" and not self.supplier_gstin and self.is_bill_of_entry():
+				continue  # an import from abroad has no supplier GSTIN (IMPG)
 			try:
 				result = check_gstin(self.get(fieldname), field=fieldname)
 			except IMSValidationError as exc:
@@ -220,9 +226,13 @@ class GSTInwardSupply(Document):
 			if result.warning:
 				frappe.msgprint(result.warning, indicator="orange", alert=True)
 
+	def is_bill_of_entry(self) -> bool:
+		section = SECTIONS.get(self.section or "")
+		return bool(section and section.is_import)
+
 	def set_supplier(self):
 		"""Resolve the ERPNext Supplier whose tax id is this GSTIN; keep GSTN's name otherwise."""
-		if not self.supplier:
+		if not self.supplier and self.supplier_gstin:
 			self.supplier = frappe.db.get_value("Supplier", {"tax_id": self.supplier_gstin, "disabled": 0})
 		if self.supplier and not self.supplier_name:
 			self.supplier_name = frappe.db.get_value("Supplier", self.supplier, "supplier_name")
@@ -269,7 +279,7 @@ class GSTInwardSupply(Document):
 			(
 				self.company_gstin,
 				self.section,
-				self.supplier_gstin,
+				self.supplier_gstin or "",
 				number.upper(),
 				financial_year_of(frappe.utils.getdate(day)),
 			)

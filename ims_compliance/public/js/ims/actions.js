@@ -9,7 +9,7 @@ export const ACTION_LABELS = {
 	"No Action": __("No Action"),
 };
 
-function r7_fields() {
+function r7_fields(remarks) {
 	return [
 		{
 			fieldname: "itc_reduction_required",
@@ -22,7 +22,7 @@ function r7_fields() {
 		{ fieldname: "declared_cgst", label: __("Declared CGST"), fieldtype: "Currency", depends_on: "eval:doc.itc_reduction_required=='Y'" },
 		{ fieldname: "declared_sgst", label: __("Declared SGST"), fieldtype: "Currency", depends_on: "eval:doc.itc_reduction_required=='Y'" },
 		{ fieldname: "declared_cess", label: __("Declared Cess"), fieldtype: "Currency", depends_on: "eval:doc.itc_reduction_required=='Y'" },
-		{ fieldname: "remarks", label: __("Remarks (required for partial or nil reversal)"), fieldtype: "Small Text" },
+		{ fieldname: "remarks", label: __("Remarks (required for partial or nil reversal)"), fieldtype: "Small Text", default: remarks || "" },
 	];
 }
 
@@ -55,11 +55,13 @@ export async function act(action, target, on_done, extra = {}) {
 		const others = { ...result, refused: result.refused.filter((r) => r.rule !== "R7") };
 		const dialog = new frappe.ui.Dialog({
 			title: plural(r7.length, __("1 record reduces ITC (R7)"), __("{0} records reduce ITC (R7)")),
-			fields: [{ fieldtype: "HTML", options: `<p>${__("Accepting credit notes or downward amendments needs the ITC-reduction answer.")}</p>` }, ...r7_fields()],
+			fields: [{ fieldtype: "HTML", options: `<p>${__("Accepting credit notes or downward amendments needs the ITC-reduction answer.")}</p>` }, ...r7_fields(extra.remarks)],
 			primary_action_label: __("Accept these"),
 			primary_action: async (values) => {
 				dialog.hide();
-				const second = await call("apply_action", { action, names: r7.map((r) => r.name), ...values }, { freeze: true });
+				// the remark typed for the bulk Accept goes with these records too (it is the dialog's default)
+				const remarks = values.remarks || extra.remarks;
+				const second = await call("apply_action", { action, names: r7.map((r) => r.name), ...extra, ...values, ...(remarks ? { remarks } : {}) }, { freeze: true });
 				show_refusals({
 					applied: result.applied + second.applied,
 					unchanged: result.unchanged + second.unchanged,
@@ -108,18 +110,42 @@ export function choose_scope(action, { selected, filters, total }, on_done) {
 }
 
 export function apply_recommended(filters, on_done) {
-	call("apply_recommendations", { filters, dry_run: 1 }, { freeze: true }).then((preview) => {
+	call("apply_recommendations", { filters, dry_run: 1, include_after_review: 0 }, { freeze: true }).then((preview) => {
 		const lines = Object.entries(preview.by_action)
 			.map(([action, v]) => `<tr><td>${__(action)}</td><td class="text-right">${count(v.moving)}</td><td class="text-right">${count(v.unchanged)}</td><td class="text-right">${count(v.refused)}</td></tr>`)
 			.join("");
 		const refused = Object.entries(preview.refused_by_rule || {}).map(([rule, n]) => `${rule}: ${n}`).join(", ");
-		frappe.confirm(
-			`<table class="table table-bordered"><thead><tr><th>${__("Recommended")}</th><th>${__("Would move")}</th><th>${__("Already")}</th><th>${__("Refused")}</th></tr></thead><tbody>${lines}</tbody></table>
-			${refused ? `<p>${__("Refused by rule")}: ${refused}</p>` : ""}<p>${__("Apply the recommended actions?")}</p>`,
-			() => call("apply_recommendations", { filters, dry_run: 0 }, { freeze: true }).then(() => {
-				frappe.show_alert({ message: __("Recommended actions applied"), indicator: "green" });
-				on_done();
-			})
-		);
+		const after_review = preview.after_review || 0;
+		const dialog = new frappe.ui.Dialog({
+			title: __("Apply Recommended"),
+			fields: [
+				{
+					fieldtype: "HTML",
+					options: `<table class="table table-bordered"><thead><tr><th>${__("Recommended")}</th><th>${__("Would move")}</th><th>${__("Already")}</th><th>${__("Refused")}</th></tr></thead><tbody>${lines}</tbody></table>
+					${refused ? `<p>${__("Refused by rule")}: ${refused}</p>` : ""}`,
+				},
+				{
+					// P4: "Accept after review" records are left alone unless the user asks
+					fieldname: "include_after_review",
+					fieldtype: "Check",
+					label: __("Also accept the {0} records marked \"Accept after review\" (numbers differ only in formatting; I have checked them)", [count(after_review)]),
+					hidden: after_review ? 0 : 1,
+					default: 0,
+				},
+			],
+			primary_action_label: __("Apply"),
+			primary_action: (values) => {
+				dialog.hide();
+				call("apply_recommendations", { filters, dry_run: 0, include_after_review: values.include_after_review ? 1 : 0 }, { freeze: true }).then((r) => {
+					const skipped = r.after_review_included ? 0 : r.after_review;
+					frappe.show_alert({
+						message: skipped ? __("Recommended actions applied; {0} \"Accept after review\" records left for review", [count(skipped)]) : __("Recommended actions applied"),
+						indicator: "green",
+					});
+					on_done();
+				});
+			},
+		});
+		dialog.show();
 	});
 }

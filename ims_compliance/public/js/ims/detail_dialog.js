@@ -8,7 +8,8 @@ const esc = (value) => frappe.utils.escape_html(value ?? "");
 const COMPARE = [
 	["Number", "document_number", "bill_no"],
 	["Date", "document_date", "bill_date", date],
-	["Taxable Value", "taxable_value", "base_net_total", money_exact],
+	// the purchase side's taxable value counts only the lines that bear GST (issue 15)
+	["Taxable Value", "taxable_value", "gst_taxable_value", money_exact],
 	["Total Tax", "total_tax", "base_total_taxes_and_charges", money_exact],
 ];
 
@@ -51,13 +52,21 @@ export function reason_text(x) {
 export async function show_detail(name, on_change) {
 	const data = await call("get_record_detail", { name });
 	const r = data.record;
-	const p = data.purchase || {};
+	const p = { ...(data.purchase || {}), gst_taxable_value: r.purchase_taxable_value };
+	// both figures when nil-rated, exempt or non-GST lines make them differ
+	const net_differs = data.purchase && Math.abs((r.purchase_net_total || p.base_net_total || 0) - (r.purchase_taxable_value || 0)) >= 0.01;
 	const differs = new Set((data.reasons || []).map((x) => x.field));
 	const rows = COMPARE.map(([label, ims, pi, fmt]) => {
 		const f = fmt || esc;
 		const cls = differs.has(ims) || differs.has(label.toLowerCase().replace(/ /g, "_")) ? "ims-differs" : "";
 		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase && !p.restricted ? f(p[pi]) : ""}</td></tr>`;
-	}).join("");
+	}).join("") + (net_differs && !p.restricted ? `<tr><th>${__("Net Total (all lines)")}</th><td></td><td>${money_exact(r.purchase_net_total || p.base_net_total)} <span class="text-muted small">${__("nil-rated, exempt and non-GST lines are not in the taxable value")}</span></td></tr>` : "");
+	const recommendation = r.recommended_action
+		? `<p>${__("Recommended")}: <b>${esc(__(r.recommended_action))}</b>${r.recommended_action === "Accepted" && r.needs_review ? ` <span class="indicator-pill orange">${__("after review")}</span>` : ""}${r.recommendation_reason ? ` · ${esc(r.recommendation_reason)}` : ""}</p>`
+		: "";
+	const parse_warnings = r.parse_warnings
+		? `<div class="alert alert-warning"><b>${__("Parse warnings")}</b><ul>${r.parse_warnings.split("\n").map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>`
+		: "";
 	const reasons = (data.reasons || []).map((x) => `<li>${reason_text(x)}</li>`).join("");
 	const log = (data.log || [])
 		.map((l) => `<tr><td>${esc(date(l.timestamp))}</td><td>${esc(l.from_action)} → ${esc(l.to_action)}</td><td>${esc(l.source)}</td><td>${esc(l.user)}</td><td>${esc(l.remarks)}</td></tr>`)
@@ -68,6 +77,7 @@ export async function show_detail(name, on_change) {
 	dialog.$body.html(`
 		<div class="ims-detail">
 			<p><b>${esc(r.match_status)}</b> · ${__("Action")}: <b>${esc(r.action)}</b> · ${__("GSTN")}: ${esc(r.gstn_action)}${r.supplier_period ? ` · ${__("Period")}: ${esc(period_label(r.supplier_period))}` : ""} ${r.upload_error ? `· <span class="text-danger">${esc(r.upload_error)}</span>` : ""}</p>
+			${recommendation}${parse_warnings}
 			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${esc(r.section)})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${esc(p.name)}</a>` : __("none linked")}${p.restricted ? ` <span class="text-muted">(${__("you may not read it")})</span>` : ""}</th></tr></thead><tbody>${rows}</tbody></table>
 			${reasons ? `<h6>${__("Why")}</h6><ul>${reasons}</ul>` : ""}
 			<div class="ims-detail-actions"></div>

@@ -49,6 +49,19 @@ export const COLUMNS = [
 	{ id: "document_value", name: __("Value"), width: 115, align: "right", format: (v) => text(money(v)) },
 	{ id: "total_tax", name: __("Tax"), width: 115, align: "right", show: true, format: (v) => text(money(v)) },
 	{ id: "match_status", name: __("Match"), width: 135, show: true },
+	{
+		// P4: the recommendation, "after review" when a person must look first, its reason as a
+		// tooltip; a parse warning (e.g. a GSTIN check character) shows as a mark. Not a default
+		// column: with it the defaults no longer fit 1280 px (the Columns button adds it)
+		id: "recommended_action",
+		name: __("Recommended"),
+		width: 170,
+		format: (v, row, col, data) => {
+			const after = v === "Accepted" && data?.needs_review ? ` <span class="indicator-pill orange">${__("after review")}</span>` : "";
+			const warn = data?.parse_warnings ? ` <span class="text-warning" title="${esc(data.parse_warnings)}">⚠</span>` : "";
+			return `<span title="${esc(data?.recommendation_reason || "")}">${v ? esc(__(v)) : ""}${after}</span>${warn}`;
+		},
+	},
 	{ id: "action", name: __("Action"), width: 95, show: true },
 	{ id: "gstn_action", name: __("GSTN Action"), width: 100 },
 	{

@@ -101,11 +101,26 @@ export class Gstn {
 				make_attachments_public: false,
 				restrictions: { allowed_file_types: [".json"] },
 				on_success: async (file) => {
-					const r = await call("import_portal_file", { file_url: file.file_url, company_gstin }, { freeze: true, freeze_message: __("Importing...") });
+					const run = (confirm_gstin) =>
+						call("import_portal_file", { file_url: file.file_url, company_gstin, confirm_gstin }, { freeze: true, freeze_message: __("Importing...") });
+					let r = await run(0);
+					if (r.needs_gstin_confirmation) {
+						// a file that names no GSTIN: the user confirms which company GSTIN it is for
+						const ok = await new Promise((resolve) => frappe.confirm(frappe.utils.escape_html(r.message), () => resolve(true), () => resolve(false)));
+						if (!ok) return;
+						r = await run(1);
+					}
+					const by_status = Object.entries((r.reconciled && r.reconciled.by_status) || {})
+						.map(([status, n]) => `${frappe.utils.escape_html(status)}: ${n}`)
+						.join(", ");
+					const warnings = (r.warnings || []).map((w) => `<li>${frappe.utils.escape_html(w)}</li>`).join("");
 					frappe.msgprint({
 						title: __("Portal file imported"),
-						indicator: "green",
-						message: __("{0}: {1} new, {2} unchanged, {3} changed by supplier, {4} gone.", [records(r.records), count(r.new), count(r.unchanged), count(r.changed_by_supplier), count(r.gone)]),
+						indicator: warnings ? "orange" : "green",
+						message:
+							__("{0}: {1} new, {2} unchanged, {3} changed by supplier, {4} gone.", [records(r.records), count(r.new), count(r.unchanged), count(r.changed_by_supplier), count(r.gone)]) +
+							(by_status ? `<p>${__("Reconciled")}: ${by_status}</p>` : "") +
+							(warnings ? `<p>${plural(r.warning_count, __("1 warning (the record was kept):"), __("{0} warnings (the records were kept):"))}</p><ul>${warnings}</ul>` : ""),
 					});
 					this.page.refresh();
 				},

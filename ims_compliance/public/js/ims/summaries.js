@@ -15,7 +15,7 @@ export async function render_header($wrapper, filters) {
 		return `<div class="ims-card" data-action="${action}">
 			<div class="ims-card-label">${__(action)}</div>
 			<div class="ims-card-value" title="${records(row.records)}">${count(row.records)}</div>
-			<div class="ims-card-sub">${__("ITC")} ${money(row.total_tax)}</div>
+			<div class="ims-card-sub" title="${frappe.utils.escape_html(__("ITC net of credit notes: the tax of invoices and debit notes minus the tax of credit notes ({0} of credit notes)", [money(row.credit_note_tax || 0)]))}">${__("ITC")} ${money(row.itc ?? row.total_tax)}</div>
 		</div>`;
 	}).join("");
 	const deemed = `<b>${plural(no_action, __("1 record will be deemed accepted if nothing is done."), __("{0} records will be deemed accepted if nothing is done."))}</b>`;
@@ -60,11 +60,12 @@ export async function render_match_summary($wrapper, filters, on_pick) {
 function pivot(rows, row_key) {
 	const keys = [...new Set(rows.map((r) => r[row_key]))];
 	return keys.map((key) => {
-		const out = { [row_key]: key, records: 0, total_tax: 0 };
+		const out = { [row_key]: key, records: 0, total_tax: 0, itc: 0 };
 		for (const r of rows.filter((r) => r[row_key] === key)) {
 			out[r.action] = r;
 			out.records += r.records;
 			out.total_tax += r.total_tax || 0;
+			out.itc += r.itc ?? r.total_tax ?? 0;
 		}
 		return out;
 	});
@@ -77,10 +78,11 @@ function action_columns(first_key, first_label) {
 			key: a,
 			label: __(a),
 			numeric: true,
-			format: (v) => (v ? `${count(v.records)}<div class="text-muted small">${money(v.total_tax)}</div>` : "0"),
+			format: (v) => (v ? `${count(v.records)}<div class="text-muted small">${money(v.itc ?? v.total_tax)}</div>` : "0"),
 		})),
 		{ key: "records", label: __("Total"), numeric: true, format: count },
-		{ key: "total_tax", label: __("Tax"), numeric: true, format: money },
+		// credit notes reduce ITC: their tax is subtracted (GSTN reports it positive)
+		{ key: "itc", label: __("ITC (net of credit notes)"), numeric: true, format: money },
 	];
 }
 
