@@ -10,6 +10,12 @@ import json
 
 import frappe
 
+from ims_compliance.doctype_names import supply_table
+
+#: What the log shows of its record (list, form, search), copied from the record when the row
+#: is written: the record may later be gone from IMS, and a hash id tells a reader nothing.
+RECORD_FIELDS = ("document_number", "supplier_name", "supplier_gstin", "company_gstin")
+
 LOG_FIELDS = (
 	"name",
 	"creation",
@@ -73,4 +79,19 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 			)
 		)
 	frappe.db.bulk_insert("IMS Action Log", LOG_FIELDS, values, chunk_size=5000)
+	copy_record_fields([row[0] for row in values])
 	return len(values)
+
+
+def copy_record_fields(log_names: list[str] | None = None) -> None:
+	"""Fill the log rows' document number, supplier and GSTINs from their inward supply, in one
+	joined UPDATE per 5,000 rows (`log_names` None: every row still without them, for the patch)."""
+	assignments = ", ".join(f"log.`{f}` = supply.`{f}`" for f in RECORD_FIELDS)
+	statement = f"""update `tabIMS Action Log` log
+		join {supply_table()} supply on supply.name = log.inward_supply
+		set {assignments}"""
+	if log_names is None:
+		frappe.db.sql(f"{statement} where log.document_number is null or log.document_number = ''")
+		return
+	for start in range(0, len(log_names), 5000):
+		frappe.db.sql(f"{statement} where log.name in %(names)s", {"names": log_names[start : start + 5000]})
