@@ -78,6 +78,35 @@ def bulk_inward_supplies(count: int, *, prefix: str, **values) -> list[str]:
 	return names
 
 
+def ic_place_of_supply(supplier_gstin: str, company_gstin: str, taxes: dict) -> str | None:
+	"""India Compliance refuses IGST on an intra-state supply and CGST/SGST on an inter-state one,
+	judged by the supplier's state against the place of supply. Our tests choose the tax heads
+	(and amounts) for what they test, not the supplier's state, so with IC the bill names a place
+	of supply that makes those heads lawful: the supplier's own state for CGST/SGST, another state
+	for IGST (goods delivered out of the supplier's state). None: leave IC's default (the company's
+	state) alone."""
+	state = supplier_gstin[:2]
+	if state not in ic.STATES:
+		return None
+	if taxes.get("CGST") or taxes.get("SGST"):
+		code = state
+	elif taxes.get("IGST") and state == company_gstin[:2]:
+		code = next(c for c in sorted(ic.STATES) if c != state)
+	else:
+		return None
+	return f"{code}-{ic.STATES[code][0]}"
+
+
+def tax_charge(amount: float, sign: int, taxed_base: float) -> dict:
+	"""How a test bill charges one tax head `amount`. Plain ERPNext: the amount as it is (Actual).
+	India Compliance refuses Actual on a GST account unless item tax templates carry the rate (it
+	must compute item-wise taxes), so there the same amount is charged On Net Total at the rate it
+	makes on the lines it falls on (the tax amount comes out the same, to the paisa)."""
+	if not ic.is_installed() or not amount or not taxed_base:
+		return {"charge_type": "Actual", "tax_amount": sign * amount}
+	return {"charge_type": "On Net Total", "rate": round(amount * 100 / taxed_base, 9)}
+
+
 def make_purchase_invoice(
 	*,
 	supplier: str = "IMS Supplier Alpha",
@@ -102,8 +131,13 @@ def make_purchase_invoice(
 	if ic.is_installed():
 		# India Compliance takes the GSTINs from the addresses (fixtures.make_gst_addresses)
 		addresses = ic.purchase_invoice_addresses(
-			TEST_COMPANY, COMPANY_GSTIN, supplier, SUPPLIER_GSTINS.get(supplier, "")
+			TEST_COMPANY, company_gstin, supplier, SUPPLIER_GSTINS.get(supplier, "")
 		)
+		place = ic_place_of_supply(SUPPLIER_GSTINS.get(supplier, ""), company_gstin, taxes)
+		if place and "place_of_supply" not in fields:
+			addresses["place_of_supply"] = place
+	# the lines a GST row falls on: the first and those extra lines without an item tax template
+	taxed_base = net + sum(line.get("rate", 0) for line in extra_items or () if not line.get("item_tax_template"))
 	doc = frappe.get_doc(
 		{
 			"doctype": "Purchase Invoice",
@@ -140,11 +174,10 @@ def make_purchase_invoice(
 			],
 			"taxes": [
 				{
-					"charge_type": "Actual",
 					"account_head": tax_account(head),
 					"description": head,
-					"tax_amount": sign * amount,
 					"cost_center": f"Main - {TEST_COMPANY_ABBR}",
+					**tax_charge(amount, sign, taxed_base),
 				}
 				for head, amount in taxes.items()
 			],

@@ -46,6 +46,7 @@ def before_tests():
 	if ic.is_installed():
 		make_gst_addresses()
 		admit_to_fiscal_years()
+		register_ic_gst_accounts()
 	frappe.db.commit()
 
 
@@ -83,6 +84,30 @@ def admit_to_fiscal_years():
 		if TEST_COMPANY not in {row.company for row in year.companies}:
 			year.append("companies", {"company": TEST_COMPANY})
 			year.save(ignore_permissions=True)
+
+
+def register_ic_gst_accounts():
+	"""India Compliance knows a tax row is GST only from its GST Settings > GST Accounts (one
+	"Input" row per company): a bill whose taxes are on no account there has every line marked
+	Nil-Rated, which our reader then rightly leaves out of the taxable value. Our test bills charge
+	GST on our own tax accounts, so make them the company's Input GST accounts, as an accountant on
+	such a site would (IC made its own "Input Tax ..." accounts for the company on creation)."""
+	wanted = {
+		"cgst_account": tax_account("CGST"),
+		"sgst_account": tax_account("SGST"),
+		"igst_account": tax_account("IGST"),
+		"cess_account": tax_account("Cess"),
+	}
+	settings = frappe.get_single("GST Settings")
+	row = next(
+		(r for r in settings.gst_accounts if r.company == TEST_COMPANY and r.account_type == "Input"), None
+	)
+	if row is None:
+		row = settings.append("gst_accounts", {"company": TEST_COMPANY, "account_type": "Input"})
+	elif all(row.get(field) == account for field, account in wanted.items()):
+		return
+	row.update(wanted)
+	settings.save(ignore_permissions=True)
 
 
 TEST_ITEM = "IMS Test Service"
