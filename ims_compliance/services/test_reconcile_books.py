@@ -6,6 +6,7 @@ import json
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from ims_compliance import ic
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.protocol import parse_section
 from ims_compliance.services import queries
@@ -13,17 +14,19 @@ from ims_compliance.services.ingest import ingest
 from ims_compliance.services.portal_file import import_portal_file
 from ims_compliance.services.recommendations import apply_recommendations
 from ims_compliance.services.reconcile import reconcile
-from ims_compliance.tests.factories import make_inward_supply, make_purchase_invoice
+from ims_compliance.tests.factories import IGST_PLACE_OF_SUPPLY, make_inward_supply, make_purchase_invoice
 from ims_compliance.tests.fixtures import (
 	COMPANY_GSTIN,
 	COMPANY_GSTIN_2,
 	SUPPLIER_GSTINS,
 	TEST_COMPANY,
 	TEST_COMPANY_ABBR,
+	TEST_ITEM,
 	tax_account,
 )
 
 NIL_TEMPLATE = "IMS Nil Rated"
+NIL_ITEM = "IMS Test Nil-Rated Goods"
 FIELDS = [
 	"match_status",
 	"purchase_invoice",
@@ -42,6 +45,24 @@ def supply(name):
 	return frappe.db.get_value(supply_doctype(), name, FIELDS, as_dict=True)
 
 
+def nil_rated_item() -> str:
+	"""A second item for the nil-rated line (India Compliance refuses one item with two different
+	item tax templates on the same bill)."""
+	if not frappe.db.exists("Item", NIL_ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": NIL_ITEM,
+				"item_name": NIL_ITEM,
+				**ic.item_fields(),
+				"item_group": frappe.db.get_value("Item", TEST_ITEM, "item_group"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return NIL_ITEM
+
+
 def nil_rated_template() -> str:
 	"""An Item Tax Template charging 0 on every GST account: what nil-rated goods carry."""
 	name = f"{NIL_TEMPLATE} - {TEST_COMPANY_ABBR}"
@@ -52,6 +73,8 @@ def nil_rated_template() -> str:
 				"title": NIL_TEMPLATE,
 				"company": TEST_COMPANY,
 				"taxes": [{"tax_type": tax_account(h), "tax_rate": 0} for h in ("IGST", "CGST", "SGST")],
+				# India Compliance refuses a zero rate on a Taxable template: say what it is
+				**({"gst_treatment": "Nil-Rated"} if ic.is_installed() else {}),
 			}
 		).insert(ignore_permissions=True)
 	return name
@@ -88,7 +111,9 @@ class TestReconcileOnRealBooks(FrappeTestCase):
 			bill_no="NIL-MIX-1",
 			net=10000,
 			taxes={"IGST": 1800},
-			extra_items=[{"rate": 10000, "item_tax_template": nil_rated_template()}],
+			extra_items=[
+				{"item_code": nil_rated_item(), "rate": 10000, "item_tax_template": nil_rated_template()}
+			],
 		)
 		self.assertEqual(pi.base_net_total, 20000)
 		reconcile(COMPANY_GSTIN, "102025")
@@ -249,7 +274,7 @@ def portal_file(numbers, *, gstin=COMPANY_GSTIN) -> bytes:
 		"camt": 0,
 		"samt": 0,
 		"cess": 0,
-		"pos": "27",
+		"pos": IGST_PLACE_OF_SUPPLY,  # IGST from a Maharashtra supplier: delivered out of state
 		"rtnprd": "102025",
 		"srcfilstatus": "Filed",
 		"action": "N",
