@@ -156,11 +156,12 @@ def read_purchases(company_gstin: str, from_date, to_date):
 	else:
 		frame = _purchase_frame(pd.DataFrame.from_records(rows), has_boe=has_boe)
 		accounts = tax_accounts(company_gstin)
-		gst_taxable = _gst_line_taxable(company_gstin, from_date, to_date, meta, set(accounts))
+		taxes = _tax_amounts(accounts, list(frame["name"]))
+		gst_charged = {name for (name, _head), amount in taxes.items() if amount}
+		gst_taxable = _gst_line_taxable(company_gstin, from_date, to_date, meta, set(accounts), gst_charged)
 		frame["taxable_value"] = [
 			gst_taxable.get(name, net) for name, net in zip(frame["name"], frame["net_total"], strict=True)
 		]
-		taxes = _tax_amounts(accounts, list(frame["name"]))
 		for head in HEADS.values():
 			frame[head] = frame["name"].map(lambda n, h=head: taxes.get((n, h), 0.0)).astype(float)
 	bills_of_entry = _ic_bills_of_entry(company_gstin, from_date, to_date)
@@ -199,7 +200,7 @@ def _purchase_frame(frame, *, has_boe: bool):
 
 
 def _gst_line_taxable(
-	company_gstin: str, from_date, to_date, meta, gst_accounts: set[str]
+	company_gstin: str, from_date, to_date, meta, gst_accounts: set[str], gst_charged: set[str] = frozenset()
 ) -> dict[str, float]:
 	"""Per Purchase Invoice: the net amount of its lines that bear GST, from one query over
 	Purchase Invoice Item joined to the same window (India Compliance's `gst_treatment` column is
@@ -240,7 +241,7 @@ def _gst_line_taxable(
 				)
 			)
 		zero = zero_rated_templates(rates, gst_accounts, treatments)
-	return gst_taxable_values(lines, gst_accounts=gst_accounts, zero_templates=zero)
+	return gst_taxable_values(lines, gst_accounts=gst_accounts, zero_templates=zero, gst_charged=gst_charged)
 
 
 def _ic_bills_of_entry(company_gstin: str, from_date, to_date):

@@ -8,8 +8,14 @@ Comparing IMS with the bill's net total would make a correct bill a Mismatch and
 - its item tax template is zero on every GST account (or IC marks the template so);
 - its item-wise tax rates (`item_tax_rate`, the JSON ERPNext copies from the template) name GST
   accounts and every one of them is 0.
-Anything else (no template, other taxes only, a positive GST rate) bears GST. Pure: the Frappe
-side reads the lines set-based and passes them here.
+Anything else (no template, other taxes only, a positive GST rate) bears GST.
+
+India Compliance's `gst_treatment` is not trusted on a bill that charges GST on the accounts
+mapped in IMS Settings while IC calls every one of its lines nil-rated, exempt or non-GST: IC
+marks all lines Nil-Rated whenever none of the bill's taxes is on its own GST Settings accounts,
+so that verdict says IC's account set-up differs from ours, not that the goods are exempt. The
+bill's own GST says otherwise; the other rules decide its lines. Pure: the Frappe side reads the
+lines set-based and passes them here.
 """
 
 from __future__ import annotations
@@ -75,14 +81,21 @@ def _rates_bear_gst(item_tax_rate: str, gst_accounts: Collection[str]) -> bool:
 
 
 def gst_taxable_values(
-	lines: pd.DataFrame, *, gst_accounts: Collection[str], zero_templates: Collection[str] = ()
+	lines: pd.DataFrame,
+	*,
+	gst_accounts: Collection[str],
+	zero_templates: Collection[str] = (),
+	gst_charged: Collection[str] = (),
 ) -> dict[str, float]:
 	"""Per purchase (`parent`): the sum of `base_net_amount` over its lines that bear GST, absolute
 	(return invoices carry negative lines; GSTN reports credit notes positive). Purchases whose
-	lines all lack GST get 0.0."""
+	lines all lack GST get 0.0. `gst_charged`: the purchases that charge GST on the mapped
+	accounts (IC's treatments are ignored on those it calls wholly non-GST, see the module)."""
 	if lines.empty:
 		return {}
 	treatments = lines["gst_treatment"].tolist() if "gst_treatment" in lines else [None] * len(lines)
+	if gst_charged and "gst_treatment" in lines:
+		treatments = _distrust_contradicted(lines["parent"].tolist(), treatments, frozenset(gst_charged))
 	cache: dict[str, bool] = {}
 	gst_accounts = frozenset(gst_accounts)
 	zero_templates = frozenset(zero_templates)
@@ -102,3 +115,15 @@ def gst_taxable_values(
 	amounts = pd.to_numeric(lines["base_net_amount"], errors="coerce").fillna(0.0).where(bears, 0.0)
 	totals = amounts.groupby(lines["parent"].to_numpy()).sum()
 	return {str(k): round(abs(float(v)), 2) for k, v in totals.items()}
+
+
+def _distrust_contradicted(parents: list, treatments: list, gst_charged: frozenset) -> list:
+	"""IC's treatments with those of the bills it calls wholly non-GST while they charge GST
+	removed (None: the other rules decide)."""
+	wholly_not_gst: dict[str, bool] = {}
+	for parent, treatment in zip(parents, treatments, strict=True):
+		wholly_not_gst[parent] = wholly_not_gst.get(parent, True) and treatment in NOT_GST_TREATMENTS
+	contradicted = {p for p, flag in wholly_not_gst.items() if flag and p in gst_charged}
+	if not contradicted:
+		return treatments
+	return [None if p in contradicted else t for p, t in zip(parents, treatments, strict=True)]
