@@ -423,3 +423,59 @@ class TestDownloadAsksForBillsOfEntry(FrappeTestCase):
 				supply_doctype(), filters={"company_gstin": COMPANY_GSTIN}, pluck="document_number"
 			),
 		)
+
+
+class TestIndiaComplianceGstTreatmentAgainstTheBill(FrappeTestCase):
+	"""India Compliance marks every line of a bill Nil-Rated when none of its taxes is on its own
+	GST Settings accounts. A bill that charges GST on an account mapped in IMS Settings but not
+	listed in IC's GST Settings is still a taxable bill: reading it as 0 would recommend Reject
+	for a correct invoice (skipped on a site without IC's item gst_treatment)."""
+
+	def setUp(self):
+		if not frappe.get_meta("Purchase Invoice Item").has_field("gst_treatment"):
+			self.skipTest("India Compliance's item gst_treatment is not on this site")
+
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_a_bill_charging_gst_on_a_mapped_account_ic_does_not_know_is_taxable(self):
+		parent = frappe.db.get_value("Account", tax_account("IGST"), "parent_account")
+		account = (
+			frappe.get_doc(
+				{
+					"doctype": "Account",
+					"account_name": "IMS IGST Legacy",
+					"parent_account": parent,
+					"company": TEST_COMPANY,
+					"account_type": "Tax",
+					"is_group": 0,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+		settings = frappe.get_single("IMS Settings")
+		settings.append("tax_accounts", {"company": TEST_COMPANY, "account": account, "tax_head": "IGST"})
+		settings.save(ignore_permissions=True)
+		record = make_inward_supply(document_number="IC-LEGACY-1", taxable_value=1000, igst=180)
+		pi = make_purchase_invoice(bill_no="IC-LEGACY-1", net=1000, taxes={}, submit=False)
+		pi.append(
+			"taxes",
+			{
+				"charge_type": "Actual",
+				"account_head": account,
+				"description": "IGST",
+				"tax_amount": 180,
+				"cost_center": f"Main - {TEST_COMPANY_ABBR}",
+			},
+		)
+		pi.save(ignore_permissions=True)
+		pi.submit()
+		self.assertEqual({i.gst_treatment for i in pi.items}, {"Nil-Rated"})  # what IC concluded
+		reconcile(COMPANY_GSTIN, "102025")
+		row = supply(record.name)
+		self.assertEqual(
+			(row.match_status, row.purchase_invoice, row.recommended_action),
+			("Exact Match", pi.name, "Accepted"),
+		)
+		self.assertEqual(row.purchase_taxable_value, 1000)
