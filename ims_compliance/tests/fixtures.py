@@ -88,10 +88,11 @@ def admit_to_fiscal_years():
 
 def register_ic_gst_accounts():
 	"""India Compliance knows a tax row is GST only from its GST Settings > GST Accounts (one
-	"Input" row per company): a bill whose taxes are on no account there has every line marked
-	Nil-Rated, which our reader then rightly leaves out of the taxable value. Our test bills charge
-	GST on our own tax accounts, so make them the company's Input GST accounts, as an accountant on
-	such a site would (IC made its own "Input Tax ..." accounts for the company on creation)."""
+	"Input" row per company): a bill whose taxes are on no account there is not checked as a GST
+	bill and has every line marked Nil-Rated. Our test bills charge GST on our own tax accounts, so
+	make them the company's Input GST accounts, as an accountant on such a site would (IC made its
+	own "Input Tax ..." accounts for the company on creation): IC then checks and classifies the
+	test bills as it does real ones."""
 	wanted = {
 		"cgst_account": tax_account("CGST"),
 		"sgst_account": tax_account("SGST"),
