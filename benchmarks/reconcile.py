@@ -485,7 +485,9 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 			where pi.name like %s and pi.ims_match_status = s.match_status""",
 			f"PB{run}%",
 		)[0][0]
-		print(f"bench_job_bills_linked_back_{size}: {linked_bills} records (bill points at its record, same status)")
+		print(
+			f"bench_job_bills_linked_back_{size}: {linked_bills} records (bill points at its record, same status)"
+		)
 		_timed_job(frappe, service, gstin, size, "_rerun", None)
 	finally:
 		if not keep:
@@ -505,7 +507,9 @@ def connect_bench():
 	return connect()
 
 
-def _insert_bench_rows(frappe, s, p, *, run: str, company: str, gstin: str, accounts: dict, size: int) -> None:
+def _insert_bench_rows(
+	frappe, s, p, *, run: str, company: str, gstin: str, accounts: dict, size: int
+) -> None:
 	from ims_compliance.core.records import financial_year_of
 
 	now = frappe.utils.now_datetime()
