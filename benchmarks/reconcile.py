@@ -366,7 +366,8 @@ def _reset(frappe, run: str) -> None:
 		"""update `tabGST Inward Supply` set match_status = 'Missing in PI', purchase_invoice = null,
 		match_score = 0, match_reasons = null, recommended_action = '', needs_review = 0,
 		recommendation_reason = '', purchase_taxable_value = 0, purchase_total_tax = 0,
-		purchase_net_total = 0, action = 'No Action' where name like %s""",
+		purchase_net_total = 0, action = 'No Action', upload_state = '', upload_error = null
+		where name like %s""",
 		f"RC{run}%",
 	)
 	frappe.db.sql(
@@ -489,7 +490,10 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 			f"bench_job_bills_linked_back_{size}: {linked_bills} records (bill points at its record, same status)"
 		)
 		_timed_job(frappe, service, gstin, size, "_rerun", None)
+		_apply_recommendations(frappe, gstin, size, profile)
 	finally:
+		frappe.db.sql("delete from `tabIMS Action Log` where inward_supply like %s", f"RC{run}%")
+		frappe.db.commit()
 		if not keep:
 			for doctype, prefix in (
 				("GST Inward Supply", f"RC{run}%"),
@@ -499,6 +503,35 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 			):
 				frappe.db.sql(f"delete from `tab{doctype}` where name like %s", prefix)
 			frappe.db.commit()
+
+
+def _apply_recommendations(frappe, gstin: str, size: int, profile: str | None) -> None:
+	"""Apply Recommended over the company GSTIN's period, as the page's button does (Exact
+	Matches to Accepted, Mismatches to Rejected, ...; 'after review' left alone): rules checked
+	per record, one IMS Action Log row per change. Stands in for a user's monthly bulk accept."""
+	from ims_compliance.services.recommendations import apply_recommendations
+
+	profiler = None
+	if profile:
+		from pyinstrument import Profiler
+
+		profiler = Profiler(interval=0.005)
+		profiler.start()
+	with _StatementCounter(frappe) as counter:
+		start = time.perf_counter()
+		summary = apply_recommendations({"company_gstin": gstin, "supplier_period": "102025"})
+		frappe.db.commit()
+		seconds = time.perf_counter() - start
+	if profiler:
+		profiler.stop()
+		Path(profile + ".apply").write_text(profiler.output_text(unicode=False, color=False))
+	moved = sum(v["moving"] for v in summary["by_action"].values())
+	refused = sum(v["refused"] for v in summary["by_action"].values())
+	print(f"bench_apply_recommendations_seconds_{size}: {seconds:.2f} s (every record of the period)")
+	print(f"bench_apply_recommendations_statements_{size}: {counter.total} statements ({counter.counts})")
+	print(f"bench_apply_recommendations_moved_{size}: {moved} records ({refused} refused by the rules)")
+	logs = frappe.db.count("IMS Action Log", {"source": "Recommendation", "inward_supply": ("like", "RC%")})
+	print(f"bench_apply_recommendations_logs_{size}: {logs} rows")
 
 
 def connect_bench():
