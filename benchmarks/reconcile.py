@@ -404,6 +404,14 @@ class _StatementCounter:
 		return sum(self.counts.values())
 
 
+def _pool_reads(frappe) -> int:
+	return int(frappe.db.sql("show global status like 'Innodb_buffer_pool_reads'")[0][1])
+
+
+def _pool_mb(frappe) -> int:
+	return int(frappe.db.sql("select @@innodb_buffer_pool_size")[0][0]) // 2**20
+
+
 def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str | None) -> dict:
 	from _bench import peak_rss_mb
 
@@ -413,17 +421,23 @@ def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str 
 
 		profiler = Profiler(interval=0.005)
 		profiler.start()
+	reads = _pool_reads(frappe)
 	with _StatementCounter(frappe) as counter:
 		start = time.perf_counter()
 		result = service.reconcile(gstin, "102025", "102025", check_permission=False)
 		frappe.db.commit()
 		seconds = time.perf_counter() - start
+	reads = _pool_reads(frappe) - reads
 	if profiler:
 		profiler.stop()
 		Path(profile).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
 		print(f"bench_job_profile{label}_{size}: 1 flag (pyinstrument text in {profile}; timings include it)")
 	print(f"bench_job{label}_seconds_{size}: {seconds:.2f} s (reads the real Purchase Invoice tables)")
 	print(f"bench_job{label}_statements_{size}: {counter.total} statements ({counter.counts})")
+	print(
+		f"bench_job{label}_pool_page_reads_{size}: {reads} pages (server-wide InnoDB buffer pool misses "
+		f"during the job, other sites' included; the pool is {_pool_mb(frappe)} MB)"
+	)
 	print(f"bench_job{label}_supplies_{size}: {result['supplies']} records")
 	print(f"bench_job{label}_written_{size}: {result.get('written', result['supplies'])} records changed")
 	print(f"bench_job{label}_purchases_read_{size}: {result['purchases']} records")
@@ -450,16 +464,18 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 		return
 	company, gstin = row[0].company, row[0].gstin
 	accounts = service.tax_accounts(gstin)
-	s, p = generate(size, company_gstin=gstin)
 	run = reuse or frappe.generate_hash(length=4).upper()
-	reused = bool(reuse) and frappe.db.sql(
-		"select count(*) from `tabGST Inward Supply` where name like %s", f"RC{run}%"
-	)[0][0] == len(s)
-	if reused:
+	stored = frappe.db.sql("select count(*) from `tabGST Inward Supply` where name like %s", f"RC{run}%")[0][
+		0
+	]
+	if reuse and stored:
+		# no generated frames in this process: its peak RSS is the job's own
 		_reset(frappe, run)
-		print(f"bench_reused_rows_{size}: {len(s)} records (tag {run}, reset to unreconciled, not timed)")
+		print(f"bench_reused_rows_{size}: {stored} records (tag {run}, reset to unreconciled, not timed)")
 	else:
+		s, p = generate(size, company_gstin=gstin)
 		_insert_bench_rows(frappe, s, p, run=run, company=company, gstin=gstin, accounts=accounts, size=size)
+		del s, p
 	if keep:
 		print(f"bench_kept_tag: {run} (rerun with --reuse {run})")
 	try:
