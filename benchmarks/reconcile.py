@@ -404,6 +404,40 @@ class _StatementCounter:
 		return sum(self.counts.values())
 
 
+class _StagePeaks:
+	"""The process's peak RSS after each stage of the job (wraps the service's functions)."""
+
+	STAGES = ("read_supplies", "read_purchases", "read_other_purchases", "write_results")
+
+	def __init__(self, service):
+		self.service, self.peaks, self.saved = service, {}, {}
+
+	def __enter__(self):
+		from _bench import peak_rss_mb
+
+		import ims_compliance.core.matching as matching
+
+		def wrap(owner, name, label):
+			original = getattr(owner, name)
+			self.saved[(owner, name)] = original
+
+			def wrapped(*args, **kwargs):
+				out = original(*args, **kwargs)
+				self.peaks[label] = peak_rss_mb()
+				return out
+
+			setattr(owner, name, wrapped)
+
+		for stage in self.STAGES:
+			wrap(self.service, stage, stage)
+		wrap(matching, "reconcile", "match")
+		return self
+
+	def __exit__(self, *exc):
+		for (owner, name), original in self.saved.items():
+			setattr(owner, name, original)
+
+
 def _pool_reads(frappe) -> int:
 	return int(frappe.db.sql("show global status like 'Innodb_buffer_pool_reads'")[0][1])
 
@@ -422,7 +456,7 @@ def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str 
 		profiler = Profiler(interval=0.005)
 		profiler.start()
 	reads = _pool_reads(frappe)
-	with _StatementCounter(frappe) as counter:
+	with _StatementCounter(frappe) as counter, _StagePeaks(service) as peaks:
 		start = time.perf_counter()
 		result = service.reconcile(gstin, "102025", "102025", check_permission=False)
 		frappe.db.commit()
@@ -444,6 +478,8 @@ def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str 
 	print(f"bench_job{label}_peak_rss_{size}: {peak_rss_mb():.0f} MB (whole process, setup included)")
 	for stage, stage_seconds in result["timings"].items():
 		print(f"bench_job{label}_{stage}_seconds_{size}: {stage_seconds:.2f} s")
+	for stage, peak in peaks.peaks.items():
+		print(f"bench_job{label}_peak_rss_after_{stage}_{size}: {peak:.0f} MB")
 	return result
 
 

@@ -180,19 +180,21 @@ def read_purchases(company_gstin: str, from_date, to_date, *, with_links: bool =
 	rows = _in_window(frappe.qb.from_(pi), pi, supplier, company_gstin, from_date, to_date, meta).select(
 		*fields
 	)
-	rows = rows.run(as_dict=True)
+	rows = rows.run(as_list=True)  # tuples: a dict per bill costs ~1 KB at 100k
 	if not rows:
 		frame = pd.DataFrame(columns=PURCHASE_COLUMNS)
 	else:
-		frame = _purchase_frame(pd.DataFrame.from_records(rows), has_boe=has_boe)
+		frame = _purchase_frame(pd.DataFrame.from_records(rows, columns=_names(fields)), has_boe=has_boe)
+		del rows
 		accounts = tax_accounts(company_gstin)
 		gst_taxable = _gst_line_taxable(company_gstin, from_date, to_date, meta, set(accounts))
 		frame["taxable_value"] = [
 			gst_taxable.get(name, net) for name, net in zip(frame["name"], frame["net_total"], strict=True)
 		]
-		taxes = _tax_amounts(accounts, list(frame["name"]))
+		taxes = _tax_amounts(accounts, company_gstin, from_date, to_date, meta)
 		for head in HEADS.values():
-			frame[head] = frame["name"].map(lambda n, h=head: taxes.get((n, h), 0.0)).astype(float)
+			column = taxes[head] if head in taxes else None
+			frame[head] = frame["name"].map(column).fillna(0.0).astype(float) if column is not None else 0.0
 	bills_of_entry = _ic_bills_of_entry(company_gstin, from_date, to_date)
 	if bills_of_entry is not None and len(bills_of_entry):
 		frame = frame[~frame["name"].isin(set(bills_of_entry["name"]))]
@@ -200,6 +202,11 @@ def read_purchases(company_gstin: str, from_date, to_date, *, with_links: bool =
 	columns = PURCHASE_COLUMNS + list(BILL_LINK_COLUMNS) * with_links
 	frame = frame.reindex(columns=columns)
 	return frame.reset_index(drop=True)
+
+
+def _names(fields) -> list[str]:
+	"""Column names of selected query-builder terms (their alias, else the field's name)."""
+	return [term.alias or term.name for term in fields]
 
 
 def _purchase_frame(frame, *, has_boe: bool):
@@ -249,7 +256,7 @@ def _gst_line_taxable(
 	query = frappe.qb.from_(item).join(pi).on(pi.name == item.parent).select(*fields)
 	query = _in_window(query, pi, supplier, company_gstin, from_date, to_date, meta)
 	query = query.where(item.parenttype == "Purchase Invoice")
-	lines = pd.DataFrame.from_records(query.run(as_dict=True))
+	lines = pd.DataFrame.from_records(query.run(as_list=True), columns=_names(fields))
 	if lines.empty:
 		return {}
 	templates = sorted({t for t in lines["item_tax_template"].dropna().tolist() if t})
@@ -373,30 +380,41 @@ def tax_accounts(company_gstin: str) -> dict[str, str]:
 	)
 
 
-def _tax_amounts(mapping: dict[str, str], names: list[str]) -> dict[tuple[str, str], float]:
-	if not mapping or not names:
-		return {}
+def _tax_amounts(mapping: dict[str, str], company_gstin: str, from_date, to_date, meta):
+	"""Per bill of the window and tax head, the signed sum of its Purchase Taxes and Charges on
+	the mapped accounts, as a frame (index: bill, columns: heads, absolute, to the paisa). One
+	query joined to the same window as the bills (no IN-list of 100k names)."""
+	import numpy as np
+	import pandas as pd
+
+	if not mapping:
+		return pd.DataFrame()
 	tax = frappe.qb.DocType("Purchase Taxes and Charges")
-	totals: dict[tuple[str, str], float] = {}
-	for start in range(0, len(names), 20000):
-		rows = (
-			frappe.qb.from_(tax)
-			.select(
-				tax.parent,
-				tax.account_head,
-				tax.add_deduct_tax,
-				Sum(tax.base_tax_amount_after_discount_amount).as_("amount"),
-			)
-			.where(tax.parenttype == "Purchase Invoice")
-			.where(tax.parent.isin(names[start : start + 20000]))
-			.where(tax.account_head.isin(list(mapping)))
-			.groupby(tax.parent, tax.account_head, tax.add_deduct_tax)
-		).run(as_dict=True)
-		for row in rows:
-			key = (row.parent, HEADS[mapping[row.account_head]])
-			sign = -1 if row.add_deduct_tax == "Deduct" else 1
-			totals[key] = totals.get(key, 0.0) + sign * float(row.amount or 0)
-	return {key: abs(round(value, 2)) for key, value in totals.items()}
+	pi = frappe.qb.DocType("Purchase Invoice")
+	supplier = frappe.qb.DocType("Supplier")
+	query = (
+		frappe.qb.from_(tax)
+		.join(pi)
+		.on(pi.name == tax.parent)
+		.select(
+			tax.parent,
+			tax.account_head,
+			tax.add_deduct_tax,
+			Sum(tax.base_tax_amount_after_discount_amount).as_("amount"),
+		)
+		.where(tax.parenttype == "Purchase Invoice")
+		.where(tax.account_head.isin(list(mapping)))
+		.groupby(tax.parent, tax.account_head, tax.add_deduct_tax)
+	)
+	rows = _in_window(query, pi, supplier, company_gstin, from_date, to_date, meta).run(as_list=True)
+	if not rows:
+		return pd.DataFrame()
+	taxes = pd.DataFrame.from_records(rows, columns=["parent", "account_head", "add_deduct_tax", "amount"])
+	taxes["head"] = taxes["account_head"].map(lambda account: HEADS[mapping[account]])
+	sign = np.where(taxes["add_deduct_tax"].to_numpy() == "Deduct", -1.0, 1.0)
+	taxes["amount"] = taxes["amount"].astype(float).fillna(0.0) * sign
+	totals = taxes.groupby(["parent", "head"])["amount"].sum().unstack("head", fill_value=0.0)
+	return totals.round(2).abs()
 
 
 def period_window(from_period: str, to_period: str, days: int) -> tuple[list[str], object, object]:
