@@ -72,27 +72,77 @@ STORED_RESULT_COLUMNS = (
 )
 
 
-def read_supplies(company_gstin: str, periods: list[str], *, with_stored: bool = False):
+AMOUNT_COLUMNS = (
+	"taxable_value",
+	"igst",
+	"cgst",
+	"sgst",
+	"cess",
+	"match_score",
+	"purchase_taxable_value",
+	"purchase_total_tax",
+	"purchase_net_total",
+)
+#: Columns whose values are (nearly) unique: never worth sharing.
+UNIQUE_COLUMNS = frozenset(
+	("name", "document_number", "original_number", "match_reasons", "purchase", "purchase_invoice", "bill_no")
+)
+
+
+def read_supplies(company_gstin: str, periods: list[str], *, with_stored: bool = False, chunk: int = 20000):
 	"""The company GSTIN's live records of `periods` in the engine's supply shape (plus
-	STORED_RESULT_COLUMNS when asked), read as tuples: dicts per row cost ~1 KB each at 100k."""
+	STORED_RESULT_COLUMNS when asked). Read in keyset chunks by name, as tuples, each chunk made
+	compact before the next is read (amounts as floats, not Decimals; repeated strings shared):
+	at 100k, dicts or Decimals per value held more than the whole job needs (issue 18)."""
 	import pandas as pd
 
 	table = frappe.qb.DocType(supply_doctype())
 	columns = [*SUPPLY_COLUMNS, *(STORED_RESULT_COLUMNS if with_stored else ())]
-	rows = (
-		frappe.qb.from_(table)
-		.select(*[table[c] for c in columns])
-		.where(table.company_gstin == company_gstin)
-		.where(table.supplier_period.isin(periods))
-		.where(table.is_gone == 0)
-	).run(as_list=True)
-	frame = pd.DataFrame.from_records(rows, columns=columns)
-	del rows
+	shared: dict = {}
+	frames, last = [], ""
+	while True:
+		rows = (
+			frappe.qb.from_(table)
+			.select(*[table[c] for c in columns])
+			.where(table.company_gstin == company_gstin)
+			.where(table.supplier_period.isin(periods))
+			.where(table.is_gone == 0)
+			.where(table.name > last)
+			.orderby(table.name)
+			.limit(chunk)
+		).run(as_list=True)
+		if not rows:
+			break
+		last = rows[-1][0]
+		frames.append(compact(pd.DataFrame.from_records(rows, columns=columns), shared))
+		del rows
+		if len(frames[-1]) < chunk:
+			break
+	frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+	del frames
 	frame = frame.rename(columns={"purchase_invoice": "purchase"})
 	for column in ("document_date", "original_date"):
 		frame[column] = pd.to_datetime(frame[column])
 	frame["reverse_charge"] = frame["reverse_charge"].astype(bool)
 	frame["supplier_filed"] = frame["supplier_filed"].astype(bool)
+	return frame
+
+
+def compact(frame, shared: dict):
+	"""Amount columns as floats; in other text columns, equal strings become one object (a
+	GSTIN, a status or a section repeated 100k times is stored once). Missing values stay as
+	they were; each column keeps its dtype."""
+	import pandas as pd
+	from pandas.api.types import is_string_dtype
+
+	for column in frame.columns:
+		if column in AMOUNT_COLUMNS or column in ("net_total", "base_net_amount"):
+			frame[column] = frame[column].astype(float)
+		elif column not in UNIQUE_COLUMNS and (
+			frame[column].dtype == object or is_string_dtype(frame[column].dtype)
+		):
+			values = [v if v is None else shared.setdefault(v, v) for v in frame[column].tolist()]
+			frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
 	return frame
 
 
@@ -184,8 +234,9 @@ def read_purchases(company_gstin: str, from_date, to_date, *, with_links: bool =
 	if not rows:
 		frame = pd.DataFrame(columns=PURCHASE_COLUMNS)
 	else:
-		frame = _purchase_frame(pd.DataFrame.from_records(rows, columns=_names(fields)), has_boe=has_boe)
+		frame = compact(pd.DataFrame.from_records(rows, columns=_names(fields)), {})
 		del rows
+		frame = _purchase_frame(frame, has_boe=has_boe)
 		accounts = tax_accounts(company_gstin)
 		gst_taxable = _gst_line_taxable(company_gstin, from_date, to_date, meta, set(accounts))
 		frame["taxable_value"] = [
@@ -256,7 +307,7 @@ def _gst_line_taxable(
 	query = frappe.qb.from_(item).join(pi).on(pi.name == item.parent).select(*fields)
 	query = _in_window(query, pi, supplier, company_gstin, from_date, to_date, meta)
 	query = query.where(item.parenttype == "Purchase Invoice")
-	lines = pd.DataFrame.from_records(query.run(as_list=True), columns=_names(fields))
+	lines = compact(pd.DataFrame.from_records(query.run(as_list=True), columns=_names(fields)), {})
 	if lines.empty:
 		return {}
 	templates = sorted({t for t in lines["item_tax_template"].dropna().tolist() if t})
