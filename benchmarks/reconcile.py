@@ -438,6 +438,13 @@ class _StagePeaks:
 			setattr(owner, name, original)
 
 
+def _rss_now_mb() -> float:
+	for line in Path("/proc/self/status").read_text().splitlines():
+		if line.startswith("VmRSS:"):
+			return int(line.split()[1]) / 1024
+	return 0.0
+
+
 def _pool_reads(frappe) -> int:
 	return int(frappe.db.sql("show global status like 'Innodb_buffer_pool_reads'")[0][1])
 
@@ -455,6 +462,9 @@ def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str 
 
 		profiler = Profiler(interval=0.005)
 		profiler.start()
+	print(
+		f"bench_job{label}_rss_before_{size}: {_rss_now_mb():.0f} MB (the process before the job: Frappe, pandas)"
+	)
 	reads = _pool_reads(frappe)
 	with _StatementCounter(frappe) as counter, _StagePeaks(service) as peaks:
 		start = time.perf_counter()
