@@ -260,11 +260,16 @@ def import_portal_file(file_url: str, company_gstin: str, confirm_gstin: bool | 
 @frappe.whitelist(methods=["POST"])
 def request_otp(company_gstin: str) -> dict:
 	"""Ask GSTN to send the OTP for this GSTIN's username (the sandbox documents a fixed one)."""
+	from ims_compliance.gstn.errors import GstnError
 	from ims_compliance.services.connection import make_client
 
 	frappe.has_permission(supply_doctype(), "write", throw=True)
 	_gstin_permitted(company_gstin)
-	make_client(company_gstin).request_otp()
+	try:
+		make_client(company_gstin).request_otp()
+	except GstnError as exc:
+		# e.g. an expired GSTN certificate or TEC4002: the message says what to update
+		frappe.throw(_("GSTN refused the OTP request: {0}").format(exc.message), title=_("OTP Not Sent"))
 	return {"requested": True}
 
 
@@ -280,6 +285,15 @@ def submit_otp(company_gstin: str, otp: str) -> dict:
 	except GstnError as exc:
 		frappe.throw(_("GSTN refused the OTP: {0}").format(exc), title=_("OTP Refused"))
 	return {"authenticated": True}
+
+
+@frappe.whitelist(methods=["POST"])
+def test_gstn_connection(company_gstin: str, otp: str | None = None) -> dict:
+	"""IMS Settings' Test Connection button: GSTN's (or the GSP's) answer, verbatim."""
+	from ims_compliance.services.connection import test_connection
+
+	frappe.has_permission("IMS Settings", "write", throw=True)
+	return test_connection(company_gstin, otp=(otp or "").strip() or None)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -8,11 +8,20 @@ from ims_compliance.constants.custom_fields import CUSTOM_FIELDS, MODULE, SHARED
 
 def after_install():
 	make_custom_fields()
+	give_accounts_managers_the_gstn_log()
 
 
 def after_migrate():
 	make_custom_fields()
 	make_indexes()
+	give_accounts_managers_the_gstn_log()
+
+
+def give_accounts_managers_the_gstn_log():
+	"""Every GSTN exchange is an Integration Request: Accounts Managers must be able to read them."""
+	from ims_compliance.services.connection import ensure_integration_request_access
+
+	ensure_integration_request_access()
 
 
 def make_indexes():

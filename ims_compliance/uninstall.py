@@ -11,6 +11,11 @@ def before_uninstall():
 	delete_custom_fields()
 	# the encrypted GSTN session copies (services.connection.CacheSessionStore)
 	frappe.db.delete("__Auth", {"doctype": "IMS Settings", "fieldname": ("like", "gstn_session_%")})
+	# the read access to Integration Request given at install (the GSTN log); the rows stay
+	frappe.db.delete(
+		"Custom DocPerm", {"parent": "Integration Request", "role": "Accounts Manager", "permlevel": 0}
+	)
+	frappe.clear_cache(doctype="Integration Request")
 
 
 def delete_custom_fields():

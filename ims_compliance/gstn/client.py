@@ -30,6 +30,7 @@ from ims_compliance.gstn.errors import (
 	error_for,
 )
 from ims_compliance.gstn.files import FileList, read_part
+from ims_compliance.gstn.gsp import GspContext, get_profile
 from ims_compliance.gstn.payloads import (
 	ActionUpdate,
 	Counts,
@@ -39,12 +40,16 @@ from ims_compliance.gstn.payloads import (
 	parse_counts,
 	parse_request_status,
 )
-from ims_compliance.gstn.settings import ConnectionSettings, MemorySessionStore, SessionStore
+from ims_compliance.gstn.settings import SANDBOX_IP, ConnectionSettings, MemorySessionStore, SessionStore
 from ims_compliance.gstn.transport import Exchange, Transport
 
 Warn = Callable[[str], None]
 Sent = Callable[[str, dict], None]  # (reference_id, the SAVE/RESETIMS body GSTN took)
 _ENVELOPE_SLACK = 512  # bytes for `action`/`hmac` around an encrypted body
+#: GETCNT's goods type for every IMS section the app handles (invoice_count.json: `all_oth`).
+GOODS_TYPE_ALL_OTHER = "ALL_OTH"
+#: Session entries that belong to the connection, not to one GSTN token: kept when it changes.
+_KEPT_ACROSS_TOKENS = ("gsp", "ip_usr")
 
 
 class GstnClient:
@@ -67,7 +72,14 @@ class GstnClient:
 			retry=settings.retry,
 			on_exchange=on_exchange,
 			sleep=sleep,
+			max_calls=settings.max_calls,
 		)
+		self.profile = get_profile(settings.gsp_profile if settings.encrypted else "plain")
+
+	@property
+	def calls(self) -> int:
+		"""HTTP requests this client sent (retries and polls included): what a GSP bills."""
+		return self.transport.calls
 
 	def close(self) -> None:
 		self.transport.close()
@@ -87,19 +99,53 @@ class GstnClient:
 	def has_session(self) -> bool:
 		return bool(self.session.get("auth_token"))
 
-	def _headers(self, *, ret_period: str | None = None, with_token: bool = True) -> dict[str, str]:
+	def _ip_usr(self) -> str:
+		"""The end user's public IP. GSPs and GSTN want the real one: in GSP mode there is no
+		silent 127.0.0.1; the Frappe layer passes the web request's IP or the job starter's."""
+		if self.settings.ip_usr:
+			return self.settings.ip_usr
+		if self.settings.encrypted:
+			raise GstnError(
+				"IP_USR",
+				"the end user's public IP (ip-usr) is unknown: set a fallback IP in IMS Settings "
+				"for scheduled jobs",
+			)
+		return SANDBOX_IP
+
+	def _gsp_context(self) -> GspContext:
+		state = dict(self.session.get("gsp") or {})
+		return GspContext(
+			credentials=self.settings.all_credentials,
+			gstin=self.settings.gstin,
+			state=state,
+			clock=self.clock,
+			post=lambda url, *, headers, body: self.transport.json("POST", url, headers=headers, body=body),
+			base_url=self.settings.base_url,
+		)
+
+	def _gsp_headers(self, action: str, txn: str) -> dict[str, str]:
+		"""The profile's own headers, after its handshake (kept with the session) if due."""
+		ctx = self._gsp_context()
+		if self.profile.needs_handshake(ctx):
+			before = dict(ctx.state)
+			self.profile.handshake(ctx)
+			if ctx.state != before:
+				self.store.save({**self.session, "gsp": ctx.state})
+		return self.profile.headers(ctx, action=action, txn=txn)
+
+	def _headers(
+		self, action: str, *, ret_period: str | None = None, with_token: bool = True
+	) -> dict[str, str]:
 		s = self.settings
+		txn = uuid.uuid4().hex
 		headers = {
 			"gstin": s.gstin,
 			"state-cd": s.state_cd,
 			"username": s.username,
-			"ip-usr": s.ip_usr,
-			"txn": uuid.uuid4().hex,
+			"ip-usr": self._ip_usr(),
+			"txn": txn,
 		}
-		if s.client_id:
-			headers["clientid"] = s.client_id
-		if s.client_secret:
-			headers["client-secret"] = s.client_secret
+		headers.update(self._gsp_headers(action, txn))
 		if ret_period:
 			headers["ret_period"] = ret_period
 		if with_token:
@@ -108,7 +154,10 @@ class GstnClient:
 
 	def _authenticate_call(self, body: dict) -> dict:
 		status, answer = self.transport.json(
-			"POST", self.settings.url(p.AUTH_PATH), headers=self._headers(with_token=False), body=body
+			"POST",
+			self.settings.url(p.AUTH_ENDPOINT),
+			headers=self._headers(body["action"], with_token=False),
+			body=body,
 		)
 		return _unwrap(status, answer)
 
@@ -171,13 +220,17 @@ class GstnClient:
 	def _forget(self, token: str) -> None:
 		"""Clear the stored session, unless it already holds another job's newer token."""
 		if not self._refreshed_elsewhere(token):
-			self.store.save({})
+			gsp = self.session.get("gsp")
+			self.store.save({"gsp": gsp} if gsp else {})
 
 	def _store_token(self, answer: Mapping, app_key: bytes | None) -> None:
 		if not answer.get("auth_token"):
 			raise ProtocolError("authentication answer without auth_token")
 		minutes = float(answer.get("expiry") or 360)
 		session = {"auth_token": answer["auth_token"], "expires_at": self.clock() + minutes * 60}
+		for key in _KEPT_ACROSS_TOKENS:  # the GSP's own session, the user's IP: not GSTN's token's
+			if self.session.get(key):
+				session[key] = self.session[key]
 		if app_key is not None:
 			if not answer.get("sek"):
 				raise ProtocolError("encrypted authentication answer without sek")
@@ -197,7 +250,7 @@ class GstnClient:
 	def _call(
 		self,
 		method: str,
-		path: str,
+		endpoint: str,
 		params: dict[str, str],
 		*,
 		body: dict | None = None,
@@ -212,9 +265,9 @@ class GstnClient:
 		try:
 			status, answer = self.transport.json(
 				method,
-				self.settings.url(path),
+				self.settings.url(endpoint),
 				params=params,
-				headers=self._headers(ret_period=ret_period),
+				headers=self._headers(str(params.get("action") or ""), ret_period=ret_period),
 				body=wire_body,
 			)
 			if sek is not None and str(answer.get("status_cd")) == "1" and answer.get("rek"):
@@ -225,13 +278,15 @@ class GstnClient:
 				self._forget(session["auth_token"])
 				raise
 			self.refresh()  # raises SessionExpired itself when GSTN will not refresh
-			return self._call(method, path, params, body=body, ret_period=ret_period, _retried=True)
+			return self._call(method, endpoint, params, body=body, ret_period=ret_period, _retried=True)
 
 	def _ims_get(self, action: str, **params: str) -> Any:
-		return self._call("GET", p.IMS_PATH, {"action": action, "gstin": self.settings.gstin, **params})
+		return self._call("GET", p.IMS_ENDPOINT, {"action": action, "gstin": self.settings.gstin, **params})
 
 	def get_counts(self) -> Counts:
-		return parse_counts(self._ims_get(p.GETCNT))
+		"""GETCNT; `goods_typ` is required (invoice_count.json's `all_oth` group: every section
+		this app handles)."""
+		return parse_counts(self._ims_get(p.GETCNT, goods_typ=GOODS_TYPE_ALL_OTHER))
 
 	def raw_parts(self, section: str) -> Iterator[list]:
 		"""GETINV for one section as GSTN's lists of dicts: the one list of a direct answer, or one
@@ -244,9 +299,9 @@ class GstnClient:
 				return
 			if exc.code != QUEUED:
 				raise
-			data = {"token": _token_of(exc)}
+			data = {"token": _token_of(exc), "est": exc.details.get("est")}
 		if isinstance(data, Mapping) and data.get("token"):
-			yield from self._queued_parts(sec.code, str(data["token"]))
+			yield from self._queued_parts(sec.code, str(data["token"]), est=data.get("est"))
 			return
 		if not isinstance(data, Mapping):
 			raise ProtocolError(f"GETINV {sec.code} data is not an object")
@@ -275,9 +330,15 @@ class GstnClient:
 	) -> dict[str, list[InwardRecord]]:
 		return {code: self.get_records(code, on_warning=on_warning) for code in sections}
 
-	def _queued_parts(self, code: str, token: str) -> Iterator[list]:
-		deadline = self.clock() + self.settings.poll_timeout
-		while True:
+	def _queued_parts(self, code: str, token: str, *, est: object = None) -> Iterator[list]:
+		"""FILEDET for a queued GETINV: the first poll after GSTN's estimate `est`, then the poll
+		policy's growing waits (each poll may cost a GSP credit), then the parts one at a time,
+		fetched the way the GSP profile says (a `ul` is often a path without a host)."""
+		policy = self.settings.poll_policy
+		first = _number(est) * policy.est_unit if _number(est) else None
+		files: Any = None
+		for wait in policy.delays(first=first):
+			self.sleep(wait)
 			try:
 				files = self._ims_get(p.FILEDET, token=token)
 				if isinstance(files, Mapping) and files.get("urls"):
@@ -285,21 +346,31 @@ class GstnClient:
 			except GstnError as exc:
 				if exc.code not in (QUEUED, FILE_NOT_READY):
 					raise
-			if self.clock() > deadline:
-				raise GstnError(
-					QUEUED,
-					f"GETINV {code} file (token {token}) not ready after {self.settings.poll_timeout}s",
-				)
-			self.sleep(self.settings.poll_interval)
+			files = None
+		if files is None:
+			raise GstnError(
+				QUEUED,
+				f"GETINV {code} file (token {token}) not ready after {policy.max_polls} polls "
+				f"or {policy.timeout:.0f}s; run the download again later",
+			)
 		listing = FileList.parse(files, code=code)
 		key = p.resolve_section(code).key
-		for index, url in enumerate(listing.urls):
+		ctx = self._gsp_context()
+		for index, item in enumerate(listing.items):
+			request = self.profile.file_request(ctx, item, ek=files.get("ek"))
+			content = self.transport.download(
+				request.url,
+				method=request.method,
+				headers=request.headers,
+				params=request.params,
+				body=request.body,
+			)
 			# one part at a time: its archive is dropped while the caller parses its rows
-			yield read_part(self.transport.download(url), files=listing, index=index, section_key=key)
+			yield read_part(content, files=listing, index=index, section_key=key)
 
 	def send_body(self, body: dict) -> str:
 		"""PUT one prepared SAVE/RESETIMS body; returns GSTN's reference_id."""
-		data = self._call("PUT", p.IMS_PATH, {"action": body["action"]}, body=body)
+		data = self._call("PUT", p.IMS_ENDPOINT, {"action": body["action"]}, body=body)
 		if not isinstance(data, Mapping) or not data.get("reference_id"):
 			raise ProtocolError(f"{body['action']} answer without reference_id")
 		return str(data["reference_id"])
@@ -321,7 +392,10 @@ class GstnClient:
 	def max_plain_bytes(self) -> int:
 		"""The largest SAVE/RESETIMS body (compact JSON) that still fits once sealed."""
 		limit = self.settings.max_body_bytes
-		return (limit - _ENVELOPE_SLACK) * 3 // 4 - 16 if self.settings.encrypted else limit
+		if not self.settings.encrypted:
+			return limit
+		# the JSON is base64-encoded, AES-padded (up to 16 bytes), then base64-encoded again
+		return ((limit - _ENVELOPE_SLACK) * 3 // 4 - 16) * 3 // 4
 
 	def save_actions(
 		self,
@@ -348,14 +422,18 @@ class GstnClient:
 		return parse_request_status(self._ims_get(p.REQSTS, int_tran_id=reference_id))
 
 	def _wait(self, poll: Callable[[], RequestStatus], what: str) -> RequestStatus:
-		deadline = self.clock() + self.settings.poll_timeout
-		while True:
+		"""REQSTS / GENSTS2B until done: growing waits, capped in polls and time."""
+		policy = self.settings.poll_policy
+		for wait in policy.delays():
 			status = poll()
 			if status.done:
 				return status
-			if self.clock() > deadline:
-				raise GstnError("IP", f"{what} still in progress after {self.settings.poll_timeout}s")
-			self.sleep(self.settings.poll_interval)
+			self.sleep(wait)
+		raise GstnError(
+			"IP",
+			f"{what} still in progress after {policy.max_polls} polls or {policy.timeout:.0f}s; "
+			"its result is read again later",
+		)
 
 	def wait_for_request(self, reference_id: str) -> RequestStatus:
 		return self._wait(lambda: self.request_status(reference_id), f"request {reference_id}")
@@ -364,14 +442,14 @@ class GstnClient:
 		"""GEN2B: recompute GSTR-2B for the period (R8: needed after actions taken after the 14th)."""
 		itcprd = str(ReturnPeriod.parse(str(period)))
 		body = {"action": p.GEN2B, "data": {"rtin": self.settings.gstin, "itcprd": itcprd}}
-		data = self._call("PUT", p.GSTR2B_PATH, {"action": p.GEN2B}, body=body, ret_period=itcprd)
+		data = self._call("PUT", p.GSTR2B_ENDPOINT, {"action": p.GEN2B}, body=body, ret_period=itcprd)
 		if not isinstance(data, Mapping) or not data.get("reference_id"):
 			raise ProtocolError("GEN2B answer without reference_id")
 		return str(data["reference_id"])
 
 	def gen2b_status(self, reference_id: str) -> RequestStatus:
 		params = {"action": p.GENSTS2B, "gstin": self.settings.gstin, "int_tran_id": reference_id}
-		return parse_request_status(self._call("GET", p.GSTR2B_PATH, params))
+		return parse_request_status(self._call("GET", p.GSTR2B_ENDPOINT, params))
 
 	def wait_for_2b(self, reference_id: str) -> RequestStatus:
 		return self._wait(lambda: self.gen2b_status(reference_id), f"GSTR-2B generation {reference_id}")
@@ -391,6 +469,13 @@ def _unwrap(http_status: int, answer: Mapping) -> Any:
 	)
 	exc.details = dict(error)
 	raise exc
+
+
+def _number(value: object) -> float:
+	try:
+		return max(float(value), 0.0)  # type: ignore[arg-type]
+	except (TypeError, ValueError):
+		return 0.0
 
 
 def _token_of(exc: GstnError) -> str:

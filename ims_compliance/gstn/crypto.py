@@ -1,29 +1,36 @@
 """GSTN's payload protection as GSPs must apply it, built on `cryptography`.
 
-The scheme: the client makes a random 32-byte app key and sends it RSA-encrypted with GSTN's
-public key; the OTP goes AES-256 encrypted with that app key; GSTN answers with a session key
-(`sek`) encrypted with the app key. Request payloads are AES-256 encrypted with the session key
-and signed with HMAC-SHA256; each response carries its own key (`rek`, encrypted with the
-session key) that decrypts `data`, and an HMAC over the plaintext proving it was not altered.
-GSTN uses AES in ECB mode with PKCS#7 padding, so we do too: interoperability, not our choice.
-The sandbox's encrypted mode uses these same functions from the server side.
+The scheme (IMS_DOMAIN.md "Wire rules"; India Compliance's production client,
+`gst_india/api_classes/taxpayer_base.py` and `gst_india/utils/cryptography.py`; Vayana's
+docs.gsp.vayana.com/GSTN/authentication-request-api): the client makes a random 32-byte app key
+and sends it RSA (PKCS#1 v1.5) encrypted with the public key in GSTN's X.509 certificate; the OTP
+goes AES-256 encrypted with that app key; GSTN answers with a session key (`sek`) encrypted with
+the app key. A request's JSON is base64-encoded FIRST: `data` = b64(AES(sek, b64(JSON))) and
+`hmac` = b64(HMAC-SHA256(sek, b64(JSON))). Each response carries its own key (`rek`, encrypted
+with sek); `data` decrypts with it to base64 TEXT, the `hmac` is HMAC-SHA256(rek, that text), and
+the text base64-decodes to the JSON. GSTN uses AES in ECB mode with PKCS#7 padding, so we do too:
+interoperability, not our choice.
+
+`open_request` / `seal_response` are the server's half, kept for tests that play GSTN.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
 import os
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ims_compliance.gstn.errors import IntegrityError, ProtocolError
+from ims_compliance.gstn.errors import CertificateError, IntegrityError, ProtocolError
 
 KEY_BYTES = 32
 
@@ -93,11 +100,40 @@ def rsa_public_pem(private_pem: bytes) -> bytes:
 	)
 
 
-def rsa_encrypt(public_pem: bytes | str, data: bytes) -> str:
+def load_gstn_key(pem: bytes | str, *, now: dt.datetime | None = None):
+	"""GSTN's RSA public key from the PEM set in IMS Settings: its X.509 certificate (what GSTN
+	publishes) or, still accepted, a bare public key. An expired certificate is refused with
+	a message saying what to do: GSTN would answer TEC4002 to an app key sealed with it."""
+	data = pem.encode() if isinstance(pem, str) else pem
+	data = data.strip()
+	try:
+		if b"BEGIN CERTIFICATE" in data:
+			cert = x509.load_pem_x509_certificate(data)
+			now = now or dt.datetime.now(dt.timezone.utc)
+			if cert.not_valid_after_utc < now:
+				raise CertificateError(
+					f"GSTN's public key certificate expired on {cert.not_valid_after_utc:%d-%m-%Y}: "
+					"paste GSTN's current certificate in IMS Settings > GSTN Public Key"
+				)
+			return cert.public_key()
+		return serialization.load_pem_public_key(data)
+	except ValueError as exc:
+		raise CertificateError(
+			f"GSTN's public key in IMS Settings is not a PEM certificate or public key ({exc})"
+		) from None
+
+
+def certificate_expiry(pem: bytes | str) -> dt.datetime | None:
+	"""When the certificate stops being valid (None for a bare public key)."""
+	data = pem.encode() if isinstance(pem, str) else pem
+	if b"BEGIN CERTIFICATE" not in data:
+		return None
+	return x509.load_pem_x509_certificate(data.strip()).not_valid_after_utc
+
+
+def rsa_encrypt(public_pem: bytes | str, data: bytes, *, now: dt.datetime | None = None) -> str:
 	"""GSTN's public key encrypts the app key (PKCS#1 v1.5, as GSTN's key exchange expects)."""
-	key = serialization.load_pem_public_key(
-		public_pem.encode() if isinstance(public_pem, str) else public_pem
-	)
+	key = load_gstn_key(public_pem, now=now)
 	return b64(key.encrypt(data, asym_padding.PKCS1v15()))  # type: ignore[union-attr]
 
 
@@ -118,43 +154,62 @@ def decrypt_text(key: bytes, text: str) -> str:
 	return aes_decrypt(key, unb64(text)).decode()
 
 
+def _b64_json(payload: Any) -> bytes:
+	"""The JSON as GSTN wants it before encryption and signing: base64 text (ASCII bytes)."""
+	return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode())
+
+
+def _json_of_b64(text: bytes, what: str) -> Any:
+	try:
+		return json.loads(base64.b64decode(text, validate=True))
+	except ValueError as exc:
+		raise ProtocolError(f"decrypted {what} is not base64 of JSON: {exc}") from None
+
+
 def seal_request(session_key: bytes, payload: Any) -> dict[str, str]:
-	"""A request's `data` and `hmac`: AES(session key, JSON) and HMAC(session key, JSON)."""
-	plain = json.dumps(payload, separators=(",", ":")).encode()
-	return {"data": b64(aes_encrypt(session_key, plain)), "hmac": hmac_b64(session_key, plain)}
+	"""A request's `data` = b64(AES(sek, b64(JSON))) and `hmac` = b64(HMAC(sek, b64(JSON)))."""
+	inner = _b64_json(payload)
+	return {"data": b64(aes_encrypt(session_key, inner)), "hmac": hmac_b64(session_key, inner)}
 
 
 def open_request(session_key: bytes, data: str, mac: str | None) -> Any:
-	plain = aes_decrypt(session_key, unb64(data))
-	check_hmac(session_key, plain, mac)
-	try:
-		return json.loads(plain)
-	except ValueError as exc:
-		raise ProtocolError(f"decrypted request is not JSON: {exc}") from None
+	"""The server's half of `seal_request` (tests that play GSTN)."""
+	inner = aes_decrypt(session_key, unb64(data))
+	check_hmac(session_key, inner, mac)
+	return _json_of_b64(inner, "request")
 
 
 def seal_response(session_key: bytes, payload: Any) -> dict[str, str]:
-	"""A response's `data`, `rek` and `hmac`: a fresh key per response, itself sealed with sek."""
+	"""The server's half of `open_response`: a fresh key per response, itself sealed with sek."""
 	response_key = new_key()
-	plain = json.dumps(payload, separators=(",", ":")).encode()
+	inner = _b64_json(payload)
 	return {
-		"data": b64(aes_encrypt(response_key, plain)),
+		"data": b64(aes_encrypt(response_key, inner)),
 		"rek": b64(aes_encrypt(session_key, response_key)),
-		"hmac": hmac_b64(response_key, plain),
+		"hmac": hmac_b64(response_key, inner),
 	}
 
 
 def open_response(session_key: bytes, envelope: dict) -> Any:
-	"""Decrypt `rek` with the session key, then `data` with it, then check the HMAC."""
+	"""`rek` decrypts with sek; `data` decrypts with rek to base64 text; the HMAC (keyed with
+	rek, as India Compliance's decrypt_response checks it) is over that text; then the JSON."""
 	if not envelope.get("rek"):
 		raise ProtocolError("encrypted response without rek")
 	response_key = aes_decrypt(session_key, unb64(envelope["rek"]))
-	plain = aes_decrypt(response_key, unb64(envelope.get("data") or ""))
-	check_hmac(response_key, plain, envelope.get("hmac"))
-	try:
-		return json.loads(plain)
-	except ValueError as exc:
-		raise ProtocolError(f"decrypted response is not JSON: {exc}") from None
+	inner = aes_decrypt(response_key, unb64(envelope.get("data") or ""))
+	check_hmac(response_key, inner, envelope.get("hmac"))
+	return _json_of_b64(inner, "response")
+
+
+def open_file(key: bytes, text: bytes | str) -> Any:
+	"""The JSON file inside a FILEDET part: b64(AES(ek, b64(JSON)))."""
+	inner = aes_decrypt(key, unb64(text.strip() if isinstance(text, bytes | str) else text))
+	return _json_of_b64(inner, "file part")
+
+
+def seal_file(key: bytes, payload: Any) -> bytes:
+	"""The server's half of `open_file` (tests that play GSTN)."""
+	return b64(aes_encrypt(key, _b64_json(payload))).encode()
 
 
 def sha256_hex(data: bytes) -> str:

@@ -26,6 +26,12 @@ PAYLOAD_TOO_LARGE = "IMSSAV0016"
 REMARKS_MISSING = "IMSSAV0055"  # R7: remarks are required for a partial or nil ITC reversal
 DECLARATION_INVALID = "IMSSAV0056"  # R7: declared amounts without itcRedReq Y, or above the tax
 FILE_NOT_READY = "RTN_25"
+#: GSTN could not decrypt the app key: its public key (certificate) in IMS Settings is stale.
+INVALID_PUBLIC_KEY = "TEC4002"
+#: Too many sessions open for this GSTIN (or the GSP refused a new one).
+TOO_MANY_SESSIONS = "AUTH403"
+#: HTTP status a GSP answers when the API credits bought from it are used up.
+HTTP_CREDITS_EXHAUSTED = 429
 INVALID_REQUEST = "GEN5002"
 INTEGRITY_FAILED = "GEN5003"  # HMAC or file hash did not match
 
@@ -78,6 +84,52 @@ class OutcomeUnknown(GstnUnavailable):
 	never resent blindly; the caller learns the outcome from GSTN's records (a download)."""
 
 
+class StopJob(GstnError):
+	"""A failure no retry inside the job can fix: the job stops at once, keeping what it already
+	saved, and tells the user what to do. Never retried by the transport or the poller."""
+
+
+class CreditsExhausted(StopJob):
+	"""HTTP 429 from the GSP: the API calls bought from it are used up (or rate-limited)."""
+
+	def __init__(self, message: str = "", *, http_status: int | None = HTTP_CREDITS_EXHAUSTED):
+		super().__init__(
+			"HTTP429",
+			message
+			or "the GSP refused the call (HTTP 429): its API credits are used up or the rate limit is "
+			"reached; buy credits or wait, then run the job again (nothing was lost)",
+			http_status=http_status,
+		)
+
+
+class TooManySessions(StopJob):
+	"""AUTH403: GSTN (or the GSP) has too many sessions open for this user."""
+
+	def __init__(self, message: str = "", *, http_status: int | None = None):
+		super().__init__(
+			TOO_MANY_SESSIONS,
+			(message + ": " if message else "")
+			+ "too many GSTN sessions are open for this user; log out of other applications or wait "
+			"for their sessions to expire, then run the job again (nothing was lost)",
+			http_status=http_status,
+		)
+
+
+class CallBudgetExceeded(StopJob):
+	"""The job reached its cap on GSTN calls (each one may cost a GSP credit)."""
+
+	def __init__(self, message: str):
+		super().__init__("CALL_CAP", message)
+
+
+class CertificateError(GstnError):
+	"""GSTN's public key certificate in IMS Settings is missing, unreadable, expired, or GSTN
+	says it is not its current key (TEC4002)."""
+
+	def __init__(self, message: str, *, http_status: int | None = None):
+		super().__init__(INVALID_PUBLIC_KEY, message, http_status=http_status)
+
+
 class IntegrityError(GstnError):
 	"""A response HMAC or a downloaded file's SHA-256 did not match: the data is not trusted."""
 
@@ -99,4 +151,12 @@ def error_for(code: str, message: str, *, http_status: int | None = None) -> Gst
 	"""The typed exception for a GSTN error code."""
 	if code in (SESSION_EXPIRED, INVALID_SESSION):
 		return SessionExpired(message, code=code)
+	if code == INVALID_PUBLIC_KEY:
+		return CertificateError(
+			f"GSTN could not use the app key ({code}: {message}): update GSTN's public key "
+			"certificate in IMS Settings > GSTN Public Key with the one GSTN currently publishes",
+			http_status=http_status,
+		)
+	if code == TOO_MANY_SESSIONS:
+		return TooManySessions(message, http_status=http_status)
 	return _BY_CODE.get(code, GstnError)(code, message, http_status=http_status)

@@ -23,6 +23,92 @@ from ims_compliance.gstn.protocol import COUNT_KEYS, DECLARED_KEYS, MAX_BODY_BYT
 SAVE_REQUEST, RESET_REQUEST = "SAVE", "RESET"
 _COMPACT = (",", ":")
 
+#: The record keys GSTN's published request schemas allow, per section key (in-co-sandbox/
+#: in-co-sandbox-docs, data/gst/schema/request/taxpayer/invoices/save.json and reset.json, both
+#: `additionalProperties: false`). RESET records are the same without `action`. ECOM and ECOMA
+#: carry no `inv_typ`. A record is built from this list, never by passing GETINV's keys through
+#: (`trdnm`, `ispendactblocked`, `hash`, `srcfilstatus`... would be refused).
+_SCHEMA_COMMON = ("stin", "rtnprd", "srcform")
+_SCHEMA_AMOUNTS = ("pos", "val", "txval", "iamt", "camt", "samt", "cess")
+_INVOICE = ("inum", "idt")
+_NOTE = ("nt_num", "nt_dt")
+SAVE_SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
+	"b2b": (*_SCHEMA_COMMON, *_INVOICE, "inv_typ", *_SCHEMA_AMOUNTS, "action", "prev_status"),
+	"b2ba": (
+		*_SCHEMA_COMMON,
+		"inum",
+		"oinum",
+		"idt",
+		"oidt",
+		"inv_typ",
+		*_SCHEMA_AMOUNTS,
+		"action",
+		"prev_status",
+	),
+	"b2bdn": (*_SCHEMA_COMMON, *_NOTE, "inv_typ", *_SCHEMA_AMOUNTS, "action", "prev_status"),
+	"b2bdna": (
+		*_SCHEMA_COMMON,
+		"nt_num",
+		"ont_num",
+		"nt_dt",
+		"ont_dt",
+		"inv_typ",
+		*_SCHEMA_AMOUNTS,
+		"action",
+		"prev_status",
+	),
+	"b2bcn": (*_SCHEMA_COMMON, *_NOTE, "inv_typ", *_SCHEMA_AMOUNTS, "action", "prev_status"),
+	"b2bcna": (
+		*_SCHEMA_COMMON,
+		"nt_num",
+		"ont_num",
+		"nt_dt",
+		"ont_dt",
+		"inv_typ",
+		*_SCHEMA_AMOUNTS,
+		"action",
+		"prev_status",
+	),
+	"ecom": (*_SCHEMA_COMMON, *_INVOICE, *_SCHEMA_AMOUNTS, "action", "prev_status"),
+	"ecoma": (*_SCHEMA_COMMON, "inum", "oinum", "idt", "oidt", *_SCHEMA_AMOUNTS, "action", "prev_status"),
+}
+RESET_SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
+	key: tuple(k for k in keys if k != "action") for key, keys in SAVE_SCHEMA_KEYS.items()
+}
+#: The ITC-reduction declaration and remarks (R7, Advisory 624, Sep 2025) are newer than the
+#: published schemas; GSTN refuses an ITC-reducing acceptance without `itcRedReq` (IMSSAV0054).
+#: These keys are added to a SAVE record only when the user gave them for that record, so every
+#: other record carries exactly the schema's keys.
+R7_KEYS = ("itcRedReq", "declIgst", "declCgst", "declSgst", "declCess", "remarks")
+
+
+def _import_keys(section_key: str, *, reset: bool) -> tuple[str, ...]:
+	"""Bills of Entry (IMPG*, from the Oct-2025 period) have no published SAVE schema yet:
+	the same shape built from the section's own number/date keys (verify)."""
+	sec = section_by_key(section_key)
+	keys = ["sgstin", "stin", "rtnprd", sec.number_key, sec.date_key]  # type: ignore[union-attr]
+	if sec is not None and sec.original_number_key:
+		keys += [sec.original_number_key, sec.original_date_key or ""]
+	keys += ["portcd", *_SCHEMA_AMOUNTS]
+	return tuple(keys) + (("prev_status",) if reset else ("action", "prev_status"))
+
+
+def schema_keys(section_key: str, *, reset: bool) -> tuple[str, ...]:
+	table = RESET_SCHEMA_KEYS if reset else SAVE_SCHEMA_KEYS
+	return table.get(section_key) or _import_keys(section_key, reset=reset)
+
+
+def schema_record(section_key: str, values: Mapping, *, reset: bool, extra: Iterable[str] = ()) -> dict:
+	"""A SAVE/RESET record with exactly the schema's keys (those that have a value), plus the
+	`extra` keys asked for (R7's, on a SAVE). Required keys missing from `values` stay missing:
+	GSTN's schema check (IMSSAV005) names them, which beats inventing a value."""
+	allowed = schema_keys(section_key, reset=reset)
+	out = {k: values[k] for k in allowed if values.get(k) not in (None, "")}
+	for key in extra:
+		if values.get(key) not in (None, ""):
+			out[key] = values[key]
+	return out
+
 
 @dataclass(frozen=True)
 class ActionUpdate:
@@ -37,18 +123,30 @@ class ActionUpdate:
 	declared: Mapping[str, float] | None = None  # declIgst/declCgst/declSgst/declCess (R7)
 
 	def to_payload(self) -> dict:
-		out = to_gstn_record(self.record, for_save=True)
-		out["action"] = self.action.code
-		out["prev_status"] = (self.prev_status or self.record.gstn_action).code
+		"""The SAVE record: the schema's keys only (R7's declaration when answered)."""
+		values = to_gstn_record(self.record, for_save=True)
+		values["action"] = self.action.code
+		values["prev_status"] = (self.prev_status or self.record.gstn_action).code
+		for key in R7_KEYS:
+			values.pop(key, None)
 		if self.remarks is not None:
-			out["remarks"] = self.remarks
+			values["remarks"] = self.remarks
 		if self.itc_reduction_required is not None:
-			out["itcRedReq"] = self.itc_reduction_required
-		for key, amount in (self.declared or {}).items():
-			if key not in DECLARED_KEYS:
-				raise IMSValidationError(f"unknown declaration key {key!r}", field=key)
-			out[key] = amount
-		return out
+			values["itcRedReq"] = self.itc_reduction_required
+			for key, amount in (self.declared or {}).items():
+				if key not in DECLARED_KEYS:
+					raise IMSValidationError(f"unknown declaration key {key!r}", field=key)
+				values[key] = amount
+		key = SECTIONS[self.record.section].key
+		return schema_record(key, values, reset=False, extra=R7_KEYS)
+
+
+def reset_payload(record: InwardRecord, prev_status: Action | None = None) -> dict:
+	"""A RESETIMS record: the schema's keys, `prev_status` (GSTN's status before the reset,
+	required by reset.json) and no `action` (the schema forbids it)."""
+	values = to_gstn_record(record, for_save=True)
+	values["prev_status"] = (prev_status or record.gstn_action).code
+	return schema_record(SECTIONS[record.section].key, values, reset=True)
 
 
 def check_update(update: ActionUpdate, *, location: str) -> None:
@@ -137,11 +235,7 @@ def build_reset_bodies(
 ) -> list[dict]:
 	"""RESETIMS bodies: the records back to No Action; GSTN wants them without `action`."""
 	gstin = check_gstin(gstin, field="rtin").gstin
-	items = []
-	for record in records:
-		payload = to_gstn_record(record, for_save=True)
-		payload.pop("action", None)
-		items.append((SECTIONS[record.section].key, payload))
+	items = [(SECTIONS[record.section].key, reset_payload(record)) for record in records]
 	return chunk_bodies(gstin, RESET_REQUEST, items, max_bytes)
 
 

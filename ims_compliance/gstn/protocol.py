@@ -32,11 +32,15 @@ from ims_compliance.core.sections import SECTIONS, Section, section_by_key
 
 log = logging.getLogger("ims_compliance.gstn")
 
-IMS_PATH = "returns/ims"
-GSTR2B_PATH = "returns/gstr2b"
-AUTH_PATH = "authenticate"
+#: GSTN's endpoints by name; their paths and API versions are in `gstn.gsp.DEFAULT_ENDPOINTS`,
+#: overridable per GSP profile and per site (GEN2B may sit on a later version than IMS).
+IMS_ENDPOINT, GSTR2B_ENDPOINT, AUTH_ENDPOINT = "ims", "gstr2b", "authenticate"
+#: Path tails, for the old built-in sandbox only (it is being replaced by one that reads none
+#: of the client's names).
+IMS_PATH, GSTR2B_PATH, AUTH_PATH = "returns/ims", "returns/gstr2b", "authenticate"
 GETINV, FILEDET, REQSTS, SAVE, RESETIMS = "GETINV", "FILEDET", "REQSTS", "SAVE", "RESETIMS"
-#: The counts call's action name is not confirmed in GSTN's published sheets (verify).
+#: The counts call; it requires `goods_typ` (invoice_count.json's groups: ALL_OTH for the IMS
+#: sections, or the import / ISD groups).
 GETCNT = "GETCNT"
 GEN2B, GENSTS2B = "GEN2B", "GENSTS2B"
 OTPREQUEST, AUTHTOKEN, REFRESHTOKEN = "OTPREQUEST", "AUTHTOKEN", "REFRESHTOKEN"

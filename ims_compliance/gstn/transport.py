@@ -15,7 +15,14 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from ims_compliance.gstn.errors import GstnUnavailable, OutcomeUnknown, ProtocolError
+from ims_compliance.gstn.errors import (
+	HTTP_CREDITS_EXHAUSTED,
+	CallBudgetExceeded,
+	CreditsExhausted,
+	GstnUnavailable,
+	OutcomeUnknown,
+	ProtocolError,
+)
 from ims_compliance.gstn.settings import RetryPolicy
 
 log = logging.getLogger("ims_compliance.gstn")
@@ -32,6 +39,13 @@ SECRET_KEYS = frozenset(
 		"ek",
 		"password",
 		"hmac",
+		"asp-secret",
+		"x-asp-auth-token",
+		"x-asp-auth-signature",
+		"session-id",
+		"aspsecret",
+		"signed_content",
+		"enc_key",
 	}
 )
 _LOG_BODY_CHARS = 2000
@@ -49,7 +63,11 @@ def redact(value: Any) -> Any:
 
 class Transport:
 	"""One requests.Session (keep-alive) per client; `on_exchange` receives a redacted record of
-	every attempt so the Frappe layer can keep a request log."""
+	every attempt so the Frappe layer can keep a request log.
+
+	`calls` counts every HTTP request sent (retries included: a GSP bills each one); with
+	`max_calls` set, the call that would exceed it is not sent and `CallBudgetExceeded` stops
+	the job instead."""
 
 	def __init__(
 		self,
@@ -59,12 +77,23 @@ class Transport:
 		retry: RetryPolicy,
 		on_exchange: Exchange | None = None,
 		sleep: Callable[[float], None] = time.sleep,
+		max_calls: int | None = None,
 	):
 		self.timeout = (connect_timeout, read_timeout)
 		self.retry = retry
 		self.on_exchange = on_exchange
 		self.sleep = sleep
 		self.session = requests.Session()
+		self.calls = 0
+		self.max_calls = max_calls
+
+	def _count(self, method: str, url: str) -> None:
+		if self.max_calls is not None and self.calls >= self.max_calls:
+			raise CallBudgetExceeded(
+				f"this job reached its cap of {self.max_calls} GSTN calls before {method} {url}; "
+				"what it already saved is kept: run it again to continue"
+			)
+		self.calls += 1
 
 	def close(self) -> None:
 		self.session.close()
@@ -75,6 +104,7 @@ class Transport:
 		status = None
 		for attempt in range(1, len(delays) + 2):
 			started = time.monotonic()
+			self._count(method, url)
 			try:
 				response = send()
 			except (requests.Timeout, requests.ConnectionError) as exc:
@@ -91,6 +121,12 @@ class Transport:
 						attempts=attempt,
 					) from None
 			else:
+				if response.status_code == HTTP_CREDITS_EXHAUSTED:
+					# never retried: every retry would cost (or be refused) the same way
+					self._record(
+						method=method, url=url, attempt=attempt, status=429, error="HTTP 429", started=started
+					)
+					raise CreditsExhausted(_gsp_message(response))
 				if response.status_code < 500:
 					return response
 				last, status = f"HTTP {response.status_code}", response.status_code
@@ -160,18 +196,54 @@ class Transport:
 			)
 		return response.status_code, decoded
 
-	def download(self, url: str) -> bytes:
-		"""A FILEDET part: plain GET (no GSTN headers), same retry policy."""
+	def download(
+		self,
+		url: str,
+		*,
+		method: str = "GET",
+		headers: Mapping[str, str] | None = None,
+		params: Mapping[str, str] | None = None,
+		body: Any = None,
+	) -> bytes:
+		"""A FILEDET part, fetched the way the GSP profile says (plain GET of an absolute URL by
+		default), same retry policy. The bytes are returned untouched: their SHA-256 is checked
+		against FILEDET's `hash` by the caller."""
+		data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+		merged = dict(headers or {})
+		if data is not None:
+			merged.setdefault("Content-Type", "application/json")
 		started = time.monotonic()
-		response = self._attempts("GET", url, lambda: self.session.get(url, timeout=self.timeout))
+		response = self._attempts(
+			method,
+			url,
+			lambda: self.session.request(
+				method, url, params=params, headers=merged, data=data, timeout=self.timeout
+			),
+		)
 		self._record(
-			method="GET", url=url, status=response.status_code, bytes=len(response.content), started=started
+			method=method,
+			url=url,
+			params=dict(params or {}),
+			headers=merged,
+			status=response.status_code,
+			bytes=len(response.content),
+			started=started,
 		)
 		if response.status_code != 200:
 			raise ProtocolError(
 				f"file part {url} answered HTTP {response.status_code}", http_status=response.status_code
 			)
 		return response.content
+
+
+def _gsp_message(response: requests.Response) -> str:
+	"""The GSP's own words for a 429, when it gave any (shown to the user verbatim)."""
+	text = (response.text or "").strip()[:300]
+	base = (
+		"the GSP refused the call (HTTP 429): its API credits are used up or the rate limit is "
+		"reached; buy credits or wait, then run the job again (nothing was lost)"
+	)
+	return f"{base}. The GSP said: {text}" if text else base
 
 
 def _never_sent(exc: requests.RequestException) -> bool:

@@ -31,8 +31,9 @@ from ims_compliance.gstn.payloads import (
 	RequestStatus,
 	check_update,
 	chunk_items,
+	reset_payload,
 )
-from ims_compliance.gstn.protocol import MAX_BODY_BYTES, to_gstn_record
+from ims_compliance.gstn.protocol import MAX_BODY_BYTES
 
 #: Head room under the body limit: a body is rebuilt from the rows just before it is sent, and
 #: a user may edit remarks or a declaration in between.
@@ -84,10 +85,7 @@ class PendingAction:
 
 	def payload(self) -> dict:
 		if self.kind == RESET_REQUEST:
-			out = to_gstn_record(self.record, for_save=True)
-			for key in ("action", "itcRedReq", "remarks", *(k for k, _ in _DECLARED)):
-				out.pop(key, None)
-			return out
+			return reset_payload(self.record, self.record.gstn_action)
 		return self.update().to_payload()
 
 

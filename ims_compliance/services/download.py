@@ -13,8 +13,8 @@ from frappe.utils.background_jobs import is_job_enqueued
 from ims_compliance.core.errors import IMSValidationError
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS as B2B_SECTIONS
 from ims_compliance.core.sections import IMPORT_SECTIONS
-from ims_compliance.gstn.errors import AuthError, GstnError, OtpRequired
-from ims_compliance.services.connection import make_client
+from ims_compliance.gstn.errors import AuthError, GstnError, OtpRequired, StopJob
+from ims_compliance.services.connection import make_client, request_ip
 from ims_compliance.services.ingest import ingest
 from ims_compliance.services.notify import accounts_managers, notify
 
@@ -46,6 +46,7 @@ def enqueue_download(company_gstin: str, *, force: bool = False) -> dict:
 		company_gstin=company_gstin,
 		user=frappe.session.user,
 		force=force,
+		ip_usr=request_ip(),  # GSTN's ip-usr for the job: the IP of the user who started it
 		now=frappe.flags.in_test,
 	)
 	return {"queued": True, "job_id": job_id(company_gstin)}
@@ -104,7 +105,7 @@ def download(
 		try:
 			records.extend(client.get_records(code, on_warning=warnings.append))
 		except (GstnError, IMSValidationError) as exc:
-			if code not in IMPORT_SECTIONS or isinstance(exc, AuthError):
+			if code not in IMPORT_SECTIONS or isinstance(exc, AuthError | StopJob):
 				raise
 			# a GSP that does not serve Bills of Entry yet (or records in a shape not yet seen:
 			# their keys are unverified): the other sections still count, and rows of this
@@ -142,6 +143,7 @@ def download(
 	result["warning_count"] = len(warnings)
 	if unavailable:
 		result["unavailable_sections"] = unavailable
+	result["api_calls"] = getattr(client, "calls", 0)  # what this run cost at the GSP
 	return result
 
 
@@ -177,6 +179,7 @@ def download_job(
 	scheduled: bool = False,
 	force: bool = False,
 	commit: bool = True,
+	ip_usr: str | None = None,
 ):
 	"""Background entry point: run, notify (the user, or the Accounts Managers when scheduled),
 	and reconcile afterwards when IMS Settings asks for it. A scheduled run is always a full
@@ -184,7 +187,8 @@ def download_job(
 	(tests) leaves every write, the failure notice included, in the caller's transaction."""
 	recipients = accounts_managers() if scheduled or not user else [user]
 	try:
-		result = download(company_gstin, publish=True, force=force or scheduled, commit=commit)
+		client = make_client(company_gstin, ip_usr=ip_usr) if ip_usr else None
+		result = download(company_gstin, publish=True, force=force or scheduled, commit=commit, client=client)
 	except OtpRequired as exc:
 		if commit:
 			frappe.db.rollback()
@@ -194,6 +198,17 @@ def download_job(
 		if commit:
 			frappe.db.commit()  # nosemgrep: the notification must survive the failed job
 		return {"status": "OTP needed"}
+	except StopJob as exc:
+		# credits used up (HTTP 429), too many sessions (AUTH403) or the call cap: nothing of this
+		# run was written (records are written only once every section is read)
+		if commit:
+			frappe.db.rollback()
+		notify(
+			recipients, _("IMS download for {0} stopped: {1}").format(company_gstin, exc.code), exc.message
+		)
+		if commit:
+			frappe.db.commit()  # nosemgrep: the notification must survive the stopped job
+		return {"status": "stopped", "code": exc.code, "message": exc.message}
 	except GstnError as exc:
 		if commit:
 			frappe.db.rollback()
@@ -201,8 +216,12 @@ def download_job(
 		if commit:
 			frappe.db.commit()  # nosemgrep: batches already committed stay; the failure is recorded
 		raise
-	summary = _("IMS download for {0}: {1} new, {2} changed by supplier, {3} gone").format(
-		company_gstin, result.get("new", 0), result.get("changed_by_supplier", 0), result.get("gone", 0)
+	summary = _("IMS download for {0}: {1} new, {2} changed by supplier, {3} gone ({4} GSTN calls)").format(
+		company_gstin,
+		result.get("new", 0),
+		result.get("changed_by_supplier", 0),
+		result.get("gone", 0),
+		result.get("api_calls", 0),
 	)
 	notify(recipients, summary, frappe.as_json(result))
 	if frappe.db.get_single_value("IMS Settings", "reconcile_after_download"):

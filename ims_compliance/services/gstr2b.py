@@ -97,7 +97,12 @@ def recompute_2b(
 		if time.monotonic() - started + wait > poll.budget:
 			if commit:
 				frappe.db.commit()  # nosemgrep: still in progress; the scheduler resumes it
-			return {"name": doc.name, "status": "In Progress", "period": period}
+			return {
+				"name": doc.name,
+				"status": "In Progress",
+				"period": period,
+				"api_calls": getattr(client, "calls", 0),
+			}
 		poll.sleep(wait)
 		attempt += 1
 	summary = status.raw.get("summary")
@@ -110,7 +115,13 @@ def recompute_2b(
 	)
 	if commit:
 		frappe.db.commit()  # nosemgrep: the result is recorded
-	return {"name": doc.name, "status": doc.status, "period": period, "summary": summary}
+	return {
+		"name": doc.name,
+		"status": doc.status,
+		"period": period,
+		"summary": summary,
+		"api_calls": getattr(client, "calls", 0),  # what the recompute cost at the GSP
+	}
 
 
 def recompute_2b_job(company_gstin: str, period: str | None = None, user: str | None = None) -> dict:

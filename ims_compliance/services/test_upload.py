@@ -391,3 +391,43 @@ class TestGstr2bAndOffline(UploadTestCase):
 			api.upload_to_gstn(GSTIN)
 		with self.assertRaises(frappe.PermissionError):
 			api.get_upload_summary(GSTIN)
+
+
+class TestUploadStops(UploadTestCase):
+	"""Issue 13: HTTP 429 (the GSP's credits used up) stops the upload with a clear message and
+	nothing lost; the next run finishes the job without resending blind."""
+
+	records = 200
+
+	def test_credits_running_out_mid_upload_lose_nothing_and_the_next_run_finishes(self):
+		from ims_compliance.gstn.errors import CreditsExhausted
+
+		self.small_bodies(6_000)
+		wanted = self.set_actions(self.rows()[:80])
+		token = CacheSessionStore(GSTIN).load()["auth_token"]
+		spent = self.sandbox.api.sessions[token]["calls"]
+		self.sandbox.api.config = dataclasses.replace(self.sandbox.api.config, call_budget=spent + 3)
+		with self.assertRaises(CreditsExhausted) as caught:
+			self.upload()
+		self.assertIn("credits", caught.exception.message)
+		self.assertEqual(caught.exception.http_status, 429)
+		after = {r.name: r for r in self.rows()}
+		# every wanted row is either taken by GSTN or still on its way (never dropped)
+		for name, action in wanted.items():
+			row = after[name]
+			self.assertTrue(
+				row.gstn_action == action or row.upload_state in ("Pending Upload", "Uploading"), name
+			)
+		statuses = {
+			r.status
+			for r in frappe.get_all("IMS Upload Request", filters={"company_gstin": GSTIN}, fields=["status"])
+		}
+		self.assertNotIn("Failed", statuses)
+		self.sandbox.api.config = dataclasses.replace(self.sandbox.api.config, call_budget=None)
+		result = self.upload()
+		self.assertEqual(result.failed, 0)
+		self.assertGreater(result.api_calls, 0)
+		after = {r.name: r for r in self.rows()}
+		self.assertTrue(all(after[name].gstn_action == action for name, action in wanted.items()))
+		self.assert_in_sync()
+		self.assertEqual(self.sandbox.state.stats.get("stale_prev_status", 0), 0)

@@ -35,6 +35,7 @@ from ims_compliance.gstn.errors import (
 	OtpRequired,
 	OutcomeUnknown,
 	RequestInProgress,
+	StopJob,
 )
 from ims_compliance.gstn.payloads import RESET_REQUEST, body_size
 from ims_compliance.gstn.upload import (
@@ -77,6 +78,7 @@ class UploadResult:
 	resynced: int = 0
 	bytes: int = 0
 	in_progress: bool = False  # a request is still with GSTN; the scheduler resumes it
+	api_calls: int = 0  # HTTP requests to GSTN/the GSP in this run (what a GSP bills)
 	messages: list[str] = field(default_factory=list)
 
 	def as_dict(self) -> dict:
@@ -138,6 +140,8 @@ def upload_summary(company_gstin: str) -> dict:
 
 # --- the job -------------------------------------------------------------------------------
 def enqueue_upload(company_gstin: str, *, resume: bool = False, user: str | None = None) -> dict:
+	from ims_compliance.services.connection import request_ip
+
 	if is_job_enqueued(job_id(company_gstin)):
 		return {"queued": False, "message": _("An upload for {0} is already running.").format(company_gstin)}
 	frappe.enqueue(
@@ -149,19 +153,24 @@ def enqueue_upload(company_gstin: str, *, resume: bool = False, user: str | None
 		company_gstin=company_gstin,
 		user=user or frappe.session.user,
 		resume=resume,
+		ip_usr=request_ip(),  # GSTN's ip-usr for the job: the IP of the user who started it
 		now=frappe.flags.in_test,
 	)
 	return {"queued": True, "job_id": job_id(company_gstin)}
 
 
-def upload_job(company_gstin: str, user: str | None = None, resume: bool = False) -> dict:
+def upload_job(
+	company_gstin: str, user: str | None = None, resume: bool = False, ip_usr: str | None = None
+) -> dict:
 	"""Background entry point: upload (or, resuming, finish the open requests), notify, and
 	recompute GSTR-2B afterwards when IMS Settings asks for it."""
+	from ims_compliance.services.connection import make_client
 	from ims_compliance.services.notify import accounts_managers, notify
 
 	recipients = [user] if user and user not in ("Guest",) else accounts_managers()
 	try:
-		result = upload(company_gstin, publish=True, resume=resume, user=user)
+		client = make_client(company_gstin, ip_usr=ip_usr) if ip_usr else None
+		result = upload(company_gstin, publish=True, resume=resume, user=user, client=client)
 	except OtpRequired as exc:
 		frappe.db.rollback()
 		notify(
@@ -169,6 +178,13 @@ def upload_job(company_gstin: str, user: str | None = None, resume: bool = False
 		)
 		frappe.db.commit()  # nosemgrep: the notification must survive the failed job
 		return {"status": "OTP needed"}
+	except StopJob as exc:
+		# credits used up, too many sessions, or the call cap: what was sent and answered is
+		# kept, the rest stays queued for the next run; the user learns why and what to do
+		frappe.db.rollback()
+		notify(recipients, _("IMS upload for {0} stopped: {1}").format(company_gstin, exc.code), exc.message)
+		frappe.db.commit()  # nosemgrep: the notification must survive the stopped job
+		return {"status": "stopped", "code": exc.code, "message": exc.message}
 	except GstnError as exc:
 		frappe.db.rollback()
 		notify(recipients, _("IMS upload for {0} failed: {1}").format(company_gstin, exc.code), str(exc))
@@ -189,8 +205,15 @@ def upload_job(company_gstin: str, user: str | None = None, resume: bool = False
 
 
 def summary_text(company_gstin: str, result: UploadResult) -> str:
-	text = _("IMS upload for {0}: {1} records in {2} requests, {3} taken by GSTN, {4} refused").format(
-		company_gstin, result.sent, result.requests, result.processed, result.failed + result.refused
+	text = _(
+		"IMS upload for {0}: {1} records in {2} requests, {3} taken by GSTN, {4} refused ({5} GSTN calls)"
+	).format(
+		company_gstin,
+		result.sent,
+		result.requests,
+		result.processed,
+		result.failed + result.refused,
+		result.api_calls,
 	)
 	if result.in_progress:
 		text += " " + _("(GSTN is still processing; the result will follow)")
@@ -216,11 +239,12 @@ def upload(
 	if not client.has_session:
 		raise OtpRequired(_("GSTN needs an OTP for {0}: request one from the page.").format(company_gstin))
 	run = _Run(company_gstin, client, commit=commit, publish=publish, poll=poll, user=user)
-	if not run.settle_open():
-		return run.result
-	if not resume:
-		run.plan()
-		run.send_queued()
+	try:
+		if run.settle_open() and not resume:
+			run.plan()
+			run.send_queued()
+	finally:
+		run.result.api_calls = getattr(client, "calls", 0)
 	return run.result
 
 
@@ -409,7 +433,8 @@ class _Run(RequestResults):
 			self.commit()
 			self.result.in_progress = True
 			return False
-		except (OtpRequired, GstnUnavailable):
+		except (OtpRequired, GstnUnavailable, StopJob):
+			# StopJob: HTTP 429 / AUTH403 / the call cap; the GSP refused before GSTN saw it
 			self.set_request(request, status="Queued", sent_on=None)
 			self.commit()
 			raise

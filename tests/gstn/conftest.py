@@ -43,6 +43,8 @@ def make_settings(sb: SandboxServer, **overrides) -> ConnectionSettings:
 		"retry": FAST_RETRY,
 		"poll_interval": 0.02,
 		"poll_timeout": 10.0,
+		"ip_usr": "203.0.113.7" if encrypted else "",  # GSP mode wants the user's IP (TEST-NET-3)
+		"est_unit": 0.01,  # the sandbox's est is in minutes, like GSTN's; tests do not wait them
 	}
 	values.update(overrides)
 	return ConnectionSettings(**values)

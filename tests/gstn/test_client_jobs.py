@@ -61,13 +61,14 @@ def test_a_section_that_is_not_a_list_is_refused_by_name(sandbox, connect):
 
 
 def test_queued_files_expire_and_are_forgotten(tmp_path, connect):
-	config = SandboxConfig(queue_threshold=10, part_size=7, file_ttl=1.0)
+	# a link's `expires` is in whole seconds: a TTL of 2 s leaves at least one to fetch the parts
+	config = SandboxConfig(queue_threshold=10, part_size=7, file_ttl=2.0)
 	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
 		sb.state.add_records(RECIPIENT, {"b2b": b2b_rows(40)})
 		client = connect(sb)
 		first = client._ims_get("GETINV", section="B2B")["token"]
 		assert client._ims_get("FILEDET", token=first)["urls"]
-		time.sleep(1.1)
+		time.sleep(2.1)
 		with pytest.raises(GstnError, match="expired"):
 			client._ims_get("FILEDET", token=first)
 		assert sb.api.file_part(first, 0) is None

@@ -35,10 +35,22 @@ def test_a_part_yields_the_sections_records_from_every_document_in_it():
 	assert read_part(part, files=listing(part), index=0, section_key="b2b") == [{"inum": "1"}, {"inum": "2"}]
 
 
-def test_an_encrypted_part_opens_with_ek_and_its_hash_is_of_the_encrypted_bytes():
+def test_an_encrypted_part_is_a_tar_of_files_sealed_with_ek_and_its_hash_is_of_the_download():
+	"""GSTN's layout: hash over the downloaded tar.gz; inside, b64(AES(ek, b64(JSON)))."""
 	key = crypto.new_key()
-	part = crypto.aes_encrypt(key, tar_of({"b2bcn": [{"nt_num": "9"}]}))
+	payload = {"b2bcn": [{"nt_num": "9"}]}
+	sealed = crypto.b64(crypto.aes_encrypt(key, crypto.b64(json.dumps(payload).encode()).encode()))
+	buffer = io.BytesIO()
+	with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+		info = tarfile.TarInfo("returns_b2bcn_0.json")
+		info.size = len(sealed)
+		archive.addfile(info, io.BytesIO(sealed.encode()))
+	part = buffer.getvalue()
 	assert read_part(part, files=listing(part, key=key), index=0, section_key="b2bcn") == [{"nt_num": "9"}]
+	# the whole archive encrypted (the old, wrong layout) is not GSTN's: refused, not misread
+	wrong = crypto.aes_encrypt(key, tar_of(payload))
+	with pytest.raises(ProtocolError):
+		read_part(wrong, files=listing(wrong, key=key), index=0, section_key="b2bcn")
 
 
 def test_bytes_that_do_not_match_the_hash_are_refused_before_reading():

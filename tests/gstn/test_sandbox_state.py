@@ -160,4 +160,4 @@ def test_a_failed_state_write_leaves_no_temp_file_and_is_retried(tmp_path, monke
 	assert list(tmp_path.iterdir()) == [] and state.dirty
 	monkeypatch.undo()
 	assert state.flush() is True
-	assert SandboxState(tmp_path / "s.json").counts(RECIPIENT)["ttl_cnt"] == 10
+	assert SandboxState(tmp_path / "s.json").counts(RECIPIENT)["all_oth"]["ttl_cnt"] == 10

@@ -39,7 +39,8 @@ def test_secrets_are_masked_at_any_depth():
 
 def test_urls_join_base_prefix_and_path():
 	settings = ConnectionSettings(base_url="http://h:1/", gstin="27AAPFU0939F1ZV", username="u")
-	assert settings.url("returns/ims") == "http://h:1/taxpayerapi/v1.0/returns/ims"
+	assert settings.url("ims") == "http://h:1/taxpayerapi/v1.0/returns/ims"
+	assert settings.url("authenticate") == "http://h:1/taxpayerapi/v1.0/authenticate"
 	assert settings.state_cd == "27"
 
 

@@ -139,7 +139,7 @@ def test_a_sandbox_bug_reaches_the_client_as_a_500_envelope(sandbox, connect):
 		raise RuntimeError("boom")
 
 	sandbox.api.handle = broken
-	answer = requests.get(client.settings.url("returns/ims"), params={"action": "GETCNT"}, timeout=5)
+	answer = requests.get(client.settings.url("ims"), params={"action": "GETCNT"}, timeout=5)
 	assert answer.status_code == 500 and answer.json()["error"]["error_cd"] == "SYS500"
 	assert "boom" in answer.json()["error"]["message"]
 	with pytest.raises(GstnUnavailable, match="HTTP 500"):  # 5xx: retried, then a clear error

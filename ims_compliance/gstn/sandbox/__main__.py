@@ -34,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
 	parser.add_argument(
 		"--faults", default="{}", help='fault plan as JSON, e.g. \'{"seed": 1, "error_rate": 0.1}\''
 	)
+	parser.add_argument(
+		"--gsp", choices=("plain", "vayana", "taxpro"), help="require this GSP's authentication before GSTN's"
+	)
+	parser.add_argument(
+		"--gsp-credentials",
+		default="{}",
+		help='the GSP credentials as JSON, e.g. \'{"clientid": "c", "client-secret": "s"}\'',
+	)
+	parser.add_argument("--call-budget", type=int, help="API calls per session before HTTP 429")
+	parser.add_argument("--max-sessions", type=int, help="live sessions per user before AUTH403")
 	parser.add_argument("--seed-gstin", help="recipient GSTIN to generate records for at start")
 	parser.add_argument("--seed-records", type=int, default=0)
 	parser.add_argument("--seed", type=int, default=0)
@@ -43,7 +53,13 @@ def main(argv: list[str] | None = None) -> int:
 		level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s"
 	)
 	config = SandboxConfig(
-		encrypted=args.encrypted, token_ttl=args.token_ttl, queue_threshold=args.queue_threshold
+		encrypted=args.encrypted,
+		token_ttl=args.token_ttl,
+		queue_threshold=args.queue_threshold,
+		gsp=args.gsp,
+		gsp_credentials=json.loads(args.gsp_credentials),
+		call_budget=args.call_budget,
+		max_sessions=args.max_sessions,
 	)
 	sandbox = SandboxServer(
 		state_path=args.state,

@@ -26,6 +26,7 @@ class FaultPlan:
 	expire_sessions_after: int | None = None  # tokens expire after this many authenticated calls
 	stuck_requests: bool = False  # SAVE/RESET/GEN2B requests stay IP forever
 	process_delay: float = 0.0  # seconds before a request can leave IP (it always answers IP once)
+	failed_requests: bool = False  # SAVE/RESET/GEN2B requests end ER (GSTN could not process them)
 
 	@classmethod
 	def from_dict(cls, data: dict) -> FaultPlan:

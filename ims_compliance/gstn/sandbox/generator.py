@@ -15,9 +15,13 @@ import json
 import random
 import string
 
-from ims_compliance.core.gstin import make_gstin
-from ims_compliance.core.periods import OCT_2025, ReturnPeriod
-from ims_compliance.core.sections import SECTIONS
+from ims_compliance.gstn.sandbox.vocabulary import (
+	OCT_2025,
+	SECTIONS,
+	make_gstin,
+	period_index,
+	period_of_index,
+)
 
 #: Section weights per 1,000 records.
 MIX = (
@@ -75,8 +79,8 @@ def generate_records(
 	periods ending at `period`."""
 	rng = random.Random(seed)
 	suppliers = _suppliers(rng, max(3, min(2000, n // 40)))
-	end = ReturnPeriod.parse(period)
-	periods = [end.add(-2), end.add(-1), end]
+	end = period_index(period)
+	periods = [end - 2, end - 1, end]
 	codes = [code for code, weight in MIX for _ in range(weight)]
 	counters: dict[str, int] = {}
 	records: list[tuple[str, dict]] = []
@@ -87,22 +91,23 @@ def generate_records(
 		stin = rng.choice(suppliers)
 		counters[stin] = counters.get(stin, 0) + 1
 		rp = rng.choice(periods)
-		fy = f"{rp.financial_year[2:4]}{rp.financial_year[-2:]}"
+		year, month = rp // 12, rp % 12 + 1
+		fy_start = year if month >= 4 else year - 1  # the Indian financial year, April to March
+		fy = f"{fy_start % 100:02d}{(fy_start + 1) % 100:02d}"
 		number = f"{_PREFIX[code]}/{fy}/{counters[stin]:06d}"
-		day = f"{rng.randint(1, 28):02d}-{rp.month:02d}-{rp.year}"
+		day = f"{rng.randint(1, 28):02d}-{month:02d}-{year}"
 		txval = round(rng.uniform(500, 500_000), 2)
 		tax = round(txval * rng.choice(_RATES) / 100, 2)
 		record: dict = {"stin": stin, sec.number_key: number, sec.date_key: day}
 		if sec.is_amendment:
 			original = max(1, counters[stin] - rng.randint(1, 50))
 			record[sec.original_number_key] = f"{_PREFIX[code]}/{fy}/{original:06d}"
-			record[sec.original_date_key] = (
-				f"{rng.randint(1, 28):02d}-{rp.add(-1).month:02d}-{rp.add(-1).year}"
-			)
-		if sec.document_type == "Invoice":
+			before = rp - 1
+			record[sec.original_date_key] = f"{rng.randint(1, 28):02d}-{before % 12 + 1:02d}-{before // 12}"
+		if not sec.is_ecom:  # save.json: invoices and notes carry inv_typ, ECOM documents do not
 			record["inv_typ"] = "R"
 		record["srcform"] = rng.choices(("R1", "IFF", "R1A"), weights=(85, 10, 5))[0]
-		record["rtnprd"] = str(rp)
+		record["rtnprd"] = period_of_index(rp)
 		record["pos"] = recipient_state
 		cess = round(txval * 0.01, 2) if rng.random() < 0.03 else 0
 		if stin[:2] == recipient_state:
@@ -116,7 +121,7 @@ def generate_records(
 		record["ispendactblocked"] = "Y" if blocked else "N"
 		# R7 asks on original credit notes from the Oct-2025 period (as core.rules applies it); an
 		# amendment asks only when it lowers ITC, which these random originals cannot tell
-		asks_r7 = code == "CN" and (rp.year, rp.month) >= OCT_2025
+		asks_r7 = code == "CN" and (year, month) >= OCT_2025
 		record["isItcRedReqBlocked"] = "N" if asks_r7 else "Y"
 		record["isRemarksBlocked"] = "N"
 		choices = ("N", "A", "R") if blocked else ("N", "A", "R", "P")

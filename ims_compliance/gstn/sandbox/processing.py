@@ -6,20 +6,17 @@ error report (credit/debit notes reported under `cn`/`dn`, as GSTN has been seen
 
 from __future__ import annotations
 
-import re
 import time
 
-from ims_compliance.core.sections import SECTIONS, section_by_key
-from ims_compliance.gstn import errors as codes
-from ims_compliance.gstn.protocol import DECLARED_KEYS
+from ims_compliance.gstn.sandbox import schema
+from ims_compliance.gstn.sandbox import vocabulary as codes
 from ims_compliance.gstn.sandbox.generator import CONTENT_KEYS
 from ims_compliance.gstn.sandbox.state import ACTION_KEYS, SandboxState, document_key
+from ims_compliance.gstn.sandbox.vocabulary import SECTIONS
+from ims_compliance.gstn.sandbox.vocabulary import find_section as section_by_key
 
 #: A request nobody polls completes on its own after this many seconds (unless stuck).
 AUTO_COMPLETE_SECONDS = 2.0
-_REPORT_KEY = {"b2bcn": "cn", "b2bdn": "dn"}
-_DATE = re.compile(r"^\d{2}-\d{2}-\d{4}$")
-_PERIOD = re.compile(r"^(0[1-9]|1[0-2])\d{4}$")
 _SAME_DOCUMENT = ("stin", "inum", "nt_num", "idt", "nt_dt")
 _AMOUNTS = ("val", "txval", "iamt", "camt", "samt", "cess")
 _DECLARED_HEADS = {"declIgst": "iamt", "declCgst": "camt", "declSgst": "samt", "declCess": "cess"}
@@ -37,63 +34,13 @@ class Refusal(Exception):
 		super().__init__(f"{code}: {message}")
 
 
-def _schema(message: str) -> Refusal:
-	return Refusal(codes.SCHEMA_ERROR, message)
-
-
-def _check_record(key: str, index: int, record: object, *, reset: bool) -> None:
-	where = f"{key}[{index}]"
-	sec = section_by_key(key)
-	if not isinstance(record, dict):
-		raise _schema(f"{where}: record must be an object")
-	required = (
-		(sec.number_key, sec.date_key, "rtnprd")
-		if sec.is_import
-		else ("stin", sec.number_key, sec.date_key, "rtnprd")
-	)
-	for name in required:  # a Bill of Entry for goods from abroad has no supplier GSTIN
-		if not isinstance(record.get(name), str) or not record[name]:
-			raise _schema(f"{where}: {name} is missing or not text")
-	if not _DATE.match(record[sec.date_key]):
-		raise _schema(f"{where}: {sec.date_key} is not dd-mm-yyyy")
-	if not _PERIOD.match(record["rtnprd"]):
-		raise _schema(f"{where}: rtnprd is not MMYYYY")
-	if reset:
-		if "action" in record:
-			raise _schema(f"{where}: a RESETIMS record carries no action")
-		return
-	if record.get("action") == "N":
-		raise _schema(f"{where}: action N cannot be saved; use RESETIMS")
-	if record.get("action") not in ("A", "R", "P"):
-		raise _schema(f"{where}: action must be A, R or P")
-	if record.get("prev_status") not in ("A", "R", "P", "N"):
-		raise _schema(f"{where}: prev_status must be A, R, P or N")
-	if record.get("itcRedReq") not in (None, "Y", "N"):
-		raise _schema(f"{where}: itcRedReq must be Y or N")
-
-
 def check_envelope(body: object, *, gstin: str, action: str) -> dict:
-	"""The SAVE/RESETIMS envelope and every record's schema; returns `invdata`."""
-	if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-		raise _schema("body must be {action, data:{rtin, reqtyp, invdata}}")
-	data = body["data"]
-	reset = action == "RESETIMS"
-	if body.get("action") != action or data.get("reqtyp") != ("RESET" if reset else "SAVE"):
-		raise _schema(f"action/reqtyp do not match {action}")
-	if str(data.get("rtin", "")).upper() != gstin.upper():
-		raise _schema("rtin does not match the gstin header")
-	invdata = data.get("invdata")
-	if not isinstance(invdata, dict) or not invdata:
-		raise _schema("invdata must be a non-empty object of sections")
-	for key, rows in invdata.items():
-		sec = section_by_key(key)
-		if sec is None or sec.key != key:
-			raise _schema(f"unknown section {key!r} in invdata")
-		if not isinstance(rows, list) or not rows:
-			raise _schema(f"{key} must be a non-empty list")
-		for index, record in enumerate(rows):
-			_check_record(key, index, record, reset=reset)
-	return invdata
+	"""The SAVE/RESETIMS body against the published schema (`schema.check_envelope`); a failure
+	refuses the whole request with IMSSAV005 naming the key."""
+	try:
+		return schema.check_envelope(body, gstin=gstin, action=action)
+	except schema.SchemaError as exc:
+		raise Refusal(codes.IMSSAV005, str(exc)) from None
 
 
 def _due(request: dict, now: float) -> bool:
@@ -105,7 +52,14 @@ def _due(request: dict, now: float) -> bool:
 
 
 def submit(
-	state: SandboxState, *, gstin: str, kind: str, payload: dict, stuck: bool = False, delay: float = 0.0
+	state: SandboxState,
+	*,
+	gstin: str,
+	kind: str,
+	payload: dict,
+	stuck: bool = False,
+	delay: float = 0.0,
+	fail: bool = False,
 ) -> str:
 	"""Queue a SAVE/RESET (payload = invdata) or GEN2B (payload = {itcprd}); one at a time per GSTIN."""
 	now = time.time()
@@ -115,9 +69,7 @@ def submit(
 				if _due(request, now):
 					_process(state, ref)
 				elif kind != "GEN2B" and request["kind"] != "GEN2B":
-					raise Refusal(
-						codes.REQUEST_IN_PROGRESS, f"request {ref} is still in progress for {gstin}"
-					)
+					raise Refusal(codes.IMSSAV0015, f"request {ref} is still in progress for {gstin}")
 		ref = state.next_id("GEN" if kind == "GEN2B" else "IMS")
 		state.requests[ref] = {
 			"gstin": gstin.upper(),
@@ -128,6 +80,7 @@ def submit(
 			"created": now,
 			"ready_at": now + delay,
 			"stuck": stuck,
+			"fail": fail,
 		}
 		state.dirty = True
 		return ref
@@ -153,7 +106,7 @@ def status(state: SandboxState, *, gstin: str, reference_id: str, kinds: tuple[s
 	with state.lock:
 		request = state.requests.get(reference_id)
 		if request is None or request["gstin"] != gstin.upper() or request["kind"] not in kinds:
-			raise Refusal(codes.INVALID_REQUEST, f"no request {reference_id} for {gstin}")
+			raise Refusal(codes.GEN5002, f"no request {reference_id} for {gstin}")
 		if _due(request, time.time()):
 			_process(state, reference_id)
 		elif request["status_cd"] == "IP":
@@ -168,7 +121,12 @@ def status(state: SandboxState, *, gstin: str, reference_id: str, kinds: tuple[s
 
 def _process(state: SandboxState, ref: str) -> None:
 	request = state.requests[ref]
-	if request["kind"] == "GEN2B":
+	if request.get("fail"):  # the ER outcome: GSTN could not process the request at all
+		request.update(
+			status_cd="ER",
+			error_report={"error_cd": "SYS500", "error_msg": "sandbox fault: the request failed"},
+		)
+	elif request["kind"] == "GEN2B":
 		_generate_2b(state, request)
 	else:
 		_apply(state, request)
@@ -196,22 +154,22 @@ def _changed(stored: dict, record: dict) -> bool:
 def _refuse_record(stored: dict | None, record: dict, sec_key: str, reset: bool) -> tuple[str, str] | None:
 	"""GSTN's per-record checks; (code, message) when the record is refused."""
 	if stored is None:
-		return codes.RECORD_NOT_FOUND, "no such document for this recipient"
+		return codes.IMSSAV0013, "no such document for this recipient"
 	if _changed(stored, record):
-		return codes.PREVIOUS_STATUS_WRONG, "the supplier has changed this record; download it again"
+		return codes.IMSSAV0010, "the supplier has changed this record; download it again"
 	if "prev_status" in record and record["prev_status"] != stored.get("action", "N"):
-		return codes.PREVIOUS_STATUS_WRONG, (
+		return codes.IMSSAV0010, (
 			f"prev_status {record['prev_status']} does not match the current status {stored.get('action', 'N')}"
 		)
 	if reset:
 		return None
 	sec = section_by_key(sec_key)
 	if record["action"] == "P" and stored.get("ispendactblocked") == "Y":
-		return codes.PENDING_BLOCKED, "R5: Pending is not allowed for this record (ispendactblocked = Y)"
+		return codes.IMSSAV0011, "R5: Pending is not allowed for this record (ispendactblocked = Y)"
 	if record["action"] == "R" and sec.is_import:
-		return codes.REJECT_NOT_ALLOWED, "R4: a Bill of Entry can only be accepted or kept pending"
+		return codes.IMSSAV0012, "R4: a Bill of Entry can only be accepted or kept pending"
 	if record["action"] == "A" and stored.get("isItcRedReqBlocked") == "N" and not record.get("itcRedReq"):
-		return codes.ITC_REDUCTION_MISSING, "R7: itcRedReq is required when accepting this record"
+		return codes.IMSSAV0054, "R7: itcRedReq is required when accepting this record"
 	if record["action"] == "A":
 		return _declaration_refusal(stored, record)
 	return None
@@ -224,28 +182,28 @@ def _declaration_refusal(stored: dict, record: dict) -> tuple[str, str] | None:
 	equal to SGST, and remarks when below the tax on some head (a partial reversal). "Y" with
 	none is a full reversal. An unsent head counts as 0."""
 	answer = record.get("itcRedReq")
-	sent = {key: record[key] for key in DECLARED_KEYS if record.get(key) is not None}
+	sent = {key: record[key] for key in _DECLARED_HEADS if record.get(key) is not None}
 	has_remarks = isinstance(record.get("remarks"), str) and bool(record["remarks"].strip())
 	if answer != "Y" and sent:
-		return codes.DECLARATION_INVALID, "R7: declared amounts belong to a reversal (itcRedReq Y)"
+		return codes.IMSSAV0056, "R7: declared amounts belong to a reversal (itcRedReq Y)"
 	if answer == "N":
-		return None if has_remarks else (codes.REMARKS_MISSING, "R7: a nil reversal needs remarks")
+		return None if has_remarks else (codes.IMSSAV0055, "R7: a nil reversal needs remarks")
 	if not sent:
 		return None
 	declared: dict[str, float] = {}
 	for key, head in _DECLARED_HEADS.items():
 		amount = sent.get(key, 0)
 		if isinstance(amount, bool) or not isinstance(amount, int | float):
-			return codes.DECLARATION_INVALID, f"R7: {key} is not an amount"
+			return codes.IMSSAV0056, f"R7: {key} is not an amount"
 		tax = float(stored.get(head) or 0)
 		if not 0 <= amount <= tax + _PAISA:
-			return codes.DECLARATION_INVALID, f"R7: {key} {amount} is not within 0..{head} {tax}"
+			return codes.IMSSAV0056, f"R7: {key} {amount} is not within 0..{head} {tax}"
 		declared[head] = float(amount)
 	if abs(declared["camt"] - declared["samt"]) > _PAISA:
-		return codes.DECLARATION_INVALID, "R7: declared CGST and SGST must be equal"
+		return codes.IMSSAV0056, "R7: declared CGST and SGST must be equal"
 	partial = any(declared[head] < float(stored.get(head) or 0) - _PAISA for head in declared)
 	if partial and not has_remarks:
-		return codes.REMARKS_MISSING, "R7: a partial reversal needs remarks"
+		return codes.IMSSAV0055, "R7: a partial reversal needs remarks"
 	return None
 
 
@@ -261,12 +219,12 @@ def _apply(state: SandboxState, request: dict) -> None:
 			doc_key = document_key(sec.code, record)
 			stored = rows.get(doc_key)
 			refusal = _refuse_record(stored, record, key, reset)
-			if refusal and refusal[0] == codes.PREVIOUS_STATUS_WRONG and not _changed(stored, record):
+			if refusal and refusal[0] == codes.IMSSAV0010 and not _changed(stored, record):
 				state.stats["stale_prev_status"] = state.stats.get("stale_prev_status", 0) + 1
 			if refusal is None and f"{sec.code}|{doc_key}" in planned:
 				refusal = tuple(planned.pop(f"{sec.code}|{doc_key}"))
 			if refusal:
-				report.setdefault(_REPORT_KEY.get(key, key), []).append(
+				report.setdefault(sec.report_key or key, []).append(
 					{
 						"stin": record.get("stin"),
 						"error_cd": refusal[0],
@@ -296,7 +254,7 @@ def _generate_2b(state: SandboxState, request: dict) -> None:
 	upto = (int(itcprd[2:]), int(itcprd[:2]))
 	summary = {"itc_available": 0.0, "itc_rejected": 0.0, "pending": 0, "records": 0}
 	for code, rows in state.records.get(request["gstin"], {}).items():
-		sign = -1 if SECTIONS[code].document_type == "Credit Note" else 1
+		sign = -1 if SECTIONS[code].is_credit_note else 1
 		for record in rows.values():
 			period = str(record.get("rtnprd", "000000"))
 			if (int(period[2:]), int(period[:2])) > upto or record.get("srcfilstatus") == "Not Filed":

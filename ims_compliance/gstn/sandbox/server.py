@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from ims_compliance.gstn.sandbox import faults as f
-from ims_compliance.gstn.sandbox.api import GstnApi, SandboxConfig
+from ims_compliance.gstn.sandbox.api import FILE_LINK, FILE_PATH, GstnApi, SandboxConfig
 from ims_compliance.gstn.sandbox.state import SandboxState
 
 log = logging.getLogger("ims_compliance.gstn.sandbox")
@@ -72,6 +72,18 @@ class _Handler(BaseHTTPRequestHandler):
 			if url.path.startswith(CONTROL_PREFIX):
 				self._control(method, url.path[len(CONTROL_PREFIX) :], query, body)
 				return
+			if method == "GET" and FILE_LINK.search(url.path):
+				# a FILEDET `ul`: fetched without GSTN's headers, as GSTN's signed file links are
+				status, content = sandbox.api.file_link(url.path, query)
+				if content is None:
+					self._send_json(status, {"error": "no such file part, or the link is expired or altered"})
+				else:
+					self._send(200, content, "application/octet-stream")
+				return
+			part = FILE_PATH.match(url.path) if method == "GET" else None
+			if part:
+				self._send_part(part["token"], int(part["index"]))
+				return
 			fault = sandbox.faults.draw()
 			plan = sandbox.faults.plan
 			if plan.latency:
@@ -104,19 +116,23 @@ class _Handler(BaseHTTPRequestHandler):
 				500, {"status_cd": "0", "error": {"error_cd": "SYS500", "message": f"sandbox error: {exc}"}}
 			)
 
+	def _send_part(self, token: str, index: int) -> None:
+		part = self.server.sandbox.api.file_part(token, index)
+		if part is None:
+			self._send_json(404, {"error": "no such file part"})
+		else:
+			self._send(200, part, "application/octet-stream")
+
 	def _control(self, method: str, name: str, query: dict, body: bytes) -> None:
 		"""Supplier-side controls and test knobs, so another process can drive the sandbox."""
 		sandbox = self.server.sandbox
 		state = sandbox.state
 		if method == "GET" and name.startswith("files/"):
 			_, token, index = [*name.split("/"), "", ""][:3]
-			part = sandbox.api.file_part(token, int(index) if index.isdigit() else -1)
-			if part is None:
-				self._send_json(404, {"error": "no such file part"})
-			else:
-				self._send(200, part, "application/octet-stream")
+			self._send_part(token, int(index) if index.isdigit() else -1)
 			return
-		if method == "GET" and name == "public-key":
+		if method == "GET" and name in ("public-key", "certificate"):
+			# GSTN publishes its key as an X.509 certificate (PEM); the old path serves it too
 			self._send(200, sandbox.api.public_key, "application/x-pem-file")
 			return
 		if method == "GET" and name == "records":
@@ -174,8 +190,14 @@ class SandboxServer:
 		return f"http://{self.host}:{self.port}"
 
 	@property
+	def certificate_pem(self) -> str:
+		"""GSTN's public key as GSTN publishes it: an X.509 certificate (PEM), encrypted mode."""
+		return self.api.certificate_pem
+
+	@property
 	def public_key_pem(self) -> str:
-		return self.api.public_key.decode()
+		"""Kept for callers of the old name: the certificate, as /sandbox/public-key serves it."""
+		return self.api.certificate_pem
 
 	def public_url(self, handler: BaseHTTPRequestHandler) -> str:
 		host = handler.headers.get("Host")
@@ -202,7 +224,13 @@ class SandboxServer:
 			"refuse": lambda: state.refuse(
 				args["gstin"], args["section"], code=args["code"], message=args["message"], **where
 			),
-			"stats": lambda: dict(state.stats),
+			# records saved/reset and stale sends; with {"calls": true} also the API calls served
+			# per endpoint and action (what a GSP bills)
+			"stats": lambda: (
+				{**state.stats, "calls": dict(self.api.calls)} if args.get("calls") else dict(state.stats)
+			),
+			"calls": lambda: dict(self.api.calls),
+			"gsp-session": lambda: self.api.gsp.new_session(str(args.get("aspid", ""))),
 			"faults": lambda: self.set_faults(f.FaultPlan.from_dict(args)),
 			"expire-sessions": self.api.expire_sessions,
 			"clear": state.clear,

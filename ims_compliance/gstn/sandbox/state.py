@@ -18,11 +18,10 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from ims_compliance.core.gstin import check_gstin
-from ims_compliance.core.sections import SECTIONS
-from ims_compliance.gstn import crypto
-from ims_compliance.gstn.protocol import resolve_section
+from ims_compliance.gstn.sandbox import wire
 from ims_compliance.gstn.sandbox.generator import generate_records, record_hash
+from ims_compliance.gstn.sandbox.vocabulary import COUNT_NAMES, COUNTED_SECTIONS, SECTIONS, normal_gstin
+from ims_compliance.gstn.sandbox.vocabulary import section_of as resolve_section
 
 STATE_VERSION = 1
 ACTION_KEYS = ("action", "itcRedReq", "declIgst", "declCgst", "declSgst", "declCess", "remarks")
@@ -30,7 +29,7 @@ ACTION_KEYS = ("action", "itcRedReq", "declIgst", "declCgst", "declSgst", "declC
 
 def document_key(code: str, record: dict) -> str:
 	"""Supplier + number + financial year, the way GSTN tells documents apart."""
-	sec = SECTIONS[code]
+	sec = resolve_section(code)
 	number = str(record.get(sec.number_key, "")).upper()
 	date = str(record.get(sec.date_key, ""))
 	try:
@@ -51,6 +50,7 @@ class SandboxState:
 		self.gstr2b: dict[str, dict[str, dict]] = {}
 		self.sessions: dict[str, dict] = {}  # auth token -> session (GstnApi's); `sek` as bytes
 		self.rsa_private_pem: str | None = None  # encrypted mode: GSTN's key pair
+		self.certificate_pem: str | None = None  # ... and the certificate that publishes it
 		#: gstin -> "CODE|document key" -> [error code, message]: the next SAVE/RESET of that
 		#: record is refused with it once (a test's way to get a PE answer for chosen records)
 		self.refusals: dict[str, dict[str, list[str]]] = {}
@@ -74,10 +74,11 @@ class SandboxState:
 			self.requests = data.get("requests", {})
 			self.gstr2b = data.get("gstr2b", {})
 			self.sessions = {
-				token: {**session, "sek": crypto.unb64(session["sek"]) if session.get("sek") else None}
+				token: {**session, "sek": wire.b64d(session["sek"]) if session.get("sek") else None}
 				for token, session in data.get("sessions", {}).items()
 			}
 			self.rsa_private_pem = data.get("rsa_private_pem")
+			self.certificate_pem = data.get("certificate_pem")
 			self.refusals = data.get("refusals", {})
 			self.stats = data.get("stats", {})
 			self.counter = int(data.get("counter", 0))
@@ -119,11 +120,12 @@ class SandboxState:
 			"requests": {ref: dict(request) for ref, request in self.requests.items()},
 			"gstr2b": {gstin: dict(periods) for gstin, periods in self.gstr2b.items()},
 			"sessions": {
-				token: {**session, "sek": crypto.b64(session["sek"]) if session.get("sek") else None}
+				token: {**session, "sek": wire.b64e(session["sek"]) if session.get("sek") else None}
 				for token, session in self.sessions.items()
 				if session["refresh_until"] > time.time()  # dead sessions are not kept
 			},
 			"rsa_private_pem": self.rsa_private_pem,
+			"certificate_pem": self.certificate_pem,
 			"refusals": {gstin: dict(planned) for gstin, planned in self.refusals.items()},
 			"stats": dict(self.stats),
 			"counter": self.counter,
@@ -146,21 +148,27 @@ class SandboxState:
 		return self.records.get(gstin.upper(), {}).get(resolve_section(section).code, {}).get(key)
 
 	def counts(self, gstin: str) -> dict:
-		names = {"A": "accept", "N": "noaction", "P": "pending", "R": "reject"}
-		groups: dict[str, dict[str, int]] = {}
+		"""GETCNT's answer for goods type ALL_OTH, shaped as `invoice_count.json` (in-co-sandbox-docs):
+		`{all_oth: {b2b: {accept, noaction, pending, reject}, ..., ttl_cnt}}`, every section
+		listed, `ttl_cnt` inside `all_oth`."""
+		groups: dict[str, dict | int] = {}
+		total = 0
 		with self.lock:
-			for code, rows in self.records.get(gstin.upper(), {}).items():
-				counts = dict.fromkeys(names.values(), 0)
-				for record in rows.values():
-					counts[names.get(record.get("action", "N"), "noaction")] += 1
+			held = self.records.get(gstin.upper(), {})
+			for code in COUNTED_SECTIONS:
+				counts = dict.fromkeys(COUNT_NAMES.values(), 0)
+				for record in held.get(code, {}).values():
+					counts[COUNT_NAMES.get(record.get("action", "N"), "noaction")] += 1
 				groups[SECTIONS[code].key] = counts
-		return {"all_oth": groups, "ttl_cnt": sum(sum(c.values()) for c in groups.values())}
+				total += sum(counts.values())
+		groups["ttl_cnt"] = total
+		return {"all_oth": groups}
 
 	# --- the supplier's side -------------------------------------------------------------
 	def add_records(self, gstin: str, records: Iterable[tuple[str, dict]] | dict[str, list[dict]]) -> int:
 		"""Add (or replace) records: (section, record) pairs or {section: [records]}. A record
 		without `hash` gets one; without `action`, N."""
-		gstin = check_gstin(gstin).gstin
+		gstin = normal_gstin(gstin)
 		pairs = (
 			((code, r) for code, rows in records.items() for r in rows)
 			if isinstance(records, dict)
@@ -180,7 +188,7 @@ class SandboxState:
 		return added
 
 	def generate(self, gstin: str, n: int, *, seed: int = 0, period: str = "102025") -> int:
-		gstin = check_gstin(gstin).gstin
+		gstin = normal_gstin(gstin)
 		return self.add_records(gstin, generate_records(n, seed=seed, recipient_gstin=gstin, period=period))
 
 	def _located(

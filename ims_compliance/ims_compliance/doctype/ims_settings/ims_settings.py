@@ -24,13 +24,23 @@ class IMSSettings(Document):
 
 		amount_tolerance: DF.Currency
 		apply_recommendations_after_reconcile: DF.Check
+		auth_api_version: DF.Data | None
 		base_url: DF.Data | None
 		company_gstins: DF.Table[IMSCompanyGSTIN]
 		connection_mode: DF.Literal["Sandbox", "GSP API", "Offline File"]
 		date_tolerance_days: DF.Int
+		fallback_ip_usr: DF.Data | None
+		gsp_asp_id: DF.Data | None
+		gsp_asp_private_key: DF.Password | None
+		gsp_asp_secret: DF.Password | None
 		gsp_client_id: DF.Data | None
 		gsp_client_secret: DF.Password | None
+		gsp_cust_id: DF.Data | None
+		gsp_profile: DF.Literal["GSTN (clientid / client-secret)", "TaxPro (charteredinfo)", "Vayana"]
 		gstn_public_key: DF.LongText | None
+		gstr2b_api_version: DF.Data | None
+		ims_api_version: DF.Data | None
+		max_calls_per_job: DF.Int
 		recommend_exact_match: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
 		recommend_manual_match: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]
 		recommend_mismatch: DF.Literal["No Action", "Accepted", "Rejected", "Pending"]

@@ -1,0 +1,156 @@
+"""The connection glue: every GSTN exchange is one Integration Request (secrets masked) that an
+Accounts Manager can read; Test Connection shows GSTN's answer; ip-usr is the end user's IP,
+never a made-up one in GSP mode; the GSP profile chosen in IMS Settings drives a real
+encrypted conversation with the independent sandbox."""
+
+import tempfile
+
+import frappe
+
+from ims_compliance.gstn.errors import GstnError
+from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxConfig, SandboxServer
+from ims_compliance.services.connection import (
+	SERVICE,
+	CacheSessionStore,
+	end_user_ip,
+	ensure_integration_request_access,
+	make_client,
+	test_connection,
+)
+from ims_compliance.services.download import download
+from ims_compliance.tests.fixtures import ACCOUNTS_MANAGER, COMPANY_GSTIN_2
+from ims_compliance.tests.sandbox_case import SandboxCase
+
+GSTIN = COMPANY_GSTIN_2
+
+
+def gstn_logs() -> list[dict]:
+	return frappe.get_all(
+		"Integration Request",
+		filters={"integration_request_service": SERVICE},
+		fields=["name", "status", "request_description", "request_headers", "data", "output", "url"],
+		order_by="creation asc",
+	)
+
+
+class TestConnectionGlue(SandboxCase):
+	def setUp(self):
+		self.use_sandbox(GSTIN)
+		self.sandbox.state.generate(GSTIN, 30, seed=5)
+		frappe.db.delete("Integration Request", {"integration_request_service": SERVICE})
+
+	def test_each_exchange_is_one_integration_request_with_secrets_masked(self):
+		self.log_in(GSTIN)
+		result = download(GSTIN, commit=False)
+		logs = gstn_logs()
+		# OTPREQUEST, AUTHTOKEN, then GETCNT and one GETINV per section: one row each
+		self.assertEqual(len(logs), 2 + result["api_calls"])
+		self.assertIn("OTPREQUEST", logs[0].request_description)
+		self.assertTrue(any("GETCNT" in log.request_description for log in logs))
+		token = CacheSessionStore(GSTIN).load()["auth_token"]
+		for log in logs:
+			self.assertNotIn(token, log.request_headers + log.data + log.output)
+			self.assertNotIn(SANDBOX_OTP, log.data)
+		self.assertIn('"auth-token": "***"', logs[-1].request_headers)
+		self.assertTrue(all(log.status == "Completed" for log in logs))
+		self.assertLessEqual(max(len(log.output) for log in logs), 4100)  # bodies clipped
+
+	def test_accounts_managers_read_the_gstn_log_and_the_grant_is_idempotent(self):
+		ensure_integration_request_access()
+		ensure_integration_request_access()
+		rows = frappe.get_all(
+			"Custom DocPerm", filters={"parent": "Integration Request", "role": "Accounts Manager"}
+		)
+		self.assertEqual(len(rows), 1)
+		self.assertTrue(frappe.has_permission("Integration Request", "read", user=ACCOUNTS_MANAGER))
+
+	def test_test_connection_asks_for_an_otp_then_shows_gstns_answer(self):
+		first = test_connection(GSTIN)
+		self.assertTrue(first["otp_needed"])
+		self.assertIn('"status_cd"', first["answer"])
+		wrong = test_connection(GSTIN, otp="000000")
+		self.assertFalse(wrong["ok"])
+		self.assertEqual(wrong["code"], "AUTH158")
+		self.assertIn("AUTH158", wrong["answer"])  # GSTN's own words, as it sent them
+		good = test_connection(GSTIN, otp=SANDBOX_OTP)
+		self.assertTrue(good["ok"])
+		self.assertEqual(good["total"], 30)
+		self.assertIn("all_oth", good["answer"])
+		again = test_connection(GSTIN)  # with the session: one GETCNT, no new OTP
+		self.assertTrue(again["ok"] and not again.get("otp_needed"))
+		self.assertEqual(again["calls"], 1)
+
+	def test_ip_usr_is_the_users_not_a_made_up_one_in_gsp_mode(self):
+		settings = frappe.get_single("IMS Settings")
+		store = CacheSessionStore(GSTIN)
+		store.save({"auth_token": "t", "ip_usr": "198.51.100.4"})  # stored by the user's log-in
+		self.assertEqual(end_user_ip(store, settings), "198.51.100.4")
+		store.save({})
+		settings.fallback_ip_usr = "203.0.113.9"
+		self.assertEqual(end_user_ip(store, settings), "203.0.113.9")
+		settings.fallback_ip_usr = ""
+		self.assertEqual(end_user_ip(store, settings), "")
+
+
+class TestGspModeThroughSettings(SandboxCase):
+	"""IMS Settings in GSP mode, plain profile, against the sandbox playing GSTN encrypted
+	behind a GSP that checks clientid / client-secret."""
+
+	def setUp(self):
+		self.use_sandbox(GSTIN)
+		self.tmp_gsp = tempfile.TemporaryDirectory()
+		config = SandboxConfig(
+			encrypted=True,
+			gsp="plain",
+			gsp_credentials={"clientid": "cid-9", "client-secret": "sec-9"},
+			queue_threshold=20,
+			part_size=15,
+		)
+		self.gsp = SandboxServer(state_path=f"{self.tmp_gsp.name}/s.json", port=0, config=config).start()
+		self.gsp.state.generate(GSTIN, 60, seed=8)
+		settings = frappe.get_single("IMS Settings")
+		settings.connection_mode = "GSP API"
+		settings.base_url = self.gsp.url
+		settings.gsp_profile = "GSTN (clientid / client-secret)"
+		settings.gsp_client_id = "cid-9"
+		settings.gsp_client_secret = "sec-9"
+		settings.gstn_public_key = self.gsp.certificate_pem
+		settings.fallback_ip_usr = "203.0.113.10"
+		settings.save()
+
+	def tearDown(self):
+		self.gsp.stop()
+		self.tmp_gsp.cleanup()
+		super().tearDown()
+
+	def test_a_download_in_gsp_mode_interoperates_and_counts_its_calls(self):
+		client = make_client(GSTIN)
+		client.settings = client.settings.__class__(**{**client.settings.__dict__, "est_unit": 0.01})
+		client.request_otp()
+		client.authenticate(SANDBOX_OTP)
+		result = download(GSTIN, commit=False, client=client)
+		self.assertEqual(result.get("new"), 60)
+		self.assertGreater(result["api_calls"], 8)  # GETCNT, GETINVs, FILEDET, parts
+
+	def test_a_pem_private_key_fits_its_password_field(self):
+		from cryptography.hazmat.primitives import serialization
+		from cryptography.hazmat.primitives.asymmetric import rsa
+
+		pem = (
+			rsa.generate_private_key(public_exponent=65537, key_size=2048)
+			.private_bytes(
+				serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+			)
+			.decode()
+		)
+		settings = frappe.get_single("IMS Settings")
+		settings.gsp_asp_private_key = pem
+		settings.save()
+		self.assertEqual(frappe.get_single("IMS Settings").get_password("gsp_asp_private_key"), pem)
+
+	def test_without_any_ip_gsp_mode_refuses_to_call(self):
+		frappe.db.set_single_value("IMS Settings", "fallback_ip_usr", "")
+		client = make_client(GSTIN)
+		with self.assertRaises(GstnError) as caught:
+			client.request_otp()
+		self.assertEqual(caught.exception.code, "IP_USR")
