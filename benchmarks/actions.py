@@ -30,6 +30,7 @@ from ims_compliance.core.excel_import import read_action_rows
 from ims_compliance.core.excel_template import TEMPLATE_COLUMNS, write_action_template
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.rules import ActionRequest, RecordState, RuleContext, check_action
+from ims_compliance.doctype_names import supply_doctype
 
 SECTIONS = ("B2B", "B2B", "B2B", "CN", "CNA", "DN", "B2BA", "ECOM", "IMPG")
 MATCH = ("Exact Match", "Suggested Match", "Mismatch", "Missing in PI", "Manual Match")
@@ -290,7 +291,7 @@ def _insert_rows(frappe, records, *, company: str, gstin: str) -> list[str]:
 			)
 		)
 		names.append(name)
-	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=10000)
+	frappe.db.bulk_insert(supply_doctype(), fields, rows, chunk_size=10000)
 	frappe.db.commit()
 	return names
 
@@ -299,7 +300,7 @@ def _delete_rows(frappe, names: list[str]) -> None:
 	for start in range(0, len(names), 10000):
 		chunk = names[start : start + 10000]
 		frappe.db.delete("IMS Action Log", {"inward_supply": ("in", chunk)})
-		frappe.db.delete("GST Inward Supply", {"name": ("in", chunk)})
+		frappe.db.delete(supply_doctype(), {"name": ("in", chunk)})
 	frappe.db.commit()
 
 

@@ -170,10 +170,10 @@ def in_bench(size: int) -> None:
 	finally:
 		sandbox.stop()
 		tmp.cleanup()
-		names = frappe.get_all("GST Inward Supply", filters={"company_gstin": gstin}, pluck="name")
+		names = frappe.get_all(supply_doctype(), filters={"company_gstin": gstin}, pluck="name")
 		for start in range(0, len(names), 10000):
 			frappe.db.delete("IMS Action Log", {"inward_supply": ("in", names[start : start + 10000])})
-		frappe.db.delete("GST Inward Supply", {"company_gstin": gstin})
+		frappe.db.delete(supply_doctype(), {"company_gstin": gstin})
 		frappe.db.delete("IMS Upload Request", {"company_gstin": gstin})
 		settings = frappe.get_single("IMS Settings")
 		settings.company_gstins = [row for row in settings.company_gstins if row.gstin != gstin]

@@ -81,10 +81,10 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 		client.authenticate(SANDBOX_OTP)
 
 	def clean_up():
-		names = frappe.get_all("GST Inward Supply", filters={"company_gstin": gstin}, pluck="name")
+		names = frappe.get_all(supply_doctype(), filters={"company_gstin": gstin}, pluck="name")
 		for start in range(0, len(names), 5000):
 			frappe.db.delete("IMS Action Log", {"inward_supply": ("in", names[start : start + 5000])})
-		frappe.db.delete("GST Inward Supply", {"company_gstin": gstin})
+		frappe.db.delete(supply_doctype(), {"company_gstin": gstin})
 		frappe.db.delete("IMS Upload Request", {"company_gstin": gstin})
 		frappe.db.commit()
 
@@ -120,7 +120,7 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 				values = {"action": action, "upload_state": "Pending Upload"}
 				if action == "Accepted" and not row.itc_reduction_blocked:
 					values["itc_reduction_required"] = "Y"  # R7 answered: full reversal
-				frappe.db.set_value("GST Inward Supply", row.name, values)
+				frappe.db.set_value(supply_doctype(), row.name, values)
 			frappe.db.commit()
 			totals["wanted"] += len(wanted)
 

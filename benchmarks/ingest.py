@@ -214,10 +214,10 @@ def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
 	finally:
 		sandbox.stop()
 		tmp.cleanup()
-		names = frappe.get_all("GST Inward Supply", filters={"company_gstin": gstin}, pluck="name")
+		names = frappe.get_all(supply_doctype(), filters={"company_gstin": gstin}, pluck="name")
 		for start in range(0, len(names), 10000):
 			frappe.db.delete("IMS Action Log", {"inward_supply": ("in", names[start : start + 10000])})
-			frappe.db.delete("GST Inward Supply", {"name": ("in", names[start : start + 10000])})
+			frappe.db.delete(supply_doctype(), {"name": ("in", names[start : start + 10000])})
 		settings = frappe.get_single("IMS Settings")
 		settings.company_gstins = [row for row in settings.company_gstins if row.gstin != gstin]
 		settings.base_url, settings.connection_mode = old_url, old_mode

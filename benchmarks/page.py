@@ -40,6 +40,7 @@ def timed(fn, repeat: int = 5) -> float:
 
 def insert_rows(frappe, size: int, company: str, gstin: str, run: str) -> None:
 	from ims_compliance.core.gstin import make_gstin
+	from ims_compliance.doctype_names import supply_doctype
 
 	rng = random.Random(size)
 	suppliers = [
@@ -109,7 +110,7 @@ def insert_rows(frappe, size: int, company: str, gstin: str, run: str) -> None:
 				f"{gstin}|{section}|{supplier}|{number}|2025-26",
 			)
 		)
-	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=10000)
+	frappe.db.bulk_insert(supply_doctype(), fields, rows, chunk_size=10000)
 	frappe.db.commit()
 
 
@@ -117,7 +118,7 @@ def in_bench(sizes: list[int]) -> None:
 	from _bench import connect
 
 	frappe = connect()
-	from ims_compliance.doctype_names import supply_table
+	from ims_compliance.doctype_names import supply_doctype, supply_table
 	from ims_compliance.services import queries
 
 	row = frappe.get_all(
@@ -127,7 +128,7 @@ def in_bench(sizes: list[int]) -> None:
 		print("bench_skipped: 1 flag (no company GSTIN configured on the site)")
 		return
 	company, gstin = row[0].company, row[0].gstin
-	existing = frappe.db.count("GST Inward Supply", {"company_gstin": gstin})
+	existing = frappe.db.count(supply_doctype(), {"company_gstin": gstin})
 	for size in sizes:
 		run = frappe.generate_hash(length=4).upper()
 		insert_rows(frappe, size, company, gstin, run)
@@ -158,9 +159,9 @@ def in_bench(sizes: list[int]) -> None:
 			for label, call in calls.items():
 				print(f"page_{label}_ms_{size}: {timed(call):.1f} ms")
 		finally:
-			names = frappe.get_all("GST Inward Supply", filters={"name": ("like", f"PG{run}%")}, pluck="name")
+			names = frappe.get_all(supply_doctype(), filters={"name": ("like", f"PG{run}%")}, pluck="name")
 			for start in range(0, len(names), 10000):
-				frappe.db.delete("GST Inward Supply", {"name": ("in", names[start : start + 10000])})
+				frappe.db.delete(supply_doctype(), {"name": ("in", names[start : start + 10000])})
 			frappe.db.commit()
 
 

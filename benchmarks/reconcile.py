@@ -37,6 +37,7 @@ from rapidfuzz import fuzz
 from ims_compliance.core.matching import SUPPLY_STATUSES, MatchStatus, Tolerances, normalise_number, reconcile
 from ims_compliance.core.matching.engine import AMOUNTS, FUZZY_THRESHOLD
 from ims_compliance.core.matching.generate import generate
+from ims_compliance.doctype_names import supply_doctype
 
 
 def exact_key_baseline(s: pd.DataFrame, p: pd.DataFrame) -> int:
@@ -363,7 +364,7 @@ def _reset(frappe, run: str) -> None:
 	"""Put reused rows back as a first reconciliation finds them (not timed): every record Missing
 	in PI and unlinked, every bill unlinked."""
 	frappe.db.sql(
-		"""update `tabGST Inward Supply` set match_status = 'Missing in PI', purchase_invoice = null,
+		f"""update `tab{supply_doctype()}` set match_status = 'Missing in PI', purchase_invoice = null,
 		match_score = 0, match_reasons = null, recommended_action = '', needs_review = 0,
 		recommendation_reason = '', purchase_taxable_value = 0, purchase_total_tax = 0,
 		purchase_net_total = 0, action = 'No Action', upload_state = '', upload_error = null
@@ -511,9 +512,9 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 	company, gstin = row[0].company, row[0].gstin
 	accounts = service.tax_accounts(gstin)
 	run = reuse or frappe.generate_hash(length=4).upper()
-	stored = frappe.db.sql("select count(*) from `tabGST Inward Supply` where name like %s", f"RC{run}%")[0][
+	stored = frappe.db.sql(f"select count(*) from `tab{supply_doctype()}` where name like %s", f"RC{run}%")[
 		0
-	]
+	][0]
 	if reuse and stored:
 		# no generated frames in this process: its peak RSS is the job's own
 		_reset(frappe, run)
@@ -529,7 +530,7 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 		for status, count in sorted(result["by_status"].items()):
 			print(f"bench_job_{status.lower().replace(' ', '_')}_{size}: {count} records")
 		linked = frappe.get_all(
-			"GST Inward Supply",
+			supply_doctype(),
 			filters={"name": ("like", f"RC{run}%"), "purchase_invoice": ("is", "set")},
 			fields=["name", "purchase_invoice"],
 		)
@@ -538,12 +539,12 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 		)
 		print(f"bench_job_link_precision_{size}: {truth / max(len(linked), 1):.4f} ratio (generator's pairs)")
 		accepted_wrong = frappe.db.count(
-			"GST Inward Supply",
+			supply_doctype(),
 			{"name": ("like", f"RC{run}%"), "recommended_action": "Accepted", "needs_review": 0},
 		)
 		print(f"bench_job_direct_accepts_{size}: {accepted_wrong} records (Exact matches recommended Accept)")
 		linked_bills = frappe.db.sql(
-			"""select count(*) from `tabPurchase Invoice` pi join `tabGST Inward Supply` s
+			f"""select count(*) from `tabPurchase Invoice` pi join `tab{supply_doctype()}` s
 			on s.name = pi.ims_inward_supply and s.purchase_invoice = pi.name
 			where pi.name like %s and pi.ims_match_status = s.match_status""",
 			f"PB{run}%",
@@ -558,7 +559,7 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 		frappe.db.commit()
 		if not keep:
 			for doctype, prefix in (
-				("GST Inward Supply", f"RC{run}%"),
+				(supply_doctype(), f"RC{run}%"),
 				("Purchase Invoice", f"PB{run}%"),
 				("Purchase Invoice Item", f"PB{run}%"),
 				("Purchase Taxes and Charges", f"PB{run}%"),
@@ -665,7 +666,7 @@ def _insert_bench_rows(
 	]
 	p = p.assign(bill_no=p["bill_no"] + run)
 	start = time.perf_counter()
-	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=10000)
+	frappe.db.bulk_insert(supply_doctype(), fields, rows, chunk_size=10000)
 	nil_lines = _insert_purchase_invoices(frappe, p, run=run, company=company, gstin=gstin, accounts=accounts)
 	frappe.db.commit()
 	print(

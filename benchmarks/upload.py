@@ -79,7 +79,7 @@ def in_bench(sizes: list[int], baseline: int) -> None:
 			client.request_otp()
 			client.authenticate(SANDBOX_OTP)
 			download(gstin, client=client, force=True)
-			table = frappe.qb.DocType("GST Inward Supply")
+			table = frappe.qb.DocType(supply_doctype())
 			for current, wanted in CYCLE.items():
 				rows = (
 					frappe.qb.update(table)
@@ -133,7 +133,7 @@ def in_bench(sizes: list[int], baseline: int) -> None:
 		)
 		start = time.perf_counter()
 		for name in names:
-			row = frappe.db.get_value("GST Inward Supply", name, ["action", "gstn_action"], as_dict=True)
+			row = frappe.db.get_value(supply_doctype(), name, ["action", "gstn_action"], as_dict=True)
 			frappe.db.set_value(
 				supply_doctype(), name, {"gstn_action": row.action, "upload_state": "Uploaded"}
 			)
@@ -157,10 +157,10 @@ def in_bench(sizes: list[int], baseline: int) -> None:
 		sandbox.wait(timeout=30)
 		tmp.cleanup()
 		for gstin in gstins:
-			names = frappe.get_all("GST Inward Supply", filters={"company_gstin": gstin}, pluck="name")
+			names = frappe.get_all(supply_doctype(), filters={"company_gstin": gstin}, pluck="name")
 			for start in range(0, len(names), 10000):
 				frappe.db.delete("IMS Action Log", {"inward_supply": ("in", names[start : start + 10000])})
-			frappe.db.delete("GST Inward Supply", {"company_gstin": gstin})
+			frappe.db.delete(supply_doctype(), {"company_gstin": gstin})
 			frappe.db.delete("IMS Upload Request", {"company_gstin": gstin})
 		settings = frappe.get_single("IMS Settings")
 		settings.company_gstins = [row for row in settings.company_gstins if row.gstin not in gstins]

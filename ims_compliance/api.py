@@ -215,6 +215,29 @@ def reconcile(company_gstin: str, from_period: str, to_period: str | None = None
 	return enqueue_reconcile(company_gstin, from_period, to_period)
 
 
+#: The jobs this app queues (download, upload, GEN2B, reconcile, Excel import): their ids.
+JOB_PREFIXES = ("ims-download::", "ims-upload::", "ims-gen2b::", "ims-reconcile::", "ims-excel-import::")
+
+
+@frappe.whitelist()
+def get_job_status(job_id: str) -> dict:
+	"""Is one of this app's jobs still queued or running? The page asks every few seconds when
+	realtime (socket.io) is not connected (`bench serve` + `bench worker`, no `bench start`), so it
+	still refreshes when the job is done. Only this app's job ids: nobody reads others' jobs."""
+	from frappe.utils.background_jobs import get_job_status as rq_status
+
+	_can_read()
+	if not isinstance(job_id, str) or not job_id.startswith(JOB_PREFIXES):
+		frappe.throw(_("Not a job of this app: {0}").format(job_id), title=_("Unknown Job"))
+	status = rq_status(job_id)
+	state = getattr(status, "value", status)  # an RQ JobStatus, or None once RQ forgot it
+	return {
+		"job_id": job_id,
+		"status": state,
+		"running": state in ("queued", "started", "deferred", "scheduled"),
+	}
+
+
 @frappe.whitelist()
 def get_page_state() -> dict:
 	"""What the page needs to explain an empty or unconfigured state instead of showing zeros."""

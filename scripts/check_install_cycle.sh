@@ -6,9 +6,20 @@ set -euo pipefail
 site="$1"
 bench_dir="${2:-${IMS_BENCH:-/opt/ims-bench}}"
 cd "$bench_dir"
-db="$(python3 -c "import json,sys;print(json.load(open('sites/$site/site_config.json'))['db_name'])")"
-db_pass="$(python3 -c "import json,sys;print(json.load(open('sites/$site/site_config.json'))['db_password'])")"
-q() { mysql -N -u"$db" -p"$db_pass" -h127.0.0.1 "$db" -e "$1"; }
+db="$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['db_name'])" "sites/$site/site_config.json")"
+# the password goes to mysql in a private option file, never on its command line (ps shows argv)
+mysql_defaults="$(mktemp)"
+trap 'rm -f "$mysql_defaults"' EXIT
+chmod 600 "$mysql_defaults"
+python3 -c "
+import json, sys
+config = json.load(open(sys.argv[1]))
+print('[client]')
+print('user=' + config['db_name'])
+print('password=' + config['db_password'])
+print('host=' + (config.get('db_host') or '127.0.0.1'))
+" "sites/$site/site_config.json" >"$mysql_defaults"
+q() { mysql --defaults-extra-file="$mysql_defaults" -N "$db" -e "$1"; }
 snapshot() {
 	q "select name, modified from tabDocType where module='IMS Compliance' order by name;
 	   select name, modified from \`tabCustom Field\` where module='IMS Compliance' order by name;

@@ -10,7 +10,12 @@ from frappe.commands import get_site, pass_context
 
 @click.command("ims-sandbox")
 @click.option("--port", default=8765, show_default=True, help="Port to listen on (127.0.0.1)")
-@click.option("--state", "state_path", default=None, help="State file (default: sites/ims-sandbox.json)")
+@click.option(
+	"--state",
+	"state_path",
+	default=None,
+	help="State file (default: sites/ims-sandbox-<port>.json, the file ims-demo uses)",
+)
 @click.option("--encrypted", is_flag=True, help="Require GSTN's payload protection (GSP mode)")
 @click.option("--seed-gstin", default=None, help="Generate records for this company GSTIN at start")
 @click.option("--seed-records", default=0, type=int, help="How many records to generate")
@@ -18,7 +23,7 @@ def ims_sandbox(port, state_path, encrypted, seed_gstin, seed_records):
 	"""Serve the GSTN IMS sandbox until Ctrl-C (its OTP is 575757; see docs/sandbox.md)."""
 	from ims_compliance.gstn.sandbox.__main__ import main
 
-	args = ["--port", str(port), "--state", state_path or "ims-sandbox.json"]
+	args = ["--port", str(port), "--state", state_path or f"ims-sandbox-{port}.json"]
 	if encrypted:
 		args.append("--encrypted")
 	if seed_gstin and seed_records:

@@ -3,6 +3,8 @@
 `supplier_gstin` and `company_gstin` are the names India Compliance uses on Purchase Invoice;
 where another app already owns them we reuse its fields instead of creating clashing ones.
 Every field we create carries module "IMS Compliance" so uninstall can tell ours from theirs.
+`ims_inward_supply` links to our supply DocType, whose name depends on the site (issue 16):
+`site_custom_fields()` gives the declaration with that link resolved.
 
 Purchase-side marks reconciliation needs (issue 15): `ims_is_debit_note` (a supplier's debit
 note: neither ERPNext 15 nor India Compliance has such a flag on Purchase Invoice; if one named
@@ -11,9 +13,9 @@ date and port of an import bill (India Compliance keeps those on its own "Bill o
 DocType, which reconciliation reads instead of these when it is installed).
 """
 
-from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.doctype_names import DEFAULT_SUPPLY_DOCTYPE, MODULE, supply_doctype
 
-MODULE = "IMS Compliance"
+__all__ = ["CUSTOM_FIELDS", "MODULE", "SHARED_FIELDNAMES", "site_custom_fields"]
 
 #: Fields we reuse when they already exist on the doctype (owned by another app).
 SHARED_FIELDNAMES = ("supplier_gstin", "company_gstin")
@@ -52,7 +54,7 @@ CUSTOM_FIELDS = {
 			"fieldname": "ims_inward_supply",
 			"label": "GST Inward Supply",
 			"fieldtype": "Link",
-			"options": supply_doctype(),
+			"options": DEFAULT_SUPPLY_DOCTYPE,  # this site's name: site_custom_fields()
 			"insert_after": "ims_section",
 			"read_only": 1,
 			"no_copy": 1,
@@ -126,3 +128,17 @@ CUSTOM_FIELDS = {
 		},
 	],
 }
+
+
+def site_custom_fields() -> dict[str, list[dict]]:
+	"""CUSTOM_FIELDS with the links to our supply DocType naming it as this site does."""
+	name = supply_doctype()
+	return {
+		doctype: [
+			{**field, "options": name}
+			if field.get("fieldtype") == "Link" and field.get("options") == DEFAULT_SUPPLY_DOCTYPE
+			else field
+			for field in fields
+		]
+		for doctype, fields in CUSTOM_FIELDS.items()
+	}

@@ -25,6 +25,7 @@ The story, for a company in Maharashtra (state 27) and the month before today:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from dataclasses import dataclass, field
 
@@ -216,6 +217,20 @@ def noise_counts(size: int) -> dict[str, int]:
 		raise ValueError(f"a demo needs at least {size - counts[EXACT] + 1} purchase invoices, not {size}")
 	counts[MISSING_IN_PI] = share(100)  # IMS records with no Purchase Invoice: beyond `size`
 	return counts
+
+
+def demo_company_gstin(site: str, state_code: str = "27") -> str:
+	"""The demo company's GSTIN on `site`: derived from the site name, so two sites of one bench
+	get different GSTINs (their records never mix in a shared sandbox, and `ims-demo --remove` on
+	one takes only its own) and a re-run on the same site finds the same one. A company PAN
+	(4th letter C) with a valid check character; never one of the demo suppliers' (their PANs
+	start with "AA", these with "AB" to "ZZ")."""
+	digest = hashlib.sha256(site.strip().lower().encode()).digest()
+	letters = [chr(65 + b % 26) for b in digest[:4]]
+	first = chr(66 + digest[4] % 25)  # B..Z: never "AA..." like the suppliers
+	digits = int.from_bytes(digest[5:8], "big") % 10000
+	pan = f"{first}{letters[0]}{letters[1]}C{letters[2]}{digits:04d}{letters[3]}"
+	return make_gstin(state_code, pan)
 
 
 def demo_suppliers(count: int = 40, *, seed: int = 9) -> list[DemoSupplier]:

@@ -24,7 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.datetime import from_excel, to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ims_compliance.core.actions import ACTION_LABELS
@@ -125,6 +125,24 @@ _INSTRUCTIONS = (
 )
 
 
+#: Excel serials of plausible document dates (1 Jan 1990 to 31 Dec 2099): anything else in a
+#: date column is shown as it was typed.
+_SERIALS = (32874, 73415)
+
+
+def _excel_serial(value: object) -> float | None:
+	"""The value as an Excel date serial (1900 system), when it is one: 46349, 46349.0, "46349"."""
+	if isinstance(value, bool):
+		return None
+	if isinstance(value, (int, float, Decimal)):
+		number = float(value)
+	elif isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+		number = float(value.strip())
+	else:
+		return None
+	return number if _SERIALS[0] <= number <= _SERIALS[1] else None
+
+
 def _cell_value(value: object, kind: str) -> object:
 	"""Spreadsheet-friendly values: real dates and numbers, never Decimal or ISO strings."""
 	if value is None or value == "":
@@ -134,8 +152,12 @@ def _cell_value(value: object, kind: str) -> object:
 			return value.date()
 		if isinstance(value, dt.date):
 			return value
+		serial = _excel_serial(value)
+		if serial is not None:
+			# a date cell read back as its serial (46349): written as the date it is, not a number
+			return from_excel(serial).date()
 		text = str(value).strip()
-		for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+		for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"):
 			try:
 				return dt.datetime.strptime(text[:10], fmt).date()
 			except ValueError:

@@ -3,6 +3,7 @@
 import frappe
 from frappe import _
 
+from ims_compliance import ic
 from ims_compliance.core.gstin import normalise_gstin
 
 
@@ -38,7 +39,11 @@ def on_cancel(doc, method=None):
 
 def set_gstins(doc):
 	"""Default the GSTINs reconciliation keys on: the supplier's tax id and the company's only
-	GSTIN configured in IMS Settings. A user-entered value is never overwritten."""
+	GSTIN configured in IMS Settings. A user-entered value is never overwritten. Where India
+	Compliance is installed the fields are its own (taken from the addresses, and checked):
+	we leave them to it (issue 16)."""
+	if ic.is_installed():
+		return
 	if doc.meta.has_field("supplier_gstin"):
 		if not doc.get("supplier_gstin") and doc.supplier:
 			doc.supplier_gstin = frappe.db.get_value("Supplier", doc.supplier, "tax_id")

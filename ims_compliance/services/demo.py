@@ -2,7 +2,7 @@
 whole product working with no GSTN account.
 
 On a site with ERPNext (the setup wizard is run first when it never was), idempotently: the demo
-company "IMS Demo Company" (GSTIN 27AAZCI5150M1ZR) with its GST input tax accounts, 40 suppliers
+company "IMS Demo Company" (a GSTIN of its own per site, `demo_gstin`) with its GST input tax accounts, 40 suppliers
 and last month's ~300 submitted Purchase Invoices and return invoices (`core.demo_data`); IMS
 Settings pointed at the built-in GSTN sandbox (started as a detached process when nobody serves
 the port); the sandbox seeded, through its control API, with what the suppliers reported,
@@ -30,17 +30,23 @@ from frappe import _
 from frappe.database.database import savepoint
 from frappe.utils import add_days, add_years, get_bench_path, get_url, getdate
 
-from ims_compliance.core.demo_data import DemoPlan, build_plan, demo_suppliers, supplier_edit
-from ims_compliance.core.gstin import make_gstin
+from ims_compliance import ic
+from ims_compliance.core.demo_data import (
+	DemoPlan,
+	build_plan,
+	demo_company_gstin,
+	demo_suppliers,
+	supplier_edit,
+)
 from ims_compliance.core.periods import ReturnPeriod
 from ims_compliance.core.sections import DOWNLOAD_SECTIONS, SECTIONS
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.sandbox import SANDBOX_OTP
 from ims_compliance.gstn.sandbox.state import document_key
 from ims_compliance.services.download import COUNTS_KEY
 
 DEMO_COMPANY = "IMS Demo Company"
 DEMO_ABBR = "IMSD"
-DEMO_GSTIN = make_gstin("27", "AAZCI5150M")  # Maharashtra
 DEMO_USERNAME = "imsdemo"
 DEMO_ITEM = "IMS Demo Service"
 TAX_ACCOUNTS = {
@@ -51,6 +57,7 @@ TAX_ACCOUNTS = {
 }
 CHART_OF_ACCOUNTS = "India - Chart of Accounts"  # ERPNext's verified Indian chart
 SANDBOX_PORT = 8765
+DEMO_DOWNLOAD_TIME = "07:00:00"  # auto-download (when switched on): before the working day
 PAGE_ROUTE = "/app/gst-invoice-management-system"
 _BATCH = 50  # Purchase Invoices per commit: an interrupted run keeps what it made
 
@@ -61,10 +68,23 @@ def _quiet(message: str) -> None:
 	pass
 
 
+def demo_gstin() -> str:
+	"""This site's demo company GSTIN (Maharashtra), derived from the site name: every site of a
+	bench has its own, so their records in the shared sandbox never mix."""
+	return demo_company_gstin(frappe.local.site)
+
+
+def sandbox_state_path(port: int = SANDBOX_PORT) -> str:
+	"""The state file of the sandbox this bench runs on `port`: one per port (one process, one
+	file), in the bench's sites folder. Sites sharing that sandbox keep their records apart by
+	their own demo GSTIN."""
+	return os.path.abspath(os.path.join(frappe.local.sites_path, f"ims-sandbox-{port}.json"))
+
+
 def demo_plan(size: int = 300, suppliers: int = 40, today=None) -> DemoPlan:
 	"""Last month's demo data for the demo company."""
 	period = ReturnPeriod.of_date(getdate(today)).previous()
-	return build_plan(DEMO_GSTIN, period, size=size, suppliers=suppliers)
+	return build_plan(demo_gstin(), period, size=size, suppliers=suppliers)
 
 
 def setup_demo(
@@ -101,7 +121,7 @@ def setup_demo(
 	return {
 		"created": created,
 		"company": DEMO_COMPANY,
-		"company_gstin": DEMO_GSTIN,
+		"company_gstin": demo_gstin(),
 		"period": str(plan.period),
 		"purchase_invoices": frappe.db.count("Purchase Invoice", {"company": DEMO_COMPANY, "docstatus": 1}),
 		"suppliers": len(supplier_names),
@@ -143,6 +163,9 @@ def ensure_setup_complete(plan: DemoPlan, log: Log = _quiet) -> int:
 def ensure_company() -> int:
 	if frappe.db.exists("Company", DEMO_COMPANY):
 		_set_company_gstin()
+		if ic.is_installed():
+			# India Compliance takes a Purchase Invoice's company GSTIN from its billing address
+			ic.ensure_gst_address(demo_gstin(), "Company", DEMO_COMPANY, is_company_address=True)
 		return 0
 	company = frappe.get_doc(
 		{
@@ -152,20 +175,22 @@ def ensure_company() -> int:
 			"default_currency": "INR",
 			"country": "India",
 			"chart_of_accounts": CHART_OF_ACCOUNTS,
-			"tax_id": DEMO_GSTIN,
+			"tax_id": demo_gstin(),
 		}
 	).insert(ignore_permissions=True)
 	if not frappe.db.get_single_value("Global Defaults", "default_company"):
 		# the site's only company (say, after a removal): new documents default to it
 		frappe.db.set_single_value("Global Defaults", "default_company", company.name)
 		frappe.db.set_default("company", company.name)
+	if ic.is_installed():
+		ic.ensure_gst_address(demo_gstin(), "Company", DEMO_COMPANY, is_company_address=True)
 	return 1
 
 
 def _set_company_gstin() -> None:
 	"""The setup wizard makes the company without its GSTIN."""
-	if frappe.db.get_value("Company", DEMO_COMPANY, "tax_id") != DEMO_GSTIN:
-		frappe.db.set_value("Company", DEMO_COMPANY, "tax_id", DEMO_GSTIN)
+	if frappe.db.get_value("Company", DEMO_COMPANY, "tax_id") != demo_gstin():
+		frappe.db.set_value("Company", DEMO_COMPANY, "tax_id", demo_gstin())
 
 
 def _financial_year(day) -> tuple:
@@ -253,11 +278,14 @@ def ensure_tax_accounts() -> int:
 
 def ensure_item() -> int:
 	if frappe.db.exists("Item", DEMO_ITEM):
+		if ic.is_installed() and not frappe.db.get_value("Item", DEMO_ITEM, "gst_hsn_code"):
+			frappe.db.set_value("Item", DEMO_ITEM, ic.item_fields())  # made before IC came
 		return 0
 	frappe.get_doc(
 		{
 			"doctype": "Item",
 			"item_code": DEMO_ITEM,
+			**ic.item_fields(),
 			"item_name": DEMO_ITEM,
 			"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
 			"stock_uom": frappe.db.get_value("UOM", "Nos", "name") or frappe.db.get_value("UOM", {}, "name"),
@@ -289,6 +317,10 @@ def ensure_suppliers(plan: DemoPlan) -> tuple[dict[str, str], int]:
 		).insert(ignore_permissions=True)
 		found[supplier.gstin] = doc.name
 		made += 1
+	if ic.is_installed():
+		# India Compliance takes a Purchase Invoice's supplier GSTIN from the supplier's address
+		for gstin, name in found.items():
+			ic.ensure_gst_address(gstin, "Supplier", name)
 	return found, made
 
 
@@ -326,6 +358,15 @@ def ensure_purchase_invoices(
 	return made
 
 
+def _charge(amount: float, taxable: float) -> dict:
+	"""A tax row's charge. India Compliance refuses an Actual row on its GST accounts (the
+	item-wise detail would have no rate), so there the rate is charged On Net Total; ERPNext
+	computes the same amount to the paisa or one (within the match tolerance)."""
+	if ic.is_installed() and taxable:
+		return {"charge_type": "On Net Total", "rate": round(amount * 100 / taxable, 4)}
+	return {"charge_type": "Actual"}
+
+
 def _purchase_invoice(purchase, supplier: str):
 	sign = -1 if purchase.is_return else 1
 	cost_center = f"Main - {DEMO_ABBR}"
@@ -334,7 +375,7 @@ def _purchase_invoice(purchase, supplier: str):
 			"doctype": "Purchase Invoice",
 			"supplier": supplier,
 			"company": DEMO_COMPANY,
-			"company_gstin": DEMO_GSTIN,
+			"company_gstin": demo_gstin(),
 			"supplier_gstin": purchase.supplier.gstin,
 			"set_posting_time": 1,
 			"posting_date": purchase.bill_date,
@@ -345,6 +386,11 @@ def _purchase_invoice(purchase, supplier: str):
 			"is_return": 1 if purchase.is_return else 0,
 			"ims_is_debit_note": 1 if purchase.is_debit_note else 0,
 			"update_stock": 0,
+			**(
+				ic.purchase_invoice_addresses(DEMO_COMPANY, demo_gstin(), supplier, purchase.supplier.gstin)
+				if ic.is_installed()
+				else {}
+			),
 			"items": [
 				{
 					"item_code": DEMO_ITEM,
@@ -356,7 +402,7 @@ def _purchase_invoice(purchase, supplier: str):
 			],
 			"taxes": [
 				{
-					"charge_type": "Actual",
+					**_charge(amount, purchase.taxable_value),
 					"account_head": tax_account(head),
 					"description": head,
 					"tax_amount": sign * amount,
@@ -374,9 +420,15 @@ def configure_settings(base_url: str) -> int:
 	Rows of other companies stay as they are. Answers how many rows were added."""
 	settings = frappe.get_single("IMS Settings")
 	added = 0
-	if not any(row.gstin == DEMO_GSTIN for row in settings.company_gstins):
+	if not any(row.gstin == demo_gstin() for row in settings.company_gstins):
 		settings.append(
-			"company_gstins", {"company": DEMO_COMPANY, "gstin": DEMO_GSTIN, "gstn_username": DEMO_USERNAME}
+			"company_gstins",
+			{
+				"company": DEMO_COMPANY,
+				"gstin": demo_gstin(),
+				"gstn_username": DEMO_USERNAME,
+				"download_time": DEMO_DOWNLOAD_TIME,  # a fixed morning hour, not the moment of the run
+			},
 		)
 		added += 1
 	mapped = {row.account for row in settings.tax_accounts}
@@ -418,7 +470,7 @@ def ensure_sandbox(
 ) -> tuple[str, int | None]:
 	"""The sandbox's URL, and the process id when this call started it: `python -m
 	ims_compliance.gstn.sandbox` from the bench's Python, detached, its state in
-	sites/ims-sandbox.json and its log in logs/ims-sandbox.log, so it outlives the command."""
+	sites/ims-sandbox-<port>.json and its log in logs/ims-sandbox.log, so it outlives the command."""
 	if sandbox_url:
 		if not sandbox_answers(sandbox_url):
 			frappe.throw(_("No IMS sandbox answers on {0}").format(sandbox_url), title=_("No Sandbox"))
@@ -432,7 +484,7 @@ def ensure_sandbox(
 			frappe.throw(
 				_("Port {0} is in use: choose another with --port.").format(port), title=_("Port In Use")
 			)
-	state = os.path.abspath(os.path.join(frappe.local.sites_path, "ims-sandbox.json"))
+	state = sandbox_state_path(port)
 	log_path = os.path.join(get_bench_path(), "logs", "ims-sandbox.log")
 	os.makedirs(os.path.dirname(log_path), exist_ok=True)
 	with open(log_path, "a") as output:
@@ -471,12 +523,12 @@ def seed_sandbox(url: str, plan: DemoPlan) -> int:
 			missing[code] = todo
 	if not missing:
 		return 0
-	return int(_control(url, "records", {"gstin": DEMO_GSTIN, "records": missing}))
+	return int(_control(url, "records", {"gstin": demo_gstin(), "records": missing}))
 
 
 def _sandbox_records(url: str, code: str) -> list[dict]:
 	response = requests.get(
-		f"{url}/sandbox/records", params={"gstin": DEMO_GSTIN, "section": code}, timeout=30
+		f"{url}/sandbox/records", params={"gstin": demo_gstin(), "section": code}, timeout=30
 	)
 	response.raise_for_status()
 	return response.json()
@@ -512,7 +564,7 @@ def apply_supplier_edit(
 	# GSTN's section counts do not move when a supplier edits a record nobody has acted on, so
 	# the download, which skips sections whose counts did not change, would not look: forget
 	# the counts it remembers and the next download reads every section
-	frappe.cache.delete_value(COUNTS_KEY.format(DEMO_GSTIN))
+	frappe.cache.delete_value(COUNTS_KEY.format(demo_gstin()))
 	return {"edit": edit, "record": record}
 
 
@@ -533,16 +585,22 @@ def remove_demo(
 	removed["suppliers"] = _delete_all("Supplier", _demo_supplier_names())
 	removed["item"] = _delete_all("Item", [DEMO_ITEM] if frappe.db.exists("Item", DEMO_ITEM) else [])
 	removed["company"] = _remove_company()
-	from ims_compliance.services.connection import CacheSessionStore
-
-	CacheSessionStore(DEMO_GSTIN).save({})  # Redis and the encrypted copy
-	frappe.cache.delete_value(COUNTS_KEY.format(DEMO_GSTIN))
+	forget_gstn_session()
+	frappe.cache.delete_value(COUNTS_KEY.format(demo_gstin()))
 	if commit:
 		frappe.db.commit()  # nosemgrep: a bench command
 	removed["sandbox_records"] = _remove_sandbox_records(
 		(sandbox_url or f"http://127.0.0.1:{port}").rstrip("/")
 	)
 	return removed
+
+
+def forget_gstn_session() -> None:
+	"""Log the demo GSTIN out of GSTN (Redis and the encrypted copy): the next download asks for
+	the OTP again (scripts/check_demo.sh walks that prompt)."""
+	from ims_compliance.services.connection import CacheSessionStore
+
+	CacheSessionStore(demo_gstin()).save({})
 
 
 def _remove_purchase_invoices(*, commit: bool, log: Log) -> int:
@@ -573,18 +631,18 @@ def _delete_ledger_rows(invoices: list[str]) -> None:
 
 
 def _remove_inward_supplies() -> int:
-	names = frappe.get_all("GST Inward Supply", filters={"company_gstin": DEMO_GSTIN}, pluck="name")
+	names = frappe.get_all(supply_doctype(), filters={"company_gstin": demo_gstin()}, pluck="name")
 	for start in range(0, len(names), 1000):
 		chunk = names[start : start + 1000]
 		frappe.db.delete("IMS Action Log", {"inward_supply": ("in", chunk)})
-		frappe.db.delete("GST Inward Supply", {"name": ("in", chunk)})
-	frappe.db.delete("IMS Upload Request", {"company_gstin": DEMO_GSTIN})
+		frappe.db.delete(supply_doctype(), {"name": ("in", chunk)})
+	frappe.db.delete("IMS Upload Request", {"company_gstin": demo_gstin()})
 	return len(names)
 
 
 def _remove_settings_rows() -> int:
 	settings = frappe.get_single("IMS Settings")
-	keep_gstins = [row for row in settings.company_gstins if row.gstin != DEMO_GSTIN]
+	keep_gstins = [row for row in settings.company_gstins if row.gstin != demo_gstin()]
 	keep_accounts = [row for row in settings.tax_accounts if row.company != DEMO_COMPANY]
 	removed = (
 		len(settings.company_gstins) - len(keep_gstins) + len(settings.tax_accounts) - len(keep_accounts)
@@ -644,7 +702,7 @@ def _remove_sandbox_records(url: str) -> int:
 				url,
 				"remove",
 				{
-					"gstin": DEMO_GSTIN,
+					"gstin": demo_gstin(),
 					"section": code,
 					"stin": record["stin"],
 					"number": record[sec.number_key],
@@ -669,10 +727,12 @@ def describe(result: dict) -> list[str]:
 		_("  {0} submitted Purchase Invoices from {1} suppliers; the GSTN sandbox on {2}").format(
 			result["purchase_invoices"], result["suppliers"], result["sandbox_url"]
 		),
-		"",
-		_("Open {0} (with bench start running: the download is a background job),").format(
-			result["page_url"]
+		_("  this site's demo GSTIN is {0} (from the site name: other sites' demos have their own)").format(
+			result["company_gstin"]
 		),
+		"",
+		_("Open {0} (with bench start running: the download is a background job;").format(result["page_url"]),
+		_("  that is the bench's webserver_port: with bench serve --port N, use port N),"),
 		_("use GSTN > Download from GSTN for {0} and enter the sandbox OTP {1};").format(
 			result["company_gstin"], SANDBOX_OTP
 		),

@@ -63,19 +63,29 @@ def parse_filters(filters: dict | str | None) -> dict:
 
 
 def _flag(filters: dict, key: str) -> int:
-	value = filters[key]
-	if str(value).strip() not in ("0", "1", "True", "False", "true", "false"):
-		frappe.throw(
-			_("Filter {0} must be 0 or 1, not {1}").format(key, frappe.utils.escape_html(str(value)[:40])),
-			title=_("Invalid Filters"),
-		)
-	return 1 if str(value).strip() in ("1", "True", "true") else 0
+	return flag(filters[key], key)
 
 
 def _scalar(key: str, value):
 	if isinstance(value, (dict, list, tuple)) or (isinstance(value, str) and len(value) > 140):
 		frappe.throw(_("Filter {0} has a value of the wrong kind").format(key), title=_("Invalid Filters"))
 	return value
+
+
+def flag(value, key: str = "") -> int:
+	"""A Yes/No filter as the page shows it ("Yes"/"No"), or as older links and the API send it
+	(1/0, "1"/"0", true/false): 1 or 0. Anything else is the caller's mistake (HTTP 417)."""
+	text = str(value).strip().lower()
+	if text in ("yes", "1", "true"):
+		return 1
+	if text in ("no", "0", "false"):
+		return 0
+	frappe.throw(
+		_("Filter {0} must be Yes or No (or 1/0), not {1}").format(
+			key, frappe.utils.escape_html(str(value)[:40])
+		),
+		title=_("Invalid Filters"),
+	)
 
 
 def to_db_filters(filters: dict | str | None) -> list[list]:
@@ -94,8 +104,11 @@ def to_db_filters(filters: dict | str | None) -> list[list]:
 		if filters.get(key) not in (None, ""):
 			result.append([supply_doctype(), key, "=", _flag(filters, key)])
 	if filters.get("upload_pending") not in (None, ""):
-		op = "=" if _flag(filters, "upload_pending") else "!="
-		result.append([supply_doctype(), "upload_state", op, "Pending Upload"])
+		# what "Upload to GSTN" would send: never-sent actions and the ones GSTN refused last time
+		from ims_compliance.services.upload import PENDING
+
+		op = "in" if _flag(filters, "upload_pending") else "not in"
+		result.append([supply_doctype(), "upload_state", op, list(PENDING)])
 	if filters.get("document_number"):
 		number = _scalar("document_number", filters["document_number"])
 		result.append([supply_doctype(), "document_number", "like", f"%{number}%"])

@@ -40,7 +40,7 @@ class TestActionRulesThroughAPI(FrappeTestCase):
 		result = self.act(doc, "Accepted")
 		self.assertRefused(result, "P1")
 		self.assertIn("Missing in PI", result["refused"][0]["message"])
-		self.assertEqual(frappe.db.get_value("GST Inward Supply", doc.name, "action"), "No Action")
+		self.assertEqual(frappe.db.get_value(supply_doctype(), doc.name, "action"), "No Action")
 		self.assertEqual(self.act(doc, "Pending")["applied"], 1)
 
 	def test_r4_reject_refused_on_bill_of_entry(self):

@@ -1,10 +1,11 @@
+import os
 import tempfile
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from ims_compliance import api
-from ims_compliance.core.demo_data import SUPPLIER_EDIT
+from ims_compliance import api, ic
+from ims_compliance.core.demo_data import SUPPLIER_EDIT, build_plan, demo_company_gstin
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.services import demo
@@ -41,8 +42,8 @@ class TestDemo(FrappeTestCase):
 		self.forget_session()
 
 	def forget_session(self):
-		CacheSessionStore(demo.DEMO_GSTIN).save({})
-		frappe.cache.delete_value(COUNTS_KEY.format(demo.DEMO_GSTIN))
+		CacheSessionStore(demo.demo_gstin()).save({})
+		frappe.cache.delete_value(COUNTS_KEY.format(demo.demo_gstin()))
 
 	def run_demo(self):
 		return demo.setup_demo(size=SIZE, suppliers=SUPPLIERS, sandbox_url=self.sandbox.url, commit=False)
@@ -54,21 +55,21 @@ class TestDemo(FrappeTestCase):
 			"purchase_invoices": frappe.db.count("Purchase Invoice", {"company": demo.DEMO_COMPANY}),
 			"returns": frappe.db.count("Purchase Invoice", {"company": demo.DEMO_COMPANY, "is_return": 1}),
 			"suppliers": frappe.db.count("Supplier", {"tax_id": ("in", gstins)}),
-			"gstin_rows": sum(row.gstin == demo.DEMO_GSTIN for row in settings.company_gstins),
+			"gstin_rows": sum(row.gstin == demo.demo_gstin() for row in settings.company_gstins),
 			"tax_rows": sum(row.company == demo.DEMO_COMPANY for row in settings.tax_accounts),
 			"sandbox_records": sum(
-				len(self.sandbox.state.section_records(demo.DEMO_GSTIN, code)) for code in self.plan.records
+				len(self.sandbox.state.section_records(demo.demo_gstin(), code)) for code in self.plan.records
 			),
 		}
 
 	def download_and_reconcile(self):
-		api.request_otp(demo.DEMO_GSTIN)
-		api.submit_otp(demo.DEMO_GSTIN, SANDBOX_OTP)
-		download(demo.DEMO_GSTIN, commit=False)  # not forced: as the page's Download button
-		reconcile(demo.DEMO_GSTIN, str(self.plan.period), check_permission=False)
+		api.request_otp(demo.demo_gstin())
+		api.submit_otp(demo.demo_gstin(), SANDBOX_OTP)
+		download(demo.demo_gstin(), commit=False)  # not forced: as the page's Download button
+		reconcile(demo.demo_gstin(), str(self.plan.period), check_permission=False)
 		rows = frappe.get_all(
 			supply_doctype(),
-			filters={"company_gstin": demo.DEMO_GSTIN},
+			filters={"company_gstin": demo.demo_gstin()},
 			fields=[
 				"supplier_gstin",
 				"document_number",
@@ -94,14 +95,16 @@ class TestDemo(FrappeTestCase):
 		self.assertEqual(first["created"]["sandbox_records"], expected["sandbox_records"])
 		self.assertEqual(first["created"]["settings_rows"], 5)
 		self.assertEqual(first["purchase_invoices"], SIZE)
-		self.assertEqual(frappe.db.get_value("Company", demo.DEMO_COMPANY, "tax_id"), demo.DEMO_GSTIN)
+		self.assertEqual(frappe.db.get_value("Company", demo.DEMO_COMPANY, "tax_id"), demo.demo_gstin())
 		settings = frappe.get_single("IMS Settings")
 		self.assertEqual((settings.connection_mode, settings.base_url), ("Sandbox", self.sandbox.url))
+		row = next(r for r in settings.company_gstins if r.gstin == demo.demo_gstin())
+		self.assertEqual(str(row.download_time), "7:00:00")  # a fixed hour, not when the demo ran
 
 		second = self.run_demo()
 		self.assertEqual({k: n for k, n in second["created"].items() if n}, {})
 		self.assertEqual(self.counts(), expected)
-		self.assertIn(demo.DEMO_GSTIN, "\n".join(demo.describe(second)))
+		self.assertIn(demo.demo_gstin(), "\n".join(demo.describe(second)))
 
 	def test_downloaded_records_match_the_purchase_invoices_as_designed_until_the_supplier_edits(self):
 		self.run_demo()
@@ -145,12 +148,41 @@ class TestDemo(FrappeTestCase):
 				("purchase_invoices", "returns", "suppliers", "gstin_rows", "tax_rows", "sandbox_records"), 0
 			),
 		)
-		self.assertEqual(frappe.db.count("GST Inward Supply", {"company_gstin": demo.DEMO_GSTIN}), 0)
+		self.assertEqual(frappe.db.count(supply_doctype(), {"company_gstin": demo.demo_gstin()}), 0)
 		self.assertFalse(frappe.db.exists("Item", demo.DEMO_ITEM))
-		self.assertEqual(removed["company"], 1)
-		self.assertEqual(frappe.db.count("Account", {"company": demo.DEMO_COMPANY}), 0)
+		if ic.is_installed():
+			# India Compliance's own set-up of the company (GST accounts and templates naming it)
+			# keeps ERPNext from deleting it: it stays, and the command says so
+			self.assertEqual(removed["company"], 0)
+		else:
+			self.assertEqual(removed["company"], 1)
+			self.assertEqual(frappe.db.count("Account", {"company": demo.DEMO_COMPANY}), 0)
 		# and it can be made again afterwards
 		self.assertEqual(self.run_demo()["created"]["purchase_invoices"], SIZE)
+
+	def test_another_sites_demo_keeps_its_sandbox_records_when_this_one_is_removed(self):
+		"""Two sites of a bench share the sandbox on one port: each has its own demo GSTIN (from
+		its site name), so removing this site's demo leaves the other's records alone."""
+		other_site = f"other-{frappe.local.site}"
+		other_gstin = demo_company_gstin(other_site)
+		self.assertNotEqual(other_gstin, demo.demo_gstin())
+		self.assertEqual(demo.demo_gstin(), demo_company_gstin(frappe.local.site))
+		other_plan = build_plan(other_gstin, self.plan.period, size=SIZE, suppliers=SUPPLIERS)
+		other_records = sum(len(rows) for rows in other_plan.records.values())
+		self.sandbox.state.add_records(other_gstin, other_plan.records)
+		self.run_demo()
+		self.assertGreater(self.counts()["sandbox_records"], 0)
+
+		demo.remove_demo(sandbox_url=self.sandbox.url, commit=False)
+		self.assertEqual(self.counts()["sandbox_records"], 0)
+		left = sum(len(self.sandbox.state.section_records(other_gstin, code)) for code in other_plan.records)
+		self.assertEqual(left, other_records)
+
+	def test_sandbox_state_is_one_file_per_port_in_the_sites_folder(self):
+		first, second = demo.sandbox_state_path(8765), demo.sandbox_state_path(8766)
+		self.assertNotEqual(first, second)
+		self.assertEqual(os.path.dirname(first), os.path.abspath(frappe.local.sites_path))
+		self.assertTrue(first.endswith("ims-sandbox-8765.json"))
 
 	def test_a_missing_fiscal_year_is_made_like_the_sites_others(self):
 		"""The test site keeps calendar years; a demo in May of a year past the site's last one

@@ -6,6 +6,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.excel import action_template, export, import_actions
 from ims_compliance.tests.factories import bulk_inward_supplies
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, NO_ROLE_USER
@@ -53,8 +54,8 @@ class TestExcelRoundTrip(FrappeTestCase):
 		text = "\n".join(" ".join(str(v) for v in row) for row in reasons)
 		self.assertEqual(text.count("P1"), 5)
 		self.assertIn("Maybe", text)
-		accepted = frappe.db.count("GST Inward Supply", {"name": ("in", self.exact), "action": "Accepted"})
-		rejected = frappe.db.count("GST Inward Supply", {"name": ("in", self.exact), "action": "Rejected"})
+		accepted = frappe.db.count(supply_doctype(), {"name": ("in", self.exact), "action": "Accepted"})
+		rejected = frappe.db.count(supply_doctype(), {"name": ("in", self.exact), "action": "Rejected"})
 		self.assertEqual(accepted + rejected, 190)
 		excel_logs = frappe.db.count(
 			"IMS Action Log", {"inward_supply": ("in", self.exact), "source": "Excel"}
@@ -127,9 +128,7 @@ class TestBackgroundImport(FrappeTestCase):
 		file.db_set("owner", ACCOUNTS_USER)  # the user uploaded it, so it is theirs
 		result = import_job(file.file_url, ACCOUNTS_USER, commit=False)
 		self.assertEqual(result["applied"], 30)
-		self.assertEqual(
-			frappe.db.count("GST Inward Supply", {"name": ("in", names), "action": "Rejected"}), 30
-		)
+		self.assertEqual(frappe.db.count(supply_doctype(), {"name": ("in", names), "action": "Rejected"}), 30)
 		self.assertTrue(
 			frappe.db.exists(
 				"Notification Log", {"for_user": ACCOUNTS_USER, "subject": ("like", "%30 applied%")}

@@ -67,7 +67,7 @@ def rows(**filters):
 
 class TestIngest(FrappeTestCase):
 	def setUp(self):
-		frappe.db.delete("GST Inward Supply", {"company_gstin": COMPANY_GSTIN_2})
+		frappe.db.delete(supply_doctype(), {"company_gstin": COMPANY_GSTIN_2})
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
@@ -92,7 +92,7 @@ class TestIngest(FrappeTestCase):
 		counts = ingest(COMPANY_GSTIN_2, records(2000), sections=SECTIONS)
 		self.assertEqual(counts["unchanged"], 2000)
 		self.assertEqual({r.name: r.modified for r in rows()}, before)  # nothing written
-		self.assertEqual(frappe.db.get_value("GST Inward Supply", keep.name, "action"), "Rejected")
+		self.assertEqual(frappe.db.get_value(supply_doctype(), keep.name, "action"), "Rejected")
 
 		# the supplier edits 10 records (new hash, new amount): exactly those actions are voided (R9)
 		edited = records(2000)
@@ -101,7 +101,7 @@ class TestIngest(FrappeTestCase):
 				dataclasses.replace(edited[i], taxable_value=edited[i].taxable_value + 50), "edit"
 			)
 		accepted = [r.name for r in rows() if r.document_number in ("ING-00101", "ING-00102")]
-		frappe.db.set_value("GST Inward Supply", {"name": ("in", accepted)}, "match_status", "Exact Match")
+		frappe.db.set_value(supply_doctype(), {"name": ("in", accepted)}, "match_status", "Exact Match")
 		api.apply_action("Accepted", names=accepted)
 		counts = ingest(COMPANY_GSTIN_2, edited, sections=SECTIONS)
 		self.assertEqual(counts["changed_by_supplier"], 10)
@@ -132,7 +132,7 @@ class TestIngest(FrappeTestCase):
 			pi.name,
 			{
 				"company_gstin": COMPANY_GSTIN_2,
-				"supplier_gstin": frappe.db.get_value("GST Inward Supply", linked.name, "supplier_gstin"),
+				"supplier_gstin": frappe.db.get_value(supply_doctype(), linked.name, "supplier_gstin"),
 			},
 		)
 		api.link_purchase_invoice(linked.name, pi.name)
@@ -141,7 +141,7 @@ class TestIngest(FrappeTestCase):
 		self.assertEqual(counts["gone"], 5)
 		gone = rows(is_gone=1)
 		self.assertEqual(sorted(r.document_number for r in gone), [f"ING-{i:05d}" for i in range(1, 6)])
-		self.assertEqual(frappe.db.get_value("GST Inward Supply", linked.name, "purchase_invoice"), pi.name)
+		self.assertEqual(frappe.db.get_value(supply_doctype(), linked.name, "purchase_invoice"), pi.name)
 		self.assertEqual(len(rows()), 2000)
 
 	def test_a_section_not_downloaded_never_goes_gone(self):
@@ -247,14 +247,14 @@ class TestIngest(FrappeTestCase):
 			original_date=batch[1].document_date,
 		)
 		ingest(COMPANY_GSTIN_2, [amendment, *batch], sections=(*SECTIONS, "B2BA"))
-		name = frappe.db.get_value("GST Inward Supply", {"section": "B2BA", "company_gstin": COMPANY_GSTIN_2})
-		frappe.db.set_value("GST Inward Supply", name, "original_inward_supply", "never-written")
+		name = frappe.db.get_value(supply_doctype(), {"section": "B2BA", "company_gstin": COMPANY_GSTIN_2})
+		frappe.db.set_value(supply_doctype(), name, "original_inward_supply", "never-written")
 		counts = ingest(COMPANY_GSTIN_2, [amendment, *batch], sections=(*SECTIONS, "B2BA"))
 		self.assertEqual(counts["unchanged"], 3)
 		original = frappe.db.get_value(
 			supply_doctype(), {"document_number": batch[1].document_number, "section": "B2B"}
 		)
-		self.assertEqual(frappe.db.get_value("GST Inward Supply", name, "original_inward_supply"), original)
+		self.assertEqual(frappe.db.get_value(supply_doctype(), name, "original_inward_supply"), original)
 
 	def test_updates_land_exactly_in_set_based_statements(self):
 		"""Supplier edits and GSTN status changes are written by update_rows (one statement per

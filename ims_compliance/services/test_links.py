@@ -76,7 +76,7 @@ class TestLinkUnlink(FrappeTestCase):
 		api.apply_action("Pending", names=[supply.name])
 		pi = unrelated_invoice()
 		self.assertFalse(api.link_purchase_invoice(supply.name, pi.name)["reverted"])
-		self.assertEqual(frappe.db.get_value("GST Inward Supply", supply.name, "action"), "Pending")
+		self.assertEqual(frappe.db.get_value(supply_doctype(), supply.name, "action"), "Pending")
 		self.assertEqual(reverts(supply.name), [])
 
 	def test_a_purchase_invoice_linked_elsewhere_must_be_unlinked_first(self):

@@ -32,7 +32,7 @@ def portal_json(gstin=COMPANY_GSTIN_2, numbers=("PF-1", "PF-2"), **overrides):
 
 class TestPortalFile(FrappeTestCase):
 	def setUp(self):
-		frappe.db.delete("GST Inward Supply", {"company_gstin": COMPANY_GSTIN_2})
+		frappe.db.delete(supply_doctype(), {"company_gstin": COMPANY_GSTIN_2})
 
 	def tearDown(self):
 		frappe.db.rollback()

@@ -2,6 +2,7 @@
 
 import frappe
 
+from ims_compliance import ic
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.writes import service_write
 from ims_compliance.tests.fixtures import (
@@ -73,7 +74,7 @@ def bulk_inward_supplies(count: int, *, prefix: str, **values) -> list[str]:
 		)
 		rows.append((name, now, now, "Administrator", "Administrator", number, key, *base.values()))
 		names.append(name)
-	frappe.db.bulk_insert("GST Inward Supply", fields, rows, chunk_size=5000)
+	frappe.db.bulk_insert(supply_doctype(), fields, rows, chunk_size=5000)
 	return names
 
 
@@ -97,6 +98,12 @@ def make_purchase_invoice(
 	invoice (ims_is_debit_note, ims_bill_of_entry_no, ...)."""
 	taxes = {"IGST": round(net * 0.18, 2)} if taxes is None else taxes
 	sign = -1 if is_return else 1
+	addresses = {}
+	if ic.is_installed():
+		# India Compliance takes the GSTINs from the addresses (fixtures.make_gst_addresses)
+		addresses = ic.purchase_invoice_addresses(
+			TEST_COMPANY, COMPANY_GSTIN, supplier, SUPPLIER_GSTINS.get(supplier, "")
+		)
 	doc = frappe.get_doc(
 		{
 			"doctype": "Purchase Invoice",
@@ -111,6 +118,7 @@ def make_purchase_invoice(
 			"is_return": 1 if is_return else 0,
 			"return_against": return_against,
 			"update_stock": 0,
+			**addresses,
 			"items": [
 				{
 					"item_code": TEST_ITEM,

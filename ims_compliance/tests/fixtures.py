@@ -3,10 +3,16 @@
 ERPNext's own `before_tests` (setup wizard) only runs for `--app erpnext`, so ours calls it
 first; then it adds an Indian company with two GSTINs configured in IMS Settings, a few
 suppliers with GSTINs, and users with exactly the roles the permission tests need.
+
+On a site with India Compliance (issue 16) a Purchase Invoice takes its GSTINs from addresses and
+IC checks them, so the same fixtures also get what IC requires: the company's and the suppliers'
+GSTINs on addresses (company address per GSTIN), GST categories on the parties, and our company
+admitted to fiscal years that IC's own test set-up restricted to its companies.
 """
 
 import frappe
 
+from ims_compliance import ic
 from ims_compliance.core.gstin import make_gstin
 
 TEST_COMPANY = "IMS Test Company"
@@ -27,12 +33,19 @@ def before_tests():
 	from erpnext.setup.utils import before_tests as erpnext_before_tests
 
 	erpnext_before_tests()
+	# Our tests use these fixtures only. Without this the runner also builds ERPNext's test records
+	# for every DocType ours link to (Company, Item, Item Tax Template, ...): slow, unused, and
+	# some of them fail India Compliance's checks (a Taxable template with a zero rate).
+	frappe.flags.skip_test_records = True
 	make_company()
 	make_tax_accounts()
 	make_item()
 	make_suppliers()
 	make_users()
 	configure_settings()
+	if ic.is_installed():
+		make_gst_addresses()
+		admit_to_fiscal_years()
 	frappe.db.commit()
 
 
@@ -50,6 +63,26 @@ def make_company():
 			"tax_id": COMPANY_GSTIN,
 		}
 	).insert(ignore_permissions=True)
+
+
+def make_gst_addresses():
+	"""India Compliance: the company's GSTINs and the suppliers' on addresses, parties with a GST
+	category (IC fetches a Purchase Invoice's company_gstin and supplier_gstin from them)."""
+	for gstin in (COMPANY_GSTIN, COMPANY_GSTIN_2):
+		ic.ensure_gst_address(gstin, "Company", TEST_COMPANY, is_company_address=True)
+	frappe.db.set_value("Company", TEST_COMPANY, "gstin", COMPANY_GSTIN)
+	for supplier, gstin in SUPPLIER_GSTINS.items():
+		ic.ensure_gst_address(gstin, "Supplier", supplier)
+
+
+def admit_to_fiscal_years():
+	"""India Compliance's test set-up lists its companies on the current fiscal year, which then
+	refuses every other company: list ours on every fiscal year that lists companies."""
+	for name in frappe.get_all("Fiscal Year Company", filters={"parenttype": "Fiscal Year"}, pluck="parent"):
+		year = frappe.get_doc("Fiscal Year", name)
+		if TEST_COMPANY not in {row.company for row in year.companies}:
+			year.append("companies", {"company": TEST_COMPANY})
+			year.save(ignore_permissions=True)
 
 
 TEST_ITEM = "IMS Test Service"
@@ -81,11 +114,14 @@ def make_tax_accounts():
 
 def make_item():
 	if frappe.db.exists("Item", TEST_ITEM):
+		if ic.is_installed() and not frappe.db.get_value("Item", TEST_ITEM, "gst_hsn_code"):
+			frappe.db.set_value("Item", TEST_ITEM, ic.item_fields())  # made before IC came
 		return
 	frappe.get_doc(
 		{
 			"doctype": "Item",
 			"item_code": TEST_ITEM,
+			**ic.item_fields(),
 			"item_name": TEST_ITEM,
 			"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
 			"stock_uom": "Nos",

@@ -9,6 +9,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.sandbox import SANDBOX_OTP, SandboxServer
 from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.services.connection import CacheSessionStore
@@ -34,7 +35,7 @@ class SandboxCase(FrappeTestCase):
 		frappe.db.rollback()
 
 	def use_sandbox(self, gstin: str) -> None:
-		frappe.db.delete("GST Inward Supply", {"company_gstin": gstin})
+		frappe.db.delete(supply_doctype(), {"company_gstin": gstin})
 		frappe.db.delete("IMS Upload Request", {"company_gstin": gstin})
 		frappe.db.set_single_value(
 			"IMS Settings",

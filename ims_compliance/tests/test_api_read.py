@@ -2,6 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.tests.factories import make_inward_supply
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN_2, NO_ROLE_USER, SUPPLIER_GSTINS
 
@@ -14,7 +15,7 @@ class TestReadAPI(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.filters = {"company_gstin": COMPANY_GSTIN_2}
-		frappe.db.delete("GST Inward Supply", {"company_gstin": COMPANY_GSTIN_2})
+		frappe.db.delete(supply_doctype(), {"company_gstin": COMPANY_GSTIN_2})
 		for i in range(25):
 			make_inward_supply(
 				company_gstin=COMPANY_GSTIN_2,
@@ -142,3 +143,34 @@ class TestPageState(FrappeTestCase):
 		frappe.set_user(NO_ROLE_USER)
 		with self.assertRaises(frappe.PermissionError):
 			api.get_page_state()
+
+
+class TestJobStatus(FrappeTestCase):
+	"""The page's polling when realtime is absent: it asks until the job is no longer running."""
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_running_while_rq_has_the_job_queued_or_started(self):
+		from unittest.mock import patch
+
+		from rq.job import JobStatus
+
+		frappe.set_user(ACCOUNTS_USER)
+		job = "ims-download::27AAPFU0939F1ZV"
+		seen = {}
+		for status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.FINISHED, JobStatus.FAILED, None):
+			with patch("frappe.utils.background_jobs.get_job_status", return_value=status):
+				seen[getattr(status, "value", status)] = api.get_job_status(job)["running"]
+		self.assertEqual(
+			seen, {"queued": True, "started": True, "finished": False, "failed": False, None: False}
+		)
+		# a job RQ never saw (or forgot): not running, so the page stops asking and refreshes
+		self.assertFalse(api.get_job_status("ims-upload::NEVER-QUEUED")["running"])
+
+	def test_only_this_apps_jobs_and_only_for_readers(self):
+		with self.assertRaises(frappe.ValidationError):
+			api.get_job_status("someone-elses-job")
+		frappe.set_user(NO_ROLE_USER)
+		with self.assertRaises(frappe.PermissionError):
+			api.get_job_status("ims-download::27AAPFU0939F1ZV")

@@ -7,7 +7,7 @@ import { base, openBrowser, shots } from "./harness.mjs";
 
 const { page, step, logIn, finish } = await openBrowser({ name: "demo-" });
 const numbers = (text) => (text.match(/\d[\d,]*/g) || []).map((n) => Number(n.replace(/,/g, "")));
-const gstin = process.env.IMS_DEMO_GSTIN || "27AAZCI5150M1ZR";
+const gstin = process.env.IMS_DEMO_GSTIN; // the site's own (bench --site <site> execute ims_compliance.services.demo.demo_gstin)
 const url = (query) => `${base}/app/gst-invoice-management-system?company_gstin=${gstin}&${query}`;
 
 try {

@@ -54,10 +54,41 @@ export async function openBrowser({ name, acceptDownloads = false }) {
 		await page.click(".btn-login");
 		await page.waitForURL(/\/app/);
 	}
+	/** Screenshot Document View at `width` px and list every visible cell of the shown columns
+	 * whose text is cut (scrollWidth > clientWidth), and whether the table scrolls sideways. */
+	async function layoutAt(width, file) {
+		await page.setViewportSize({ width, height: 900 });
+		await page.waitForTimeout(300);
+		const result = await page.evaluate(() => {
+			const pane = document.querySelector('[data-pane="document-view"]');
+			const scrollable = pane.querySelector(".dt-scrollable");
+			const cut = [];
+			const cells = pane.querySelectorAll(".dt-scrollable .dt-row .dt-cell__content, .dt-header .dt-cell__content");
+			for (const cell of cells) {
+				const col = cell.closest(".dt-cell")?.dataset.colIndex;
+				if (col === "0" || !cell.offsetParent) continue; // the checkbox column; hidden cells
+				// the cell, and any block inside it that cuts its own text (the two-line Supplier cell)
+				for (const el of [cell, ...cell.querySelectorAll("div")]) {
+					if (el.clientWidth && el.scrollWidth > el.clientWidth + 1) {
+						cut.push(`col ${col}: ${el.innerText.trim()} (${el.scrollWidth} > ${el.clientWidth})`);
+						break;
+					}
+				}
+			}
+			return {
+				cut,
+				sideways: scrollable ? scrollable.scrollWidth > scrollable.clientWidth + 1 : null,
+				table: scrollable?.scrollWidth,
+				space: scrollable?.clientWidth,
+			};
+		});
+		await page.screenshot({ path: `${shots}/${file}`, fullPage: true });
+		return result;
+	}
 	async function finish() {
 		await browser.close();
 		console.log(`${passed} passed, ${failed} failed`);
 		process.exit(failed ? 1 : 0);
 	}
-	return { page, step, logIn, finish };
+	return { page, browser, step, logIn, layoutAt, finish };
 }

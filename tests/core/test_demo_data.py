@@ -190,3 +190,15 @@ def test_impossible_sizes_are_refused():
 		dd.noise_counts(10)
 	with pytest.raises(ValueError, match="suppliers"):
 		dd.demo_suppliers(41)
+
+
+def test_each_site_gets_its_own_valid_demo_gstin():
+	"""Two sites of one bench share the sandbox: their demo GSTINs must differ, stay the same on
+	a re-run, pass the GSTIN check and never be a demo supplier's."""
+	sites = ["site1.localhost", "ims-test.localhost", "demo.example.com", "a", "b"]
+	gstins = [dd.demo_company_gstin(site) for site in sites]
+	assert len(set(gstins)) == len(sites)
+	assert all(is_valid_gstin(g) and g.startswith("27") and g[5] == "C" for g in gstins)
+	assert dd.demo_company_gstin("Site1.localhost ") == dd.demo_company_gstin("site1.localhost")
+	suppliers = {s.gstin for s in dd.demo_suppliers(40)}
+	assert not suppliers & {dd.demo_company_gstin(f"site{i}") for i in range(500)}

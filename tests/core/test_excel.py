@@ -553,3 +553,24 @@ def test_template_to_a_path(tmp_path):
 def test_column_kind_is_checked():
 	with pytest.raises(ValueError):
 		Column("x", "X", kind="money")
+
+
+@pytest.mark.parametrize("typed", [46348, 46348.0, "46348", "2026-11-22", "22-11-2026", "22/11/2026"])
+def test_error_workbook_shows_real_dates_whatever_the_row_held(typed):
+	"""A refused row's date comes back as the user typed it or as the reader gave it (an Excel
+	serial for a date cell): the error workbook shows the date, never 46348."""
+	out = io.BytesIO()
+	write_error_workbook([{"row": 3, "reason": "x", "document_date": typed}], out)
+	ws = load_workbook(io.BytesIO(out.getvalue())).active
+	header = [c.value for c in ws[1]]
+	cell = ws.cell(row=2, column=header.index("Document Date") + 1)
+	assert isinstance(cell.value, dt.datetime) and cell.value.date() == dt.date(2026, 11, 22)
+	assert cell.is_date
+
+
+def test_error_workbook_keeps_a_date_it_cannot_read_as_typed():
+	out = io.BytesIO()
+	write_error_workbook([{"row": 3, "reason": "bad date", "document_date": "31-31-2026"}], out)
+	ws = load_workbook(io.BytesIO(out.getvalue())).active
+	header = [c.value for c in ws[1]]
+	assert ws.cell(row=2, column=header.index("Document Date") + 1).value == "31-31-2026"

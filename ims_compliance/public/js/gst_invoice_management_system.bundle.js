@@ -7,6 +7,7 @@ import { show_detail } from "./ims/detail_dialog";
 import { download_template, export_view, import_actions } from "./ims/files";
 import { call } from "./ims/api";
 import { Gstn } from "./ims/gstn";
+import { watch_job } from "./ims/jobs";
 
 frappe.provide("ims_compliance");
 
@@ -19,19 +20,44 @@ const TABS = [
 ims_compliance.IMSPage = class IMSPage {
 	constructor(wrapper) {
 		this.page = frappe.ui.make_app_page({ parent: wrapper, title: __("GST Invoice Management System"), single_column: true });
-		frappe.realtime.on("ims_reconcile_done", () => this.refresh());
-		for (const event of ["ims_download_done", "ims_upload_done", "ims_gen2b_done"]) {
-			frappe.realtime.on(event, () => this.refresh());
+		for (const event of ["ims_reconcile_done", "ims_download_done", "ims_upload_done", "ims_gen2b_done"]) {
+			frappe.realtime.on(event, () => this.after_job());
 		}
 		this.gstn = new Gstn(this);
-		this.filters = new Filters(this.page, () => this.refresh());
-		this.make_body();
+		const query = frappe.utils.get_query_params();
+		this.filters = new Filters(this.page, () => {
+			this.write_url();
+			this.refresh();
+		});
+		this.make_body(query);
 		this.make_toolbar();
-		this.show_tab(frappe.utils.get_query_params().tab || "match-summary");
+		this.show_tab(TABS.some(([id]) => id === query.tab) ? query.tab : "match-summary");
 		this.refresh();
 	}
 
-	make_body() {
+	/** Filters, tab, page and sort in the URL: a view can be shared, and reload keeps it. */
+	write_url() {
+		const state = { ...this.filters.values() };
+		if (this.tab && this.tab !== "match-summary") state.tab = this.tab;
+		Object.assign(state, this.document_view?.url_state() || {});
+		const query = new URLSearchParams(state).toString();
+		window.history.replaceState(null, "", window.location.pathname + (query ? `?${query}` : ""));
+	}
+
+	/** A job finished: the state (records, sessions) and every number may have moved. */
+	after_job() {
+		this.loaded = false;
+		return this.refresh();
+	}
+
+	/** A job was queued: without realtime, poll it and refresh when it is done. */
+	watch(result) {
+		if (watch_job(result, () => this.after_job())) {
+			frappe.show_alert({ message: __("Live updates are off (no socket.io): the page checks the job every few seconds."), indicator: "blue" }, 7);
+		}
+	}
+
+	make_body(query = {}) {
 		const nav = TABS.map(([id, label]) => `<li class="nav-item"><a class="nav-link" data-tab="${id}" href="#">${label}</a></li>`).join("");
 		const panes = TABS.map(([id]) => `<div class="ims-pane" data-pane="${id}"></div>`).join("");
 		this.$body = $(`
@@ -44,10 +70,13 @@ ims_compliance.IMSPage = class IMSPage {
 		this.$body.on("click", ".ims-tabs .nav-link", (e) => {
 			e.preventDefault();
 			this.show_tab($(e.currentTarget).data("tab"));
+			this.write_url();
 			this.refresh_tab();
 		});
 		this.document_view = new DocumentView(this.pane("document-view"), {
 			on_row_click: (row) => show_detail(row.name, () => this.refresh()),
+			state: query,
+			on_state_change: () => this.write_url(),
 		});
 	}
 
@@ -57,13 +86,16 @@ ims_compliance.IMSPage = class IMSPage {
 		}
 		this.page.add_inner_button(__("Apply Recommended"), () => apply_recommended(this.filters.values(), () => this.refresh()), __("Actions"));
 		this.page.add_inner_button(__("Download Action Template"), () => download_template(this.filters.values()), __("Excel"));
-		this.page.add_inner_button(__("Import Actions"), () => import_actions(() => this.refresh()), __("Excel"));
+		this.page.add_inner_button(__("Import Actions"), () => import_actions(() => this.refresh(), (result) => this.watch(result)), __("Excel"));
 		this.page.add_inner_button(__("Export"), () => export_view(this.filters.values()), __("Excel"));
 		this.page.add_inner_button(__("Download from GSTN"), () => this.gstn.download(), __("GSTN"));
 		this.page.add_inner_button(__("Import Portal File"), () => this.gstn.import_portal_file(), __("GSTN"));
 		this.page.add_inner_button(__("Reconcile"), () => this.gstn.reconcile(), __("GSTN"));
-		this.page.add_inner_button(__("Upload to GSTN"), () => this.gstn.upload(), __("GSTN"));
-		this.page.add_inner_button(__("Recompute GSTR-2B"), () => this.gstn.recompute_2b(), __("GSTN"));
+		// what reaches GSTN is an Accounts Manager's call (the server refuses others too)
+		if (frappe.user.has_role(["Accounts Manager", "System Manager"])) {
+			this.page.add_inner_button(__("Upload to GSTN"), () => this.gstn.upload(), __("GSTN"));
+			this.page.add_inner_button(__("Recompute GSTR-2B"), () => this.gstn.recompute_2b(), __("GSTN"));
+		}
 	}
 
 	act(action) {
@@ -120,6 +152,7 @@ ims_compliance.IMSPage = class IMSPage {
 			return render_match_summary(this.pane("match-summary"), filters, (pick) => {
 				this.show_tab("document-view");
 				this.filters.set(pick);
+				this.write_url();
 			});
 		}
 		if (this.tab === "document-view") return this.document_view.load(filters);

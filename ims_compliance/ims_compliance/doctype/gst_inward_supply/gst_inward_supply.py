@@ -298,7 +298,7 @@ class GSTInwardSupply(Document):
 					frappe.bold(self.document_number),
 					self.supplier_gstin,
 					self.company_gstin,
-					frappe.get_desk_link("GST Inward Supply", existing),
+					frappe.get_desk_link(self.doctype, existing),
 				),
 				title=_("Duplicate Inward Supply"),
 				exc=frappe.DuplicateEntryError,

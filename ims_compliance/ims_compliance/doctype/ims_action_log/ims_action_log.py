@@ -16,6 +16,8 @@ class IMSActionLog(Document):
 		from frappe.types import DF
 
 		changed_values: DF.JSON | None
+		company_gstin: DF.Data | None
+		document_number: DF.Data | None
 		from_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
 		inward_supply: DF.Link
 		remarks: DF.SmallText | None
@@ -31,6 +33,8 @@ class IMSActionLog(Document):
 			"Link",
 			"Unlink",
 		]
+		supplier_gstin: DF.Data | None
+		supplier_name: DF.Data | None
 		timestamp: DF.Datetime
 		to_action: DF.Literal["", "No Action", "Accepted", "Rejected", "Pending"]
 		user: DF.Link | None
@@ -38,6 +42,16 @@ class IMSActionLog(Document):
 	"""Append-only audit trail of IMS actions (P3). Rows are written by the action service in the
 	same transaction as the change; no role has write or delete permission, and these guards stop
 	even Administrator or server code from editing or deleting a row through the ORM."""
+
+	def before_insert(self):
+		"""The record's number, supplier and GSTINs, so the list and the form say which record
+		this is (the bulk writer copies them the same way: services.action_log)."""
+		from ims_compliance.doctype_names import supply_doctype
+		from ims_compliance.services.action_log import RECORD_FIELDS
+
+		if self.inward_supply and not self.document_number:
+			values = frappe.db.get_value(supply_doctype(), self.inward_supply, RECORD_FIELDS, as_dict=True)
+			self.update(values or {})
 
 	def validate(self):
 		if not self.is_new():

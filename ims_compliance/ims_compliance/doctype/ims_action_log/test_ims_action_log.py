@@ -39,6 +39,46 @@ class TestIMSActionLog(FrappeTestCase):
 	def tearDown(self):
 		frappe.set_user("Administrator")
 
+	def test_a_row_names_its_record_for_the_list_and_form(self):
+		"""A hash id tells a reader nothing: the row carries the record's number, supplier and
+		GSTINs, whether written through the ORM, by the bulk writer, or filled by the patch."""
+		from ims_compliance.patches.v1_0.fill_action_log_record_fields import execute as patch
+		from ims_compliance.services.action_log import RECORD_FIELDS, write_logs
+
+		supply = frappe.db.get_value(
+			supply_doctype(), self.log.inward_supply, ["name", *RECORD_FIELDS], as_dict=True
+		)
+		expected = {f: supply[f] for f in RECORD_FIELDS}
+		self.assertEqual(expected["supplier_gstin"], SUPPLIER_GSTINS["IMS Supplier Beta"])
+		self.assertTrue(expected["document_number"])
+		self.assertEqual({f: self.log.get(f) for f in RECORD_FIELDS}, expected)
+
+		write_logs(
+			[{"inward_supply": supply.name, "from_action": "Accepted", "to_action": "Rejected"}],
+			source="Bulk",
+		)
+		bulk = frappe.get_all(
+			"IMS Action Log",
+			filters={"inward_supply": supply.name, "source": "Bulk"},
+			fields=list(RECORD_FIELDS),
+		)
+		self.assertEqual(bulk, [expected])
+
+		frappe.db.sql(
+			"update `tabIMS Action Log` set document_number = null, supplier_name = null where inward_supply = %s",
+			supply.name,
+		)
+		patch()
+		rows = frappe.get_all(
+			"IMS Action Log", filters={"inward_supply": supply.name}, fields=list(RECORD_FIELDS)
+		)
+		self.assertEqual(rows, [expected, expected])
+		meta = frappe.get_meta("IMS Action Log")
+		self.assertEqual(meta.title_field, "document_number")
+		listed = {df.fieldname for df in meta.fields if df.in_list_view}
+		self.assertTrue({"supplier_name", "company_gstin", "to_action", "source", "user"} <= listed)
+		frappe.db.rollback()
+
 	def test_new_row_records_user_and_time(self):
 		self.assertEqual(self.log.user, "Administrator")
 		self.assertTrue(self.log.timestamp)

@@ -4,6 +4,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.ims_compliance.doctype.ims_settings.ims_settings import get_company_gstins
 from ims_compliance.tests.fixtures import (
 	ACCOUNTS_MANAGER,
@@ -42,7 +43,7 @@ class TestIMSSettings(FrappeTestCase):
 	def test_user_without_roles_cannot_read(self):
 		frappe.set_user(NO_ROLE_USER)
 		self.assertFalse(frappe.has_permission("IMS Settings", "read"))
-		self.assertFalse(frappe.has_permission("GST Inward Supply", "read"))
+		self.assertFalse(frappe.has_permission(supply_doctype(), "read"))
 
 	def test_bad_company_gstin_is_refused_with_row(self):
 		settings = frappe.get_doc("IMS Settings")
@@ -67,11 +68,11 @@ class TestRoles(FrappeTestCase):
 
 	def test_accounts_user_can_view_and_act_but_not_create_or_delete_records(self):
 		frappe.set_user(ACCOUNTS_USER)
-		self.assertTrue(frappe.has_permission("GST Inward Supply", "read"))
-		self.assertTrue(frappe.has_permission("GST Inward Supply", "write"))
-		self.assertFalse(frappe.has_permission("GST Inward Supply", "create"))
-		self.assertFalse(frappe.has_permission("GST Inward Supply", "delete"))
+		self.assertTrue(frappe.has_permission(supply_doctype(), "read"))
+		self.assertTrue(frappe.has_permission(supply_doctype(), "write"))
+		self.assertFalse(frappe.has_permission(supply_doctype(), "create"))
+		self.assertFalse(frappe.has_permission(supply_doctype(), "delete"))
 
 	def test_system_manager_has_everything(self):
-		self.assertTrue(frappe.has_permission("GST Inward Supply", "delete", user="Administrator"))
+		self.assertTrue(frappe.has_permission(supply_doctype(), "delete", user="Administrator"))
 		self.assertTrue(frappe.has_permission("IMS Settings", "write", user="Administrator"))

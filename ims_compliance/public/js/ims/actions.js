@@ -1,6 +1,6 @@
 // Acting on records: scope (selection, supplier, filter), the R7 prompt, per-record refusals.
 import { call } from "./api";
-import { count } from "./format";
+import { count, plural } from "./format";
 
 export const ACTION_LABELS = {
 	Accepted: __("Accept"),
@@ -54,7 +54,7 @@ export async function act(action, target, on_done, extra = {}) {
 	if (action === "Accepted" && r7.length && !extra.itc_reduction_required) {
 		const others = { ...result, refused: result.refused.filter((r) => r.rule !== "R7") };
 		const dialog = new frappe.ui.Dialog({
-			title: __("{0} records reduce ITC (R7)", [r7.length]),
+			title: plural(r7.length, __("1 record reduces ITC (R7)"), __("{0} records reduce ITC (R7)")),
 			fields: [{ fieldtype: "HTML", options: `<p>${__("Accepting credit notes or downward amendments needs the ITC-reduction answer.")}</p>` }, ...r7_fields(extra.remarks)],
 			primary_action_label: __("Accept these"),
 			primary_action: async (values) => {

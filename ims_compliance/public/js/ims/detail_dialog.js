@@ -1,18 +1,53 @@
 // The detail dialog: IMS values beside the linked Purchase Invoice, reasons, allowed actions, log.
 import { call } from "./api";
-import { money } from "./format";
+import { date, money_exact, period_label } from "./format";
 import { ACTION_LABELS, act } from "./actions";
+
+const esc = (value) => frappe.utils.escape_html(value ?? "");
 
 const COMPARE = [
 	["Number", "document_number", "bill_no"],
-	["Date", "document_date", "bill_date"],
+	["Date", "document_date", "bill_date", date],
 	// the purchase side's taxable value counts only the lines that bear GST (issue 15)
-	["Taxable Value", "taxable_value", "gst_taxable_value", money],
-	["Total Tax", "total_tax", "base_total_taxes_and_charges", money],
+	["Taxable Value", "taxable_value", "gst_taxable_value", money_exact],
+	["Total Tax", "total_tax", "base_total_taxes_and_charges", money_exact],
 ];
 
-// Every value shown comes from GSTN, a supplier or a user: escaped, never inserted as HTML.
-const esc = (value) => frappe.utils.escape_html(value ?? "");
+// How each field of a match reason reads: amounts in rupees, dates in the user's format.
+const REASON_LABELS = {
+	document_number: __("Document number"),
+	document_date: __("Document date"),
+	document_type: __("Document type"),
+	taxable_value: __("Taxable value"),
+	igst: __("IGST"),
+	cgst: __("CGST"),
+	sgst: __("SGST"),
+	cess: __("Cess"),
+	place_of_supply: __("Place of supply"),
+	company_gstin: __("Company GSTIN"),
+	supplier_gstin: __("Supplier GSTIN"),
+};
+const AMOUNTS = new Set(["taxable_value", "igst", "cgst", "sgst", "cess", "total_tax", "document_value"]);
+const DATES = new Set(["document_date"]);
+
+function reason_value(field, value) {
+	if (value === null || value === undefined || value === "") return __("(empty)");
+	if (AMOUNTS.has(field) && !isNaN(parseFloat(value))) return money_exact(value);
+	if (DATES.has(field)) return date(value);
+	return esc(value);
+}
+
+/** One match reason in words, formatted as the rest of the page ("₹ 1,91,667.90"). */
+export function reason_text(x) {
+	if (!x.field) return esc(x.text);
+	const label = REASON_LABELS[x.field] || esc(x.field.replace(/_/g, " "));
+	let text = __("{0}: {1} in IMS, {2} in the purchase", [label, reason_value(x.field, x.ims), reason_value(x.field, x.purchase)]);
+	if (x.difference !== null && x.difference !== undefined && x.difference !== "") {
+		const difference = AMOUNTS.has(x.field) && !isNaN(parseFloat(x.difference)) ? money_exact(Math.abs(x.difference)) : esc(x.difference);
+		text += ` (${__("difference {0}", [difference])})`;
+	}
+	return text;
+}
 
 export async function show_detail(name, on_change) {
 	const data = await call("get_record_detail", { name });
@@ -25,23 +60,23 @@ export async function show_detail(name, on_change) {
 		const f = fmt || esc;
 		const cls = differs.has(ims) || differs.has(label.toLowerCase().replace(/ /g, "_")) ? "ims-differs" : "";
 		return `<tr class="${cls}"><th>${__(label)}</th><td>${f(r[ims])}</td><td>${data.purchase && !p.restricted ? f(p[pi]) : ""}</td></tr>`;
-	}).join("") + (net_differs && !p.restricted ? `<tr><th>${__("Net Total (all lines)")}</th><td></td><td>${money(r.purchase_net_total || p.base_net_total)} <span class="text-muted small">${__("nil-rated, exempt and non-GST lines are not in the taxable value")}</span></td></tr>` : "");
+	}).join("") + (net_differs && !p.restricted ? `<tr><th>${__("Net Total (all lines)")}</th><td></td><td>${money_exact(r.purchase_net_total || p.base_net_total)} <span class="text-muted small">${__("nil-rated, exempt and non-GST lines are not in the taxable value")}</span></td></tr>` : "");
 	const recommendation = r.recommended_action
 		? `<p>${__("Recommended")}: <b>${esc(__(r.recommended_action))}</b>${r.recommended_action === "Accepted" && r.needs_review ? ` <span class="indicator-pill orange">${__("after review")}</span>` : ""}${r.recommendation_reason ? ` · ${esc(r.recommendation_reason)}` : ""}</p>`
 		: "";
 	const parse_warnings = r.parse_warnings
 		? `<div class="alert alert-warning"><b>${__("Parse warnings")}</b><ul>${r.parse_warnings.split("\n").map((w) => `<li>${esc(w)}</li>`).join("")}</ul></div>`
 		: "";
-	const reasons = (data.reasons || []).map((x) => `<li>${frappe.utils.escape_html(x.text || `${x.field}: ${x.ims} vs ${x.purchase}`)}</li>`).join("");
+	const reasons = (data.reasons || []).map((x) => `<li>${reason_text(x)}</li>`).join("");
 	const log = (data.log || [])
-		.map((l) => `<tr><td>${esc(frappe.datetime.str_to_user(l.timestamp))}</td><td>${esc(l.from_action)} → ${esc(l.to_action)}</td><td>${esc(l.source)}</td><td>${esc(l.user)}</td><td>${esc(l.remarks)}</td></tr>`)
+		.map((l) => `<tr><td>${esc(date(l.timestamp))}</td><td>${esc(l.from_action)} → ${esc(l.to_action)}</td><td>${esc(l.source)}</td><td>${esc(l.user)}</td><td>${esc(l.remarks)}</td></tr>`)
 		.join("");
 	const dialog = new frappe.ui.Dialog({ title: __("Inward Supply"), size: "extra-large" });
 	// the supplier's trade name as text: a dialog title is set as HTML
 	dialog.$wrapper.find(".modal-title").text(`${r.supplier_name || r.supplier_gstin} · ${r.document_number}`);
 	dialog.$body.html(`
 		<div class="ims-detail">
-			<p><b>${esc(r.match_status)}</b> · ${__("Action")}: <b>${esc(r.action)}</b> · ${__("GSTN")}: ${esc(r.gstn_action)} ${r.upload_error ? `· <span class="text-danger">${esc(r.upload_error)}</span>` : ""}</p>
+			<p><b>${esc(r.match_status)}</b> · ${__("Action")}: <b>${esc(r.action)}</b> · ${__("GSTN")}: ${esc(r.gstn_action)}${r.supplier_period ? ` · ${__("Period")}: ${esc(period_label(r.supplier_period))}` : ""} ${r.upload_error ? `· <span class="text-danger">${esc(r.upload_error)}</span>` : ""}</p>
 			${recommendation}${parse_warnings}
 			<table class="table table-bordered"><thead><tr><th></th><th>${__("IMS")} (${esc(r.section)})</th><th>${__("Purchase Invoice")} ${p.name ? `<a href="/app/purchase-invoice/${encodeURIComponent(p.name)}">${esc(p.name)}</a>` : __("none linked")}${p.restricted ? ` <span class="text-muted">(${__("you may not read it")})</span>` : ""}</th></tr></thead><tbody>${rows}</tbody></table>
 			${reasons ? `<h6>${__("Why")}</h6><ul>${reasons}</ul>` : ""}
@@ -62,7 +97,7 @@ export async function show_detail(name, on_change) {
 			});
 		}
 	}
-	const $link = $(`<div class="ims-detail-link" style="margin-top: 8px"></div>`).insertAfter($actions);
+	const $link = $(`<div class="ims-detail-link"></div>`).insertAfter($actions);
 	if (r.purchase_invoice) {
 		$(`<button class="btn btn-sm btn-default">${__("Unlink Purchase Invoice")}</button>`)
 			.appendTo($link)
@@ -79,6 +114,7 @@ export async function show_detail(name, on_change) {
 				get_query: () => ({ filters: { docstatus: 1, supplier_gstin: r.supplier_gstin } }) },
 			render_input: true,
 		});
+		field.refresh();
 		// a Purchase Invoice under another GSTIN of the supplier's PAN links only when confirmed, with a reason
 		const other_gstin = frappe.ui.form.make_control({
 			parent: $link,

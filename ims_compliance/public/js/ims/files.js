@@ -16,7 +16,7 @@ function download(method, filters) {
 export const download_template = (filters) => download("download_action_template", filters);
 export const export_view = (filters) => download("export_document_view", filters);
 
-export function import_actions(on_done) {
+export function import_actions(on_done, on_queued = () => {}) {
 	new frappe.ui.FileUploader({
 		allow_multiple: false,
 		make_attachments_public: false,
@@ -25,6 +25,7 @@ export function import_actions(on_done) {
 			const result = await call("import_actions", { file_url: file.file_url }, { freeze: true, freeze_message: __("Importing actions...") });
 			if (result.queued) {
 				frappe.show_alert({ message: __("Importing {0} rows in the background; you will be notified.", [count(result.rows)]), indicator: "blue" });
+				on_queued(result);
 				return;
 			}
 			const link = result.error_file ? `<p><a href="${encodeURI(result.error_file)}" target="_blank" rel="noopener">${__("Download the refused rows with reasons")}</a></p>` : "";

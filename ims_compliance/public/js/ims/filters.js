@@ -1,4 +1,6 @@
-// Filters of the page, kept in the URL so a view can be shared.
+// Filters of the page, kept in the URL (with the tab, page and sort) so a view can be shared.
+const YES_NO = ["", "Yes", "No"];
+
 export const FILTER_FIELDS = [
 	{ fieldname: "company", label: __("Company"), fieldtype: "Link", options: "Company" },
 	{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Data" },
@@ -35,17 +37,21 @@ export const FILTER_FIELDS = [
 		fieldtype: "Select",
 		options: ["", "B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECOM", "ECOMA", "IMPG", "IMPGSEZ"],
 	},
-	{ fieldname: "upload_pending", label: __("Upload Pending"), fieldtype: "Select", options: ["", "1", "0"] },
-	{ fieldname: "supplier_filed", label: __("Supplier Filed"), fieldtype: "Select", options: ["", "1", "0"] },
-	{
-		fieldname: "changed_by_supplier",
-		label: __("Changed by Supplier"),
-		fieldtype: "Select",
-		options: ["", "1", "0"],
-	},
+	{ fieldname: "upload_pending", label: __("Upload Pending"), fieldtype: "Select", options: YES_NO },
+	{ fieldname: "supplier_filed", label: __("Supplier Filed"), fieldtype: "Select", options: YES_NO },
+	{ fieldname: "changed_by_supplier", label: __("Changed by Supplier"), fieldtype: "Select", options: YES_NO },
 ];
 
+const YES_NO_FIELDS = new Set(["upload_pending", "supplier_filed", "changed_by_supplier"]);
+
+/** A Yes/No filter read from a URL: older links say 1/0. */
+function from_url(fieldname, value) {
+	if (!YES_NO_FIELDS.has(fieldname) || value === undefined) return value;
+	return { 1: "Yes", 0: "No" }[value] ?? value;
+}
+
 export class Filters {
+	/** `on_change(values)` runs on every change; the page writes the URL (filters, tab, page, sort). */
 	constructor(page, on_change) {
 		this.page = page;
 		this.on_change = on_change;
@@ -54,7 +60,7 @@ export class Filters {
 		for (const df of FILTER_FIELDS) {
 			this.fields[df.fieldname] = page.add_field({
 				...df,
-				default: initial[df.fieldname] || "",
+				default: from_url(df.fieldname, initial[df.fieldname]) || "",
 				change: () => this.changed(),
 			});
 		}
@@ -80,8 +86,6 @@ export class Filters {
 
 	changed() {
 		if (this.silent) return;
-		const query = new URLSearchParams(this.values()).toString();
-		window.history.replaceState(null, "", window.location.pathname + (query ? `?${query}` : ""));
 		this.on_change(this.values());
 	}
 }

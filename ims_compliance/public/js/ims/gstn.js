@@ -1,7 +1,19 @@
 // The GSTN menu: download, import a portal file, reconcile, upload (or the offline-tool JSON),
 // recompute GSTR-2B, and the OTP log-in every one of them may need first.
 import { call } from "./api";
-import { action_period, count } from "./format";
+import { action_period, count, period_label, plural, records } from "./format";
+
+/** The message of a refused call (frappe.throw's text), for showing it where the user looks. */
+function server_error(error) {
+	try {
+		const messages = JSON.parse(error?.responseJSON?._server_messages || "[]");
+		const last = messages.length ? JSON.parse(messages[messages.length - 1]) : null;
+		if (last?.message) return $("<div>").html(last.message).text();
+	} catch (e) {
+		// not frappe's shape: fall through
+	}
+	return error?.responseJSON?.exception || error?.message || "";
+}
 
 export class Gstn {
 	constructor(page) {
@@ -30,27 +42,43 @@ export class Gstn {
 		return dialog;
 	}
 
-	// Ask GSTN for an OTP, take it from the user, then carry on with `then` (if given).
+	// Ask GSTN for an OTP, take it from the user, then carry on with `then` (if given). A wrong
+	// OTP keeps the prompt open with GSTN's answer under the field, so the user can type it again.
 	async log_in(company_gstin, then) {
 		await call("request_otp", { company_gstin }, { freeze: true, freeze_message: __("Asking GSTN for an OTP...") });
-		frappe.prompt(
-			[{ fieldname: "otp", label: __("OTP sent by GSTN"), fieldtype: "Data", reqd: 1 }],
-			async ({ otp }) => {
-				await call("submit_otp", { company_gstin, otp }, { freeze: true });
+		const dialog = new frappe.ui.Dialog({
+			title: __("GSTN session for {0}", [company_gstin]),
+			fields: [{ fieldname: "otp", label: __("OTP sent by GSTN"), fieldtype: "Data", reqd: 1 }],
+			primary_action_label: __("Log in"),
+			primary_action: async ({ otp }) => {
+				const field = dialog.get_field("otp");
+				field.set_description("");
+				field.$wrapper.removeClass("has-error");
+				try {
+					await call("submit_otp", { company_gstin, otp: (otp || "").trim() }, { freeze: true, silent: true });
+				} catch (e) {
+					field.$wrapper.addClass("has-error");
+					field.set_description(`<span class="text-danger ims-otp-error">${frappe.utils.escape_html(server_error(e) || __("GSTN refused the OTP."))}</span>`);
+					dialog.set_value("otp", "");
+					return;
+				}
+				dialog.hide();
 				frappe.show_alert({ message: __("Logged in to GSTN for {0}", [company_gstin]), indicator: "green" });
 				await this.page.explain_state();
 				if (then) await then();
 			},
-			__("GSTN session for {0}", [company_gstin]),
-			__("Log in")
-		);
+		});
+		dialog.show();
+		return dialog;
 	}
 
-	// Run a queued GSTN job; when GSTN needs an OTP first, log in and run it again.
+	// Run a queued GSTN job; when GSTN needs an OTP first, log in and run it again. Without
+	// realtime the page polls the job and refreshes when it is done (jobs.js).
 	async queue(method, args, queued_message) {
 		const result = await call(method, args, { freeze: true });
 		if (result.otp_needed) return this.log_in(args.company_gstin, () => this.queue(method, args, queued_message));
 		frappe.show_alert({ message: result.queued ? queued_message : result.message, indicator: result.queued ? "blue" : "orange" });
+		this.page.watch(result);
 		return result;
 	}
 
@@ -90,9 +118,9 @@ export class Gstn {
 						title: __("Portal file imported"),
 						indicator: warnings ? "orange" : "green",
 						message:
-							__("{0} records: {1} new, {2} unchanged, {3} changed by supplier, {4} gone.", [r.records, r.new, r.unchanged, r.changed_by_supplier, r.gone]) +
+							__("{0}: {1} new, {2} unchanged, {3} changed by supplier, {4} gone.", [records(r.records), count(r.new), count(r.unchanged), count(r.changed_by_supplier), count(r.gone)]) +
 							(by_status ? `<p>${__("Reconciled")}: ${by_status}</p>` : "") +
-							(warnings ? `<p>${__("{0} warnings (the records were kept):", [r.warning_count])}</p><ul>${warnings}</ul>` : ""),
+							(warnings ? `<p>${plural(r.warning_count, __("1 warning (the record was kept):"), __("{0} warnings (the records were kept):"))}</p><ul>${warnings}</ul>` : ""),
 					});
 					this.page.refresh();
 				},
@@ -107,7 +135,7 @@ export class Gstn {
 			title: __("Reconcile with Purchase Invoices"),
 			fields: [
 				{ fieldname: "company_gstin", label: __("Company GSTIN"), fieldtype: "Select", options: gstins, reqd: 1, default: values.company_gstin || gstins[0] },
-				{ fieldname: "from_period", label: __("From Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: values.supplier_period || action_period() },
+				{ fieldname: "from_period", label: __("From Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: values.supplier_period || action_period(), description: period_label(values.supplier_period || action_period()) },
 				{ fieldname: "to_period", label: __("To Period (MMYYYY)"), fieldtype: "Data", default: values.supplier_period || action_period() },
 			],
 			primary_action_label: __("Reconcile"),
@@ -115,6 +143,7 @@ export class Gstn {
 				dialog.hide();
 				const result = await call("reconcile", args, { freeze: true, freeze_message: __("Queueing...") });
 				frappe.show_alert({ message: result.queued ? __("Reconciliation queued; the page refreshes when it is done.") : result.message, indicator: result.queued ? "blue" : "orange" });
+				this.page.watch(result);
 			},
 		});
 		dialog.show();
@@ -129,7 +158,7 @@ export class Gstn {
 				frappe.msgprint({
 					title: __("Nothing to upload"),
 					message: summary.uploading
-						? __("{0} records are with GSTN already; their result will follow.", [count(summary.uploading)])
+						? __("{0} with GSTN already; their result will follow.", [records(summary.uploading)])
 						: __("Every action of {0} is already on GSTN.", [company_gstin]),
 				});
 				return;
@@ -139,7 +168,8 @@ export class Gstn {
 				.join("");
 			const failed = summary.failed ? `<p>${__("{0} of them were refused by GSTN last time and go again.", [count(summary.failed)])}</p>` : "";
 			const offline = summary.connection_mode === "Offline File";
-			const message = `<p>${__("{0} actions of {1} are not on GSTN yet:", [count(summary.pending), company_gstin])}</p><ul>${lines}</ul>${failed}
+			const actions = plural(summary.pending, __("1 action"), __("{0} actions"));
+			const message = `<p>${__("{0} of {1} not on GSTN yet:", [actions, company_gstin])}</p><ul>${lines}</ul>${failed}
 				<p>${offline ? __("The connection is set to Offline File: you get the JSON to upload in the GST portal's offline tool.") : __("They are sent in the background; you will be notified of GSTN's answer.")}</p>`;
 			frappe.confirm(message, async () => {
 				if (offline) return this.download_offline_file(company_gstin);
@@ -157,7 +187,7 @@ export class Gstn {
 	recompute_2b() {
 		this.pick_gstin(
 			__("Recompute GSTR-2B"),
-			[{ fieldname: "period", label: __("GSTR-2B Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: action_period() }],
+			[{ fieldname: "period", label: __("GSTR-2B Period (MMYYYY)"), fieldtype: "Data", reqd: 1, default: action_period(), description: period_label(action_period()) }],
 			({ company_gstin, period }) =>
 				this.queue("recompute_gstr2b", { company_gstin, period }, __("GSTR-2B recompute queued; you will be notified."))
 		);

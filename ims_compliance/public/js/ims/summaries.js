@@ -1,6 +1,6 @@
 // Header cards, the Match Summary tab and the Actions Summary tab.
 import { call } from "./api";
-import { count, money, table, action_period, deadlines } from "./format";
+import { count, money, table, action_period, deadlines, period_label, plural, records } from "./format";
 
 const ACTIONS = ["No Action", "Accepted", "Rejected", "Pending"];
 
@@ -14,17 +14,26 @@ export async function render_header($wrapper, filters) {
 		const row = by_action[action] || {};
 		return `<div class="ims-card" data-action="${action}">
 			<div class="ims-card-label">${__(action)}</div>
-			<div class="ims-card-value">${count(row.records)}</div>
+			<div class="ims-card-value" title="${records(row.records)}">${count(row.records)}</div>
 			<div class="ims-card-sub" title="${frappe.utils.escape_html(__("ITC net of credit notes: the tax of invoices and debit notes minus the tax of credit notes ({0} of credit notes)", [money(row.credit_note_tax || 0)]))}">${__("ITC")} ${money(row.itc ?? row.total_tax)}</div>
 		</div>`;
 	}).join("");
+	const deemed = `<b>${plural(no_action, __("1 record will be deemed accepted if nothing is done."), __("{0} records will be deemed accepted if nothing is done."))}</b>`;
+	if (!d) {
+		// a hand-edited URL: say what is wrong instead of "in NaN days"
+		$wrapper.html(`
+			<div class="ims-cards">${cards}</div>
+			<div class="alert alert-warning ims-deadline">${__("Supplier period {0} is not a period: use MMYYYY, e.g. {1} for {2}.", [frappe.utils.escape_html(period), action_period(), period_label(action_period())])} ${deemed}</div>`);
+		return;
+	}
 	const banner_class = d.to_cutoff < 0 ? "alert-danger" : d.to_cutoff <= 3 ? "alert-warning" : "alert-info";
-	const when = (n) => (n < 0 ? __("{0} days ago", [-n]) : n === 0 ? __("today") : __("in {0} days", [n]));
+	const days = (n) => plural(n, __("1 day"), __("{0} days"));
+	const when = (n) => (n < 0 ? __("{0} ago", [days(-n)]) : n === 0 ? __("today") : __("in {0}", [days(n)]));
 	$wrapper.html(`
 		<div class="ims-cards">${cards}</div>
 		<div class="alert ${banner_class} ims-deadline">
-			${__("Period {0}: GSTR-2B cut-off (14th) {1}, GSTR-3B due (20th) {2}.", [period, when(d.to_cutoff), when(d.to_due)])}
-			<b>${__("{0} records will be deemed accepted if nothing is done.", [count(no_action)])}</b>
+			${__("{0}: GSTR-2B cut-off (14th) {1}, GSTR-3B due (20th) {2}.", [period_label(period), when(d.to_cutoff), when(d.to_due)])}
+			${deemed}
 		</div>`);
 }
 
