@@ -360,13 +360,147 @@ def _insert_purchase_invoices(frappe, p, *, run: str, company: str, gstin: str, 
 	return nil_lines
 
 
-def in_bench(size: int) -> None:
-	"""The full job on the bench: supplies and REAL Purchase Invoice rows (bulk-inserted) for the
-	site's first configured company GSTIN, then reconcile() exactly as the page runs it."""
-	from _bench import connect, peak_rss_mb
+def _reset(frappe, run: str) -> None:
+	"""Put reused rows back as a first reconciliation finds them (not timed): every record Missing
+	in PI and unlinked, every bill unlinked."""
+	frappe.db.sql(
+		f"""update `tab{supply_doctype()}` set match_status = 'Missing in PI', purchase_invoice = null,
+		match_score = 0, match_reasons = null, recommended_action = '', needs_review = 0,
+		recommendation_reason = '', purchase_taxable_value = 0, purchase_total_tax = 0,
+		purchase_net_total = 0, action = 'No Action', upload_state = '', upload_error = null
+		where name like %s""",
+		f"RC{run}%",
+	)
+	frappe.db.sql(
+		"""update `tabPurchase Invoice` set ims_inward_supply = null, ims_match_status = null,
+		ims_action = null where name like %s""",
+		f"PB{run}%",
+	)
+	frappe.db.commit()
 
-	frappe = connect()
-	from ims_compliance.core.records import financial_year_of
+
+class _StatementCounter:
+	"""Counts the statements frappe.db.sql sends while it is installed, by their first word."""
+
+	def __init__(self, frappe):
+		self.frappe, self.counts = frappe, {}
+
+	def __enter__(self):
+		db = self.frappe.db
+		self.original = db.sql
+
+		def counted(query, *args, **kwargs):
+			word = str(query).lstrip().split(None, 1)[0].lower() if str(query).strip() else "?"
+			self.counts[word] = self.counts.get(word, 0) + 1
+			return self.original(query, *args, **kwargs)
+
+		db.sql = counted
+		return self
+
+	def __exit__(self, *exc):
+		self.frappe.db.sql = self.original
+
+	@property
+	def total(self) -> int:
+		return sum(self.counts.values())
+
+
+class _StagePeaks:
+	"""The process's peak RSS after each stage of the job (wraps the service's functions)."""
+
+	STAGES = ("read_supplies", "read_purchases", "read_other_purchases", "write_results")
+
+	def __init__(self, service):
+		self.service, self.peaks, self.saved = service, {}, {}
+
+	def __enter__(self):
+		from _bench import peak_rss_mb
+
+		import ims_compliance.core.matching as matching
+
+		def wrap(owner, name, label):
+			original = getattr(owner, name)
+			self.saved[(owner, name)] = original
+
+			def wrapped(*args, **kwargs):
+				out = original(*args, **kwargs)
+				self.peaks[label] = peak_rss_mb()
+				return out
+
+			setattr(owner, name, wrapped)
+
+		for stage in self.STAGES:
+			wrap(self.service, stage, stage)
+		wrap(matching, "reconcile", "match")
+		return self
+
+	def __exit__(self, *exc):
+		for (owner, name), original in self.saved.items():
+			setattr(owner, name, original)
+
+
+def _rss_now_mb() -> float:
+	for line in Path("/proc/self/status").read_text().splitlines():
+		if line.startswith("VmRSS:"):
+			return int(line.split()[1]) / 1024
+	return 0.0
+
+
+def _pool_reads(frappe) -> int:
+	return int(frappe.db.sql("show global status like 'Innodb_buffer_pool_reads'")[0][1])
+
+
+def _pool_mb(frappe) -> int:
+	return int(frappe.db.sql("select @@innodb_buffer_pool_size")[0][0]) // 2**20
+
+
+def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str | None) -> dict:
+	from _bench import peak_rss_mb
+
+	profiler = None
+	if profile:
+		from pyinstrument import Profiler
+
+		profiler = Profiler(interval=0.005)
+		profiler.start()
+	print(
+		f"bench_job{label}_rss_before_{size}: {_rss_now_mb():.0f} MB (the process before the job: Frappe, pandas)"
+	)
+	reads = _pool_reads(frappe)
+	with _StatementCounter(frappe) as counter, _StagePeaks(service) as peaks:
+		start = time.perf_counter()
+		result = service.reconcile(gstin, "102025", "102025", check_permission=False)
+		frappe.db.commit()
+		seconds = time.perf_counter() - start
+	reads = _pool_reads(frappe) - reads
+	if profiler:
+		profiler.stop()
+		Path(profile).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+		print(f"bench_job_profile{label}_{size}: 1 flag (pyinstrument text in {profile}; timings include it)")
+	print(f"bench_job{label}_seconds_{size}: {seconds:.2f} s (reads the real Purchase Invoice tables)")
+	print(f"bench_job{label}_statements_{size}: {counter.total} statements ({counter.counts})")
+	print(
+		f"bench_job{label}_pool_page_reads_{size}: {reads} pages (server-wide InnoDB buffer pool misses "
+		f"during the job, other sites' included; the pool is {_pool_mb(frappe)} MB)"
+	)
+	print(f"bench_job{label}_supplies_{size}: {result['supplies']} records")
+	print(f"bench_job{label}_written_{size}: {result.get('written', result['supplies'])} records changed")
+	print(f"bench_job{label}_purchases_read_{size}: {result['purchases']} records")
+	print(f"bench_job{label}_peak_rss_{size}: {peak_rss_mb():.0f} MB (whole process, setup included)")
+	for stage, stage_seconds in result["timings"].items():
+		print(f"bench_job{label}_{stage}_seconds_{size}: {stage_seconds:.2f} s")
+	for stage, peak in peaks.peaks.items():
+		print(f"bench_job{label}_peak_rss_after_{stage}_{size}: {peak:.0f} MB")
+	return result
+
+
+def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile: str | None = None) -> None:
+	"""The full job on the bench: supplies and REAL Purchase Invoice rows (bulk-inserted) for the
+	site's first configured company GSTIN, then reconcile() exactly as the page runs it, twice:
+	the first run (every record new to matching) and a re-run on unchanged data (what a nightly
+	or per-invoice run mostly is). With --reuse TAG the rows a --keep run left are reset to
+	their unreconciled state and used again instead of inserting 100k bills each time."""
+	frappe = connect_bench()
 	from ims_compliance.services import reconcile as service
 
 	row = frappe.get_all(
@@ -377,8 +511,103 @@ def in_bench(size: int) -> None:
 		return
 	company, gstin = row[0].company, row[0].gstin
 	accounts = service.tax_accounts(gstin)
-	s, p = generate(size, company_gstin=gstin)
-	run = frappe.generate_hash(length=4).upper()
+	run = reuse or frappe.generate_hash(length=4).upper()
+	stored = frappe.db.sql(f"select count(*) from `tab{supply_doctype()}` where name like %s", f"RC{run}%")[
+		0
+	][0]
+	if reuse and stored:
+		# no generated frames in this process: its peak RSS is the job's own
+		_reset(frappe, run)
+		print(f"bench_reused_rows_{size}: {stored} records (tag {run}, reset to unreconciled, not timed)")
+	else:
+		s, p = generate(size, company_gstin=gstin)
+		_insert_bench_rows(frappe, s, p, run=run, company=company, gstin=gstin, accounts=accounts, size=size)
+		del s, p
+	if keep:
+		print(f"bench_kept_tag: {run} (rerun with --reuse {run})")
+	try:
+		result = _timed_job(frappe, service, gstin, size, "", profile)
+		for status, count in sorted(result["by_status"].items()):
+			print(f"bench_job_{status.lower().replace(' ', '_')}_{size}: {count} records")
+		linked = frappe.get_all(
+			supply_doctype(),
+			filters={"name": ("like", f"RC{run}%"), "purchase_invoice": ("is", "set")},
+			fields=["name", "purchase_invoice"],
+		)
+		truth = sum(
+			link.purchase_invoice[len(f"PB{run}P") :] == link.name[len(f"RC{run}S") :] for link in linked
+		)
+		print(f"bench_job_link_precision_{size}: {truth / max(len(linked), 1):.4f} ratio (generator's pairs)")
+		accepted_wrong = frappe.db.count(
+			supply_doctype(),
+			{"name": ("like", f"RC{run}%"), "recommended_action": "Accepted", "needs_review": 0},
+		)
+		print(f"bench_job_direct_accepts_{size}: {accepted_wrong} records (Exact matches recommended Accept)")
+		linked_bills = frappe.db.sql(
+			f"""select count(*) from `tabPurchase Invoice` pi join `tab{supply_doctype()}` s
+			on s.name = pi.ims_inward_supply and s.purchase_invoice = pi.name
+			where pi.name like %s and pi.ims_match_status = s.match_status""",
+			f"PB{run}%",
+		)[0][0]
+		print(
+			f"bench_job_bills_linked_back_{size}: {linked_bills} records (bill points at its record, same status)"
+		)
+		_timed_job(frappe, service, gstin, size, "_rerun", None)
+		_apply_recommendations(frappe, gstin, size, profile)
+	finally:
+		frappe.db.sql("delete from `tabIMS Action Log` where inward_supply like %s", f"RC{run}%")
+		frappe.db.commit()
+		if not keep:
+			for doctype, prefix in (
+				(supply_doctype(), f"RC{run}%"),
+				("Purchase Invoice", f"PB{run}%"),
+				("Purchase Invoice Item", f"PB{run}%"),
+				("Purchase Taxes and Charges", f"PB{run}%"),
+			):
+				frappe.db.sql(f"delete from `tab{doctype}` where name like %s", prefix)
+			frappe.db.commit()
+
+
+def _apply_recommendations(frappe, gstin: str, size: int, profile: str | None) -> None:
+	"""Apply Recommended over the company GSTIN's period, as the page's button does (Exact
+	Matches to Accepted, Mismatches to Rejected, ...; 'after review' left alone): rules checked
+	per record, one IMS Action Log row per change. Stands in for a user's monthly bulk accept."""
+	from ims_compliance.services.recommendations import apply_recommendations
+
+	profiler = None
+	if profile:
+		from pyinstrument import Profiler
+
+		profiler = Profiler(interval=0.005)
+		profiler.start()
+	with _StatementCounter(frappe) as counter:
+		start = time.perf_counter()
+		summary = apply_recommendations({"company_gstin": gstin, "supplier_period": "102025"})
+		frappe.db.commit()
+		seconds = time.perf_counter() - start
+	if profiler:
+		profiler.stop()
+		Path(profile + ".apply").write_text(profiler.output_text(unicode=False, color=False))
+	moved = sum(v["moving"] for v in summary["by_action"].values())
+	refused = sum(v["refused"] for v in summary["by_action"].values())
+	print(f"bench_apply_recommendations_seconds_{size}: {seconds:.2f} s (every record of the period)")
+	print(f"bench_apply_recommendations_statements_{size}: {counter.total} statements ({counter.counts})")
+	print(f"bench_apply_recommendations_moved_{size}: {moved} records ({refused} refused by the rules)")
+	logs = frappe.db.count("IMS Action Log", {"source": "Recommendation", "inward_supply": ("like", "RC%")})
+	print(f"bench_apply_recommendations_logs_{size}: {logs} rows")
+
+
+def connect_bench():
+	from _bench import connect
+
+	return connect()
+
+
+def _insert_bench_rows(
+	frappe, s, p, *, run: str, company: str, gstin: str, accounts: dict, size: int
+) -> None:
+	from ims_compliance.core.records import financial_year_of
+
 	now = frappe.utils.now_datetime()
 	fields = [
 		"name",
@@ -450,42 +679,6 @@ def in_bench(size: int) -> None:
 	print(f"bench_nil_rated_lines_{size}: {nil_lines} lines (left out of the taxable value)")
 	if not accounts:
 		print("bench_tax_accounts_mapped: 0 flag (no IMS Tax Account rows: taxes read as 0)")
-	try:
-		start = time.perf_counter()
-		result = service.reconcile(gstin, "102025", "102025", check_permission=False)
-		seconds = time.perf_counter() - start
-		frappe.db.commit()
-		print(f"bench_job_seconds_{size}: {seconds:.2f} s (reads the real Purchase Invoice tables)")
-		print(f"bench_job_supplies_{size}: {result['supplies']} records")
-		print(f"bench_job_purchases_read_{size}: {result['purchases']} records")
-		print(f"bench_job_peak_rss_{size}: {peak_rss_mb():.0f} MB")
-		for stage, stage_seconds in result["timings"].items():
-			print(f"bench_job_{stage}_seconds_{size}: {stage_seconds:.2f} s")
-		for status, count in sorted(result["by_status"].items()):
-			print(f"bench_job_{status.lower().replace(' ', '_')}_{size}: {count} records")
-		linked = frappe.get_all(
-			supply_doctype(),
-			filters={"name": ("like", f"RC{run}%"), "purchase_invoice": ("is", "set")},
-			fields=["name", "purchase_invoice"],
-		)
-		truth = sum(
-			link.purchase_invoice[len(f"PB{run}P") :] == link.name[len(f"RC{run}S") :] for link in linked
-		)
-		print(f"bench_job_link_precision_{size}: {truth / max(len(linked), 1):.4f} ratio (generator's pairs)")
-		accepted_wrong = frappe.db.count(
-			supply_doctype(),
-			{"name": ("like", f"RC{run}%"), "recommended_action": "Accepted", "needs_review": 0},
-		)
-		print(f"bench_job_direct_accepts_{size}: {accepted_wrong} records (Exact matches recommended Accept)")
-	finally:
-		for doctype, prefix in (
-			(supply_doctype(), f"RC{run}%"),
-			("Purchase Invoice", f"PB{run}%"),
-			("Purchase Invoice Item", f"PB{run}%"),
-			("Purchase Taxes and Charges", f"PB{run}%"),
-		):
-			frappe.db.sql(f"delete from `tab{doctype}` where name like %s", prefix)
-		frappe.db.commit()
 
 
 def main() -> None:
@@ -495,19 +688,26 @@ def main() -> None:
 	parser.add_argument("--baseline-size", type=int, default=5000)
 	parser.add_argument("--in-bench", action="store_true", help=argparse.SUPPRESS)
 	parser.add_argument("--no-bench", action="store_true")
+	parser.add_argument("--bench-only", action="store_true", help="skip the corpus and engine figures")
+	parser.add_argument("--keep", action="store_true", help="leave the bench rows for --reuse")
+	parser.add_argument("--reuse", help="tag printed by a --keep run: reset and reuse its rows")
+	parser.add_argument("--profile", help="write a pyinstrument profile of the first job run here")
 	args = parser.parse_args()
 	if args.in_bench:
-		in_bench(args.bench_size)
+		in_bench(args.bench_size, reuse=args.reuse, keep=args.keep, profile=args.profile)
 		return
-	corpus_figures()
-	run_engine_benchmark([int(x) for x in args.sizes.split(",")], baseline_size=args.baseline_size)
+	if not args.bench_only:
+		corpus_figures()
+		run_engine_benchmark([int(x) for x in args.sizes.split(",")], baseline_size=args.baseline_size)
 	from _bench import bench_available, run_in_bench
 
 	if args.no_bench or not bench_available():
 		print("bench_half_ran: 0 flag")
 		return
 	print("bench_half_ran: 1 flag", flush=True)
-	run_in_bench(__file__, ["--bench-size", str(args.bench_size)])
+	extra = ["--keep"] * args.keep + ["--reuse", args.reuse] * bool(args.reuse)
+	extra += ["--profile", str(Path(args.profile).resolve())] * bool(args.profile)
+	run_in_bench(__file__, ["--bench-size", str(args.bench_size), *extra])
 
 
 if __name__ == "__main__":

@@ -36,7 +36,10 @@ def get_document_view(
 	page_length: int | str = 50,
 	sort_by: str | None = None,
 	sort_order: str | None = None,
+	after: str | list | None = None,
 ) -> dict:
+	"""A page of records; pass the previous page's `next` as `after` to read the following page
+	by keyset (fast at any depth) rather than by `start` alone."""
 	_can_read()
 	return queries.document_view(
 		filters,
@@ -44,6 +47,7 @@ def get_document_view(
 		page_length=_whole_number(page_length, "page_length"),
 		sort_by=sort_by,
 		sort_order=sort_order,
+		after=after,
 	)
 
 

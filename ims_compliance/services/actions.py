@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case
 from frappe.utils import getdate, now_datetime
 
 from ims_compliance.core.actions import Action
@@ -178,8 +177,7 @@ def apply_action(
 	frappe.has_permission(supply_doctype(), "write", throw=True)
 	names = list(names)
 	result = ActionResult()
-	contexts = rule_contexts(today)
-	default_context = RuleContext(today=today or getdate())
+	checker = RuleChecker(today)
 	for start in range(0, len(names), CHUNK):
 		chunk = names[start : start + CHUNK]
 		# User Permissions apply: a record the user may not read is "not found", like a wrong name
@@ -192,36 +190,61 @@ def apply_action(
 		found = {row.name for row in rows}
 		for missing in sorted(set(chunk) - found):
 			result.refused.append({"name": missing, "rule": None, "message": _("No such inward supply")})
-		states = record_states(rows)
-		to_apply = []
-		for row in rows:
-			context = contexts.get(row.company_gstin, default_context)
-			refusal = check_action(states[row.name], request, context)
-			if refusal:
-				result.refused.append(
-					{
-						"name": row.name,
-						"document_number": row.document_number,
-						"supplier_gstin": row.supplier_gstin,
-						"rule": refusal.rule,
-						"message": refusal.message,
-					}
-				)
-				continue
-			if _unchanged(row, request):
-				result.unchanged += 1
-				continue
-			for warning in warnings_for(states[row.name], request):
-				result.warnings.append(
-					{"name": row.name, "document_number": row.document_number, "message": warning}
-				)
-			to_apply.append(row)
-		if not dry_run:
-			_write(to_apply, request, source)
-		result.applied += len(to_apply)
+		apply_to_rows(request, rows, result, checker, source=source, dry_run=dry_run)
 		if commit_per_chunk:
 			frappe.db.commit()  # nosemgrep: a background job commits per chunk so progress survives a crash
 	return result
+
+
+class RuleChecker:
+	"""The rule contexts of every company GSTIN, read once per request."""
+
+	def __init__(self, today: dt.date | None = None):
+		self.contexts = rule_contexts(today)
+		self.default = RuleContext(today=today or getdate())
+
+	def context(self, company_gstin: str) -> RuleContext:
+		return self.contexts.get(company_gstin, self.default)
+
+
+def apply_to_rows(
+	request: ActionRequest,
+	rows: list,
+	result: ActionResult,
+	checker: RuleChecker,
+	*,
+	source: str,
+	dry_run: bool = False,
+) -> None:
+	"""Check `request` against each row (read with STATE_FIELDS through get_list, so the reader's
+	permissions already applied) and write what passes: the rules (core.rules: R3 locks, R5/R6
+	amendments, R7 credit notes, ...) run per record, the write is set-based."""
+	states = record_states(rows)
+	to_apply = []
+	for row in rows:
+		refusal = check_action(states[row.name], request, checker.context(row.company_gstin))
+		if refusal:
+			result.refused.append(
+				{
+					"name": row.name,
+					"document_number": row.document_number,
+					"supplier_gstin": row.supplier_gstin,
+					"rule": refusal.rule,
+					"message": refusal.message,
+				}
+			)
+			continue
+		if _unchanged(row, request):
+			result.unchanged += 1
+			continue
+		for warning in warnings_for(states[row.name], request):
+			result.warnings.append(
+				{"name": row.name, "document_number": row.document_number, "message": warning}
+			)
+		to_apply.append(row)
+	if not dry_run:
+		_write(to_apply, request, source)
+	result.applied += len(to_apply)
 
 
 def _unchanged(row, request: ActionRequest) -> bool:
@@ -244,30 +267,37 @@ def _unchanged(row, request: ActionRequest) -> bool:
 
 
 def _write(rows: list, request: ActionRequest, source: str) -> None:
-	"""One UPDATE for the chunk (upload state depends on GSTN's action per row) + its log rows."""
+	"""Set-based: UPDATEs by sorted primary key, 1,000 names each, one per upload state (which
+	depends on GSTN's action per row), then the log rows in bulk, in the same transaction."""
 	if not rows:
 		return
 	table = frappe.qb.DocType(supply_doctype())
 	new_action = request.action.value
-	needs_upload = Case().when(table.gstn_action != new_action, "Pending Upload")
-	needs_upload = needs_upload.else_("Pending Upload" if request.has_r7_fields else "")
-	query = (
-		frappe.qb.update(table)
-		.set(table.action, new_action)
-		.set(table.upload_state, needs_upload)
-		.set(table.upload_error, None)
-		.set(table.modified, now_datetime())
-		.set(table.modified_by, frappe.session.user)
-		.where(table.name.isin([row.name for row in rows]))
-	)
-	query = query.set(table.itc_reduction_required, request.itc_reduction_required or "")
-	for head in ("igst", "cgst", "sgst", "cess"):
-		query = query.set(table[f"declared_{head}"], request.declared(head) or 0)
+	now, user = now_datetime(), frappe.session.user
 	# written with SQL, so Frappe's sanitiser never sees the user's remarks: stored as plain text
 	remarks = plain_text(request.remarks, multiline=True)
-	if request.remarks is not None:
-		query = query.set(table.remarks, remarks)
-	query.run()
+	by_state: dict[str, list[str]] = {}
+	for row in rows:
+		pending = row.gstn_action != new_action or request.has_r7_fields
+		by_state.setdefault("Pending Upload" if pending else "", []).append(row.name)
+	for upload_state, names in by_state.items():
+		names.sort()
+		for start in range(0, len(names), 1000):
+			query = (
+				frappe.qb.update(table)
+				.set(table.action, new_action)
+				.set(table.upload_state, upload_state)
+				.set(table.upload_error, None)
+				.set(table.modified, now)
+				.set(table.modified_by, user)
+				.set(table.itc_reduction_required, request.itc_reduction_required or "")
+				.where(table.name.isin(names[start : start + 1000]))
+			)
+			for head in ("igst", "cgst", "sgst", "cess"):
+				query = query.set(table[f"declared_{head}"], request.declared(head) or 0)
+			if request.remarks is not None:
+				query = query.set(table.remarks, remarks)
+			query.run()
 	write_logs(
 		[
 			{

@@ -42,20 +42,77 @@ DOCUMENT_VIEW_FIELDS = (
 MAX_PAGE_LENGTH = 500
 
 
-def document_view(filters, *, start: int = 0, page_length: int = 50, sort_by=None, sort_order=None) -> dict:
+def document_view(
+	filters, *, start: int = 0, page_length: int = 50, sort_by=None, sort_order=None, after=None
+) -> dict:
+	"""One page of the Document View. `after` ([sort value, name] of the previous page's last
+	row, as returned in `next`) reads the page by keyset, from the sort's index, instead of
+	skipping `start` rows (issue 18: a deep OFFSET reads and throws away every row before it);
+	`start` still says where the page is, for the label. Both go through get_list: the reader's
+	permission conditions apply to every page."""
 	start = max(0, int(start or 0))
 	page_length = max(1, min(int(page_length or 50), MAX_PAGE_LENGTH))
 	db_filters = to_db_filters(filters)
-	rows = frappe.get_list(
-		supply_doctype(),
-		filters=db_filters,
-		fields=list(DOCUMENT_VIEW_FIELDS),
-		order_by=order_by(sort_by, sort_order),
-		limit_start=start,
-		limit_page_length=page_length,
-	)
+	field = sort_by or "document_date"
+	ordering = order_by(sort_by, sort_order)
+	descending = ordering.endswith("desc")
+	cursor = _cursor(after)
+	if cursor is not None:
+		rows = _page_after(db_filters, field, descending, cursor, ordering, page_length)
+	else:
+		rows = frappe.get_list(
+			supply_doctype(),
+			filters=db_filters,
+			fields=list(DOCUMENT_VIEW_FIELDS),
+			order_by=ordering,
+			limit_start=start,
+			limit_page_length=page_length,
+		)
 	total = permitted_count(db_filters) if rows or start else 0
-	return {"rows": rows, "total": total, "start": start, "page_length": page_length}
+	last = rows[-1] if rows else None
+	return {
+		"rows": rows,
+		"total": total,
+		"start": start,
+		"page_length": page_length,
+		"next": [last[field], last.name] if last is not None and last[field] is not None else None,
+	}
+
+
+def _cursor(after) -> tuple | None:
+	"""[value, name] from the page (JSON or a list); anything else means "no cursor"."""
+	if after in (None, "", []):
+		return None
+	if isinstance(after, str):
+		try:
+			after = frappe.parse_json(after)
+		except Exception:
+			return None
+	if not isinstance(after, list | tuple) or len(after) != 2 or after[0] in (None, "") or not after[1]:
+		return None
+	return after[0], str(after[1])
+
+
+def _page_after(db_filters, field: str, descending: bool, cursor: tuple, ordering: str, page_length: int):
+	"""Rows after `cursor` in (field, name) order: first the ties on the cursor's value (by name),
+	then the rows strictly beyond it; two index range reads, never an OFFSET."""
+	value, name = cursor
+	beyond, tie = ("<", "<") if descending else (">", ">")
+
+	def read(extra, length):
+		return frappe.get_list(
+			supply_doctype(),
+			filters=[*db_filters, *extra],
+			fields=list(DOCUMENT_VIEW_FIELDS),
+			order_by=ordering,
+			limit_page_length=length,
+		)
+
+	table = supply_doctype()
+	rows = read([[table, field, "=", value], [table, "name", tie, name]], page_length)
+	if len(rows) < page_length:
+		rows += read([[table, field, beyond, value]], page_length - len(rows))
+	return rows
 
 
 def permitted_count(db_filters) -> int:

@@ -13,7 +13,14 @@ import frappe
 
 from ims_compliance.core.actions import Action
 from ims_compliance.doctype_names import supply_doctype
-from ims_compliance.services.actions import ActionRequest, apply_action, resolve_names
+from ims_compliance.services.actions import (
+	STATE_FIELDS,
+	ActionRequest,
+	ActionResult,
+	RuleChecker,
+	apply_to_rows,
+)
+from ims_compliance.services.filters import to_db_filters
 
 SETTING_FOR_STATUS = {
 	"Exact Match": "recommend_exact_match",
@@ -54,38 +61,47 @@ def is_after_review(row) -> bool:
 def apply_recommendations(filters, *, dry_run: bool = False, include_after_review: bool = False) -> dict:
 	"""Move every record in the filter to its recommended action. The dry run reports how many
 	records would move to each action and how many the rules would refuse (by rule). "Accept
-	after review" records are skipped (and counted in `after_review`) unless `include_after_review`."""
+	after review" records are skipped (and counted in `after_review`) unless `include_after_review`.
+
+	Read once, in chunks by name through get_list (the page's filter and the reader's permission
+	conditions, the rows the page shows), grouped by action, checked by the rules per record and
+	written set-based by the action service (issue 18: no list of names read back by IN-lists)."""
 	frappe.has_permission(supply_doctype(), "write", throw=True)
-	names = resolve_names(filters=filters)
 	mapping = recommendation_map()
-	by_action: dict[str, list[str]] = defaultdict(list)
-	after_review: list[str] = []
-	for start in range(0, len(names), 5000):
-		rows = frappe.get_all(
-			supply_doctype(),
-			filters={"name": ("in", names[start : start + 5000])},
-			fields=["name", "match_status", "supplier_filed", "recommended_action", "needs_review"],
-		)
+	checker = RuleChecker()
+	results: dict[str, ActionResult] = defaultdict(ActionResult)
+	records: dict[str, int] = defaultdict(int)
+	after_review = 0
+	for rows in _chunks(to_db_filters(filters)):
+		by_action: dict[str, list] = defaultdict(list)
 		for row in rows:
 			if is_after_review(row) and row.supplier_filed:
-				after_review.append(row.name)
+				after_review += 1
 				if not include_after_review:
 					continue
-			by_action[recommended_action(row, mapping)].append(row.name)
+			by_action[recommended_action(row, mapping)].append(row)
+		for action, group in sorted(by_action.items()):
+			records[action] += len(group)
+			apply_to_rows(
+				ActionRequest(action=Action.parse(action)),
+				group,
+				results[action],
+				checker,
+				source="Recommendation",
+				dry_run=dry_run,
+			)
 	summary = {
 		"dry_run": dry_run,
 		"by_action": {},
 		"refused_by_rule": defaultdict(int),
 		"refused": [],
-		"after_review": len(after_review),
+		"after_review": after_review,
 		"after_review_included": include_after_review,
 	}
-	for action, targets in sorted(by_action.items()):
-		result = apply_action(
-			ActionRequest(action=Action.parse(action)), targets, source="Recommendation", dry_run=dry_run
-		)
+	for action in sorted(records):
+		result = results[action]
 		summary["by_action"][action] = {
-			"records": len(targets),
+			"records": records[action],
 			"moving": result.applied,
 			"unchanged": result.unchanged,
 			"refused": len(result.refused),
@@ -95,3 +111,24 @@ def apply_recommendations(filters, *, dry_run: bool = False, include_after_revie
 		summary["refused"].extend(result.refused[:200])
 	summary["refused_by_rule"] = dict(summary["refused_by_rule"])
 	return summary
+
+
+def _chunks(db_filters: list, size: int = 5000):
+	"""The filtered records with what the rules and the recommendation need, `size` at a time,
+	by name (keyset: each chunk starts after the last name, never at a deep OFFSET)."""
+	fields = [*STATE_FIELDS, "recommended_action", "needs_review"]
+	last = None
+	while True:
+		page_filters = list(db_filters)
+		if last is not None:
+			page_filters.append([supply_doctype(), "name", ">", last])
+		# get_list, not get_all: a user restricted to one Company never reaches another's records
+		rows = frappe.get_list(
+			supply_doctype(), filters=page_filters, fields=fields, order_by="name asc", limit_page_length=size
+		)
+		if not rows:
+			return
+		yield rows
+		if len(rows) < size:
+			return
+		last = rows[-1].name

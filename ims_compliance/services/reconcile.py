@@ -56,21 +56,93 @@ def tolerances():
 	)
 
 
-def read_supplies(company_gstin: str, periods: list[str]):
+#: What the last run wrote (and the user's action): read with the supplies so that the write-back
+#: compares and writes only the rows whose result changed, and P2's revert needs no second query.
+STORED_RESULT_COLUMNS = (
+	"action",
+	"gstn_action",
+	"match_score",
+	"match_reasons",
+	"recommended_action",
+	"needs_review",
+	"recommendation_reason",
+	"purchase_taxable_value",
+	"purchase_total_tax",
+	"purchase_net_total",
+)
+
+
+AMOUNT_COLUMNS = (
+	"taxable_value",
+	"igst",
+	"cgst",
+	"sgst",
+	"cess",
+	"match_score",
+	"purchase_taxable_value",
+	"purchase_total_tax",
+	"purchase_net_total",
+)
+#: Columns whose values are (nearly) unique: never worth sharing.
+UNIQUE_COLUMNS = frozenset(
+	("name", "document_number", "original_number", "match_reasons", "purchase", "purchase_invoice", "bill_no")
+)
+
+
+def read_supplies(company_gstin: str, periods: list[str], *, with_stored: bool = False, chunk: int = 20000):
+	"""The company GSTIN's live records of `periods` in the engine's supply shape (plus
+	STORED_RESULT_COLUMNS when asked). Read in keyset chunks by name, as tuples, each chunk made
+	compact before the next is read (amounts as floats, not Decimals; repeated strings shared):
+	at 100k, dicts or Decimals per value held more than the whole job needs (issue 18)."""
 	import pandas as pd
 
-	rows = frappe.get_all(
-		supply_doctype(),
-		filters={"company_gstin": company_gstin, "supplier_period": ("in", periods), "is_gone": 0},
-		fields=list(SUPPLY_COLUMNS),
-		limit_page_length=0,
-	)
-	frame = pd.DataFrame.from_records(rows, columns=list(SUPPLY_COLUMNS))
+	table = frappe.qb.DocType(supply_doctype())
+	columns = [*SUPPLY_COLUMNS, *(STORED_RESULT_COLUMNS if with_stored else ())]
+	shared: dict = {}
+	frames, last = [], ""
+	while True:
+		rows = (
+			frappe.qb.from_(table)
+			.select(*[table[c] for c in columns])
+			.where(table.company_gstin == company_gstin)
+			.where(table.supplier_period.isin(periods))
+			.where(table.is_gone == 0)
+			.where(table.name > last)
+			.orderby(table.name)
+			.limit(chunk)
+		).run(as_list=True)
+		if not rows:
+			break
+		last = rows[-1][0]
+		frames.append(compact(pd.DataFrame.from_records(rows, columns=columns), shared))
+		del rows
+		if len(frames[-1]) < chunk:
+			break
+	frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+	del frames
 	frame = frame.rename(columns={"purchase_invoice": "purchase"})
 	for column in ("document_date", "original_date"):
 		frame[column] = pd.to_datetime(frame[column])
 	frame["reverse_charge"] = frame["reverse_charge"].astype(bool)
 	frame["supplier_filed"] = frame["supplier_filed"].astype(bool)
+	return frame
+
+
+def compact(frame, shared: dict):
+	"""Amount columns as floats; in other text columns, equal strings become one object (a
+	GSTIN, a status or a section repeated 100k times is stored once). Missing values stay as
+	they were; each column keeps its dtype."""
+	import pandas as pd
+	from pandas.api.types import is_string_dtype
+
+	for column in frame.columns:
+		if column in AMOUNT_COLUMNS or column in ("net_total", "base_net_amount"):
+			frame[column] = frame[column].astype(float)
+		elif column not in UNIQUE_COLUMNS and (
+			frame[column].dtype == object or is_string_dtype(frame[column].dtype)
+		):
+			values = [v if v is None else shared.setdefault(v, v) for v in frame[column].tolist()]
+			frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
 	return frame
 
 
@@ -114,7 +186,12 @@ def _in_window(query, pi, supplier, company_gstin: str, from_date, to_date, meta
 	return query
 
 
-def read_purchases(company_gstin: str, from_date, to_date):
+#: What a Purchase Invoice shows of its record today; read with the bills so that the write-back
+#: touches only the bills whose link, status or action changes.
+BILL_LINK_COLUMNS = ("ims_inward_supply", "ims_match_status", "ims_action")
+
+
+def read_purchases(company_gstin: str, from_date, to_date, *, with_links: bool = False):
 	"""Submitted Purchase Invoices of this company GSTIN with a bill date in the window, in the
 	engine's purchase shape, read set-based (one query per table, never per document):
 	- taxable value: the lines that bear GST (nil-rated, exempt and non-GST lines left out, see
@@ -123,7 +200,8 @@ def read_purchases(company_gstin: str, from_date, to_date):
 	"Debit Note", an import bill carrying a Bill of Entry number a "Bill of Entry" (its number,
 	date and port are what IMS shows); with India Compliance installed, its submitted Bills of
 	Entry stand in for their Purchase Invoices instead;
-	- taxes: the Purchase Taxes and Charges rows on the accounts mapped in IMS Settings."""
+	- taxes: the Purchase Taxes and Charges rows on the accounts mapped in IMS Settings.
+	with_links adds BILL_LINK_COLUMNS (None for India Compliance's Bills of Entry)."""
 	import pandas as pd
 
 	meta = frappe.get_meta("Purchase Invoice")
@@ -147,28 +225,40 @@ def read_purchases(company_gstin: str, from_date, to_date):
 	has_boe = meta.has_field("ims_bill_of_entry_no")
 	if has_boe:
 		fields += [pi.ims_bill_of_entry_no, pi.ims_bill_of_entry_date, pi.ims_port_code]
+	if with_links:
+		fields += [pi[c] for c in BILL_LINK_COLUMNS]
 	rows = _in_window(frappe.qb.from_(pi), pi, supplier, company_gstin, from_date, to_date, meta).select(
 		*fields
 	)
-	rows = rows.run(as_dict=True)
+	rows = rows.run(as_list=True)  # tuples: a dict per bill costs ~1 KB at 100k
 	if not rows:
 		frame = pd.DataFrame(columns=PURCHASE_COLUMNS)
 	else:
-		frame = _purchase_frame(pd.DataFrame.from_records(rows), has_boe=has_boe)
+		frame = compact(pd.DataFrame.from_records(rows, columns=_names(fields)), {})
+		del rows
+		frame = _purchase_frame(frame, has_boe=has_boe)
 		accounts = tax_accounts(company_gstin)
-		taxes = _tax_amounts(accounts, list(frame["name"]))
-		gst_charged = {name for (name, _head), amount in taxes.items() if amount}
+		taxes = _tax_amounts(accounts, company_gstin, from_date, to_date, meta)
+		gst_charged = set(taxes.index[(taxes != 0).any(axis=1)]) if len(taxes) else set()
 		gst_taxable = _gst_line_taxable(company_gstin, from_date, to_date, meta, set(accounts), gst_charged)
 		frame["taxable_value"] = [
 			gst_taxable.get(name, net) for name, net in zip(frame["name"], frame["net_total"], strict=True)
 		]
 		for head in HEADS.values():
-			frame[head] = frame["name"].map(lambda n, h=head: taxes.get((n, h), 0.0)).astype(float)
+			column = taxes[head] if head in taxes else None
+			frame[head] = frame["name"].map(column).fillna(0.0).astype(float) if column is not None else 0.0
 	bills_of_entry = _ic_bills_of_entry(company_gstin, from_date, to_date)
 	if bills_of_entry is not None and len(bills_of_entry):
 		frame = frame[~frame["name"].isin(set(bills_of_entry["name"]))]
 		frame = pd.concat([frame, bills_of_entry], ignore_index=True) if len(frame) else bills_of_entry
-	return frame[PURCHASE_COLUMNS].reset_index(drop=True)
+	columns = PURCHASE_COLUMNS + list(BILL_LINK_COLUMNS) * with_links
+	frame = frame.reindex(columns=columns)
+	return frame.reset_index(drop=True)
+
+
+def _names(fields) -> list[str]:
+	"""Column names of selected query-builder terms (their alias, else the field's name)."""
+	return [term.alias or term.name for term in fields]
 
 
 def _purchase_frame(frame, *, has_boe: bool):
@@ -218,7 +308,7 @@ def _gst_line_taxable(
 	query = frappe.qb.from_(item).join(pi).on(pi.name == item.parent).select(*fields)
 	query = _in_window(query, pi, supplier, company_gstin, from_date, to_date, meta)
 	query = query.where(item.parenttype == "Purchase Invoice")
-	lines = pd.DataFrame.from_records(query.run(as_dict=True))
+	lines = compact(pd.DataFrame.from_records(query.run(as_list=True), columns=_names(fields)), {})
 	if lines.empty:
 		return {}
 	templates = sorted({t for t in lines["item_tax_template"].dropna().tolist() if t})
@@ -342,30 +432,41 @@ def tax_accounts(company_gstin: str) -> dict[str, str]:
 	)
 
 
-def _tax_amounts(mapping: dict[str, str], names: list[str]) -> dict[tuple[str, str], float]:
-	if not mapping or not names:
-		return {}
+def _tax_amounts(mapping: dict[str, str], company_gstin: str, from_date, to_date, meta):
+	"""Per bill of the window and tax head, the signed sum of its Purchase Taxes and Charges on
+	the mapped accounts, as a frame (index: bill, columns: heads, absolute, to the paisa). One
+	query joined to the same window as the bills (no IN-list of 100k names)."""
+	import numpy as np
+	import pandas as pd
+
+	if not mapping:
+		return pd.DataFrame()
 	tax = frappe.qb.DocType("Purchase Taxes and Charges")
-	totals: dict[tuple[str, str], float] = {}
-	for start in range(0, len(names), 20000):
-		rows = (
-			frappe.qb.from_(tax)
-			.select(
-				tax.parent,
-				tax.account_head,
-				tax.add_deduct_tax,
-				Sum(tax.base_tax_amount_after_discount_amount).as_("amount"),
-			)
-			.where(tax.parenttype == "Purchase Invoice")
-			.where(tax.parent.isin(names[start : start + 20000]))
-			.where(tax.account_head.isin(list(mapping)))
-			.groupby(tax.parent, tax.account_head, tax.add_deduct_tax)
-		).run(as_dict=True)
-		for row in rows:
-			key = (row.parent, HEADS[mapping[row.account_head]])
-			sign = -1 if row.add_deduct_tax == "Deduct" else 1
-			totals[key] = totals.get(key, 0.0) + sign * float(row.amount or 0)
-	return {key: abs(round(value, 2)) for key, value in totals.items()}
+	pi = frappe.qb.DocType("Purchase Invoice")
+	supplier = frappe.qb.DocType("Supplier")
+	query = (
+		frappe.qb.from_(tax)
+		.join(pi)
+		.on(pi.name == tax.parent)
+		.select(
+			tax.parent,
+			tax.account_head,
+			tax.add_deduct_tax,
+			Sum(tax.base_tax_amount_after_discount_amount).as_("amount"),
+		)
+		.where(tax.parenttype == "Purchase Invoice")
+		.where(tax.account_head.isin(list(mapping)))
+		.groupby(tax.parent, tax.account_head, tax.add_deduct_tax)
+	)
+	rows = _in_window(query, pi, supplier, company_gstin, from_date, to_date, meta).run(as_list=True)
+	if not rows:
+		return pd.DataFrame()
+	taxes = pd.DataFrame.from_records(rows, columns=["parent", "account_head", "add_deduct_tax", "amount"])
+	taxes["head"] = taxes["account_head"].map(lambda account: HEADS[mapping[account]])
+	sign = np.where(taxes["add_deduct_tax"].to_numpy() == "Deduct", -1.0, 1.0)
+	taxes["amount"] = taxes["amount"].astype(float).fillna(0.0) * sign
+	totals = taxes.groupby(["parent", "head"])["amount"].sum().unstack("head", fill_value=0.0)
+	return totals.round(2).abs()
 
 
 def period_window(from_period: str, to_period: str, days: int) -> tuple[list[str], object, object]:
@@ -374,113 +475,198 @@ def period_window(from_period: str, to_period: str, days: int) -> tuple[list[str
 	return periods, add_days(start.first_day, -days - 31), add_days(end.last_day, days)
 
 
-def write_results(company_gstin: str, supplies_result, purchases=None) -> int:
-	"""Bulk write-back: chunked UPDATE ... SET col = CASE name WHEN ... END, one statement per
-	chunk of supplies and one per chunk of linked Purchase Invoices (no per-row round trips,
-	no DDL inside the caller's transaction)."""
+RESULT_COLUMNS = (
+	"match_status",
+	"purchase_invoice",
+	"match_score",
+	"match_reasons",
+	"recommended_action",
+	"needs_review",
+	"recommendation_reason",
+	"purchase_taxable_value",
+	"purchase_total_tax",
+	"purchase_net_total",
+)
+
+
+def write_results(company_gstin: str, supplies_result, purchases=None, stored=None, bills=None) -> int:
+	"""Bulk write-back of what changed, in primary-key order (issue 18).
+
+	`stored`: what the records hold now (read_supplies(with_stored=True), by name); `bills`: what
+	the Purchase Invoices of the window show now (read_purchases(with_links=True)). Only records
+	whose result differs from `stored`, and only bills whose link, status or action differs, are
+	written, each side by UPDATEs joined to a derived table of values (services.ingest.update_rows),
+	sorted by name. At 100k the tables no longer fit the server's buffer pool: rows written in the
+	engine's order touched a random page each (the write grew ~20x for 10x the data), rows in key
+	order share their pages. Returns how many records were written."""
 	frame = supplies_result.reset_index() if "name" not in supplies_result.columns else supplies_result
 	if frame.empty:
 		return 0
+	names = frame["name"].tolist()
+	if stored is None:
+		stored = _stored_state(names)
+	stored = stored.reindex(names)
+	links = [p if isinstance(p, str) and p else None for p in frame["purchase"].tolist()]
+	amounts = _purchase_amounts([p for p in links if p], purchases)
 	rows = [
 		(
-			row.name,
-			row.match_status,
-			row.purchase if isinstance(row.purchase, str) and row.purchase else None,
-			float(row.score or 0),
-			json.dumps(row.reasons, default=str) if row.reasons else None,
-			row.recommended_action or "",
-			1 if row.needs_review else 0,
-			getattr(row, "recommendation_reason", "") or "",
+			name,
+			status,
+			purchase,
+			round(float(score or 0), 6),
+			json.dumps(reasons, default=str) if reasons else None,
+			recommended or "",
+			1 if review else 0,
+			reason or "",
+			*amounts.get(purchase, (0.0, 0.0, 0.0)),
 		)
-		for row in frame.itertuples(index=False)
+		for name, status, purchase, score, reasons, recommended, review, reason in zip(
+			names,
+			frame["match_status"].tolist(),
+			links,
+			frame["score"].tolist(),
+			frame["reasons"].tolist(),
+			frame["recommended_action"].tolist(),
+			frame["needs_review"].tolist(),
+			frame["recommendation_reason"].tolist()
+			if "recommendation_reason" in frame
+			else [""] * len(names),
+			strict=True,
+		)
 	]
-	_revert_accepted_on_relink(rows)
-	purchase_amounts = _purchase_amounts([r[2] for r in rows if r[2]], purchases)
-	_upsert_columns(
-		supply_doctype(),
-		(
-			"match_status",
-			"purchase_invoice",
-			"match_score",
-			"match_reasons",
-			"recommended_action",
-			"needs_review",
-			"recommendation_reason",
-			"purchase_taxable_value",
-			"purchase_total_tax",
-			"purchase_net_total",
-		),
-		[(*r, *purchase_amounts.get(r[2], (0, 0, 0))) for r in rows],
+	old_links = [_text(p) for p in stored["purchase"].tolist()]
+	actions = _revert_accepted_on_relink(names, links, old_links, stored)
+	old = zip(
+		*(stored[c].tolist() for c in ("match_status", "match_score", "match_reasons", "recommended_action")),
+		*(stored[c].tolist() for c in ("needs_review", "recommendation_reason")),
+		*(stored[c].tolist() for c in ("purchase_taxable_value", "purchase_total_tax", "purchase_net_total")),
+		strict=True,
 	)
-	links = [(r[2], r[0], r[1]) for r in rows if r[2]]
-	actions = (
-		dict(
-			frappe.get_all(
-				supply_doctype(),
-				filters={"name": ("in", [link[1] for link in links])},
-				fields=["name", "action"],
-				as_list=True,
+	changed = [
+		row
+		for row, old_link, before in zip(rows, old_links, old, strict=True)
+		if _result_key(row[1:]) != _result_key((before[0], old_link, *before[1:]))
+	]
+	changed.sort(key=lambda row: row[0])
+	update_rows(supply_doctype(), [dict(zip(("name", *RESULT_COLUMNS), row, strict=True)) for row in changed])
+	_write_bills(names, links, old_links, [r[1] for r in rows], actions, bills)
+	return len(changed)
+
+
+def _text(value) -> str | None:
+	return value if isinstance(value, str) and value else None
+
+
+def _result_key(values) -> tuple:
+	"""A result row compared by what the columns store: amounts to the paisa, blanks as ""."""
+	status, link, score, reasons, recommended, review, reason, *amounts = values
+	return (
+		status or "",
+		_text(link),
+		round(float(score or 0), 4),
+		reasons if isinstance(reasons, str) else None,
+		recommended or "",
+		int(review or 0),
+		reason or "",
+		*(round(float(a or 0), 2) for a in amounts),
+	)
+
+
+def _stored_state(names: list[str]):
+	"""STORED_RESULT_COLUMNS and the link of `names` (a caller that did not read them)."""
+	import pandas as pd
+
+	table = frappe.qb.DocType(supply_doctype())
+	columns = ["name", "match_status", "purchase_invoice", *STORED_RESULT_COLUMNS]
+	rows = []
+	for start in range(0, len(names), 5000):
+		rows += (
+			frappe.qb.from_(table)
+			.select(*[table[c] for c in columns])
+			.where(table.name.isin(names[start : start + 5000]))
+		).run(as_list=True)
+	frame = pd.DataFrame.from_records(rows, columns=columns).rename(columns={"purchase_invoice": "purchase"})
+	return frame.set_index("name")
+
+
+def _write_bills(names, links, old_links, statuses, actions, bills) -> None:
+	"""The Purchase Invoice side (what a bill shows of its record): set where a record links it,
+	cleared where a record of this run used to link it or the bill points at one of this run's
+	records that no longer links it. Bills already showing the right values are not written."""
+	desired = {
+		link: (name, status, action)
+		for name, link, status, action in zip(names, links, statuses, actions, strict=True)
+		if link
+	}
+	current = {}
+	if bills is not None and len(bills) and "ims_inward_supply" in bills:
+		current = {
+			bill: (_text(supply), _text(status), _text(action))
+			for bill, supply, status, action in zip(
+				bills["name"].tolist(),
+				*(bills[c].tolist() for c in BILL_LINK_COLUMNS),
+				strict=True,
 			)
-		)
-		if links
-		else {}
-	)
-	# one UPDATE joined to a derived table of values per 1,000 bills (services.ingest.update_rows):
-	# on real books at 100k the CASE-per-name statements this replaced took most of the write
+		}
+	scope = set(names)
+	values = {bill: want for bill, want in desired.items() if current.get(bill) != want}
+	blank = (None, None, None)
+	for bill, (supply, *_rest) in current.items():
+		if supply in scope and bill not in desired and current[bill] != blank:
+			values[bill] = blank
+	for bill in old_links:
+		if bill and bill not in desired and bill not in current:
+			values[bill] = blank  # outside the window: cleared as before, its state unknown
 	update_rows(
 		"Purchase Invoice",
 		[
-			{
-				"name": purchase,
-				"ims_inward_supply": supply_name,
-				"ims_match_status": status,
-				"ims_action": actions.get(supply_name),
-			}
-			for purchase, supply_name, status in links
+			dict(zip(("name", *BILL_LINK_COLUMNS), (bill, *values[bill]), strict=True))
+			for bill in sorted(values)
 		],
 	)
-	return len(rows)
 
 
-def _revert_accepted_on_relink(rows: list[tuple]) -> None:
+def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | None]:
 	"""P2 holds for automatic matching too: an Accepted record whose Purchase Invoice changes (a
-	new link, another invoice, or none) goes back to No Action, logged as an automatic revert."""
-	new_link = {r[0]: r[2] for r in rows}
-	accepted = []
-	for start in range(0, len(rows), 10000):
-		accepted += frappe.get_all(
-			supply_doctype(),
-			filters={"name": ("in", [r[0] for r in rows[start : start + 10000]]), "action": "Accepted"},
-			fields=["name", "purchase_invoice", "gstn_action"],
-		)
-	moved = [row for row in accepted if (row.purchase_invoice or None) != new_link[row.name]]
+	new link, another invoice, or none) goes back to No Action, logged as an automatic revert.
+	Returns every record's action after it (what its bill shows)."""
+	actions = [_text(a) for a in stored["action"].tolist()]
+	gstn_actions = stored["gstn_action"].tolist()
+	moved = [
+		i
+		for i, (action, new, old) in enumerate(zip(actions, links, old_links, strict=True))
+		if action == "Accepted" and new != old
+	]
 	if not moved:
-		return
+		return actions
 	table = frappe.qb.DocType(supply_doctype())
 	for gstn_action_is_none, upload_state in ((True, ""), (False, "Pending Upload")):
-		names = [r.name for r in moved if (r.gstn_action == "No Action") == gstn_action_is_none]
-		if names:
+		chosen = [names[i] for i in moved if (gstn_actions[i] == "No Action") == gstn_action_is_none]
+		for start in range(0, len(chosen), 1000):
 			(
 				frappe.qb.update(table)
 				.set(table.action, "No Action")
 				.set(table.upload_state, upload_state)
 				.set(table.itc_reduction_required, "")
-				.where(table.name.isin(names))
+				.where(table.name.isin(chosen[start : start + 1000]))
 			).run()
 	write_logs(
 		[
 			{
-				"inward_supply": row.name,
+				"inward_supply": names[i],
 				"from_action": "Accepted",
 				"to_action": "No Action",
 				"remarks": _("Matched Purchase Invoice changed from {0} to {1} (P2)").format(
-					row.purchase_invoice or "-", new_link[row.name] or "-"
+					old_links[i] or "-", links[i] or "-"
 				),
 			}
-			for row in moved
+			for i in moved
 		],
 		source="Automatic Revert",
 	)
+	for i in moved:
+		actions[i] = "No Action"
+	return actions
 
 
 def _purchase_amounts(names: list[str], purchases=None) -> dict[str, tuple[float, float, float]]:
@@ -514,22 +700,6 @@ def _purchase_amounts(names: list[str], purchases=None) -> dict[str, tuple[float
 	return amounts
 
 
-def _upsert_columns(doctype: str, columns: tuple[str, ...], rows: list[tuple], chunk: int = 5000) -> None:
-	"""Update existing rows of our own table by primary key: a multi-row INSERT ... ON DUPLICATE
-	KEY UPDATE touches only `columns` (every other column of the table is nullable or has a
-	default, so no row is ever created by it: all names already exist)."""
-	fields = ", ".join(f"`{c}`" for c in ("name", *columns))
-	updates = ", ".join(f"`{c}` = VALUES(`{c}`)" for c in columns)
-	width = len(columns) + 1
-	for start in range(0, len(rows), chunk):
-		part = rows[start : start + chunk]
-		placeholders = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(part))
-		frappe.db.sql(
-			f"INSERT INTO `tab{doctype}` ({fields}) VALUES {placeholders} ON DUPLICATE KEY UPDATE {updates}",
-			[value for row in part for value in row],
-		)
-
-
 def reconcile(
 	company_gstin: str,
 	from_period: str,
@@ -538,9 +708,9 @@ def reconcile(
 	publish: bool = False,
 	check_permission: bool = True,
 ) -> dict:
-	"""Reconcile one company GSTIN over a period range: read, match (pure engine), write back.
-	Links of records whose supply moves to another purchase are cleared first, so one Purchase
-	Invoice is never linked to two supplies."""
+	"""Reconcile one company GSTIN over a period range: read, match (pure engine), write back
+	what changed. A bill whose record moves to another purchase is cleared in the same write, so
+	one Purchase Invoice never shows two records."""
 	from ims_compliance.core.matching import reconcile as run_engine
 	from ims_compliance.services.recommendations import recommendation_map
 
@@ -559,10 +729,14 @@ def reconcile(
 		clock = time.perf_counter()
 
 	progress(10, _("Reading inward supplies"))
-	supplies = read_supplies(company_gstin, periods)
+	supplies = read_supplies(company_gstin, periods, with_stored=True)
+	stored = supplies[["name", "match_status", "purchase", *STORED_RESULT_COLUMNS]].set_index("name")
+	supplies = supplies.drop(columns=list(STORED_RESULT_COLUMNS))
 	lap("read_supplies")
 	progress(30, _("Reading Purchase Invoices"))
-	purchases = read_purchases(company_gstin, from_date, to_date)
+	purchases = read_purchases(company_gstin, from_date, to_date, with_links=True)
+	bills = purchases.reindex(columns=["name", *BILL_LINK_COLUMNS])
+	purchases = purchases.drop(columns=[c for c in BILL_LINK_COLUMNS if c in purchases])
 	lap("read_purchases")
 	progress(50, _("Matching {0} supplies with {1} purchase documents").format(len(supplies), len(purchases)))
 	pans = sorted({g[2:12] for g in supplies["supplier_gstin"].dropna().tolist() if len(g) == 15})
@@ -577,31 +751,18 @@ def reconcile(
 	)
 	lap("match")
 	progress(80, _("Writing results"))
-	_clear_stale_purchase_links(supplies)
-	written = write_results(company_gstin, result.supplies, purchases)
+	written = write_results(company_gstin, result.supplies, purchases, stored=stored, bills=bills)
 	lap("write")
-	counts = result.supplies["match_status"].value_counts().to_dict() if written else {}
+	counts = result.supplies["match_status"].value_counts().to_dict() if len(result.supplies) else {}
 	progress(100, _("Done"))
 	return {
-		"supplies": written,
+		"supplies": len(result.supplies),
+		"written": written,
 		"purchases": len(purchases),
 		"missing_in_ims": len(result.missing_in_ims),
 		"by_status": counts,
 		"timings": timings,
 	}
-
-
-def _clear_stale_purchase_links(supplies) -> None:
-	names = [n for n in supplies.get("purchase", []) if isinstance(n, str) and n]
-	for start in range(0, len(names), 5000):
-		pi = frappe.qb.DocType("Purchase Invoice")
-		(
-			frappe.qb.update(pi)
-			.set(pi.ims_inward_supply, None)
-			.set(pi.ims_match_status, None)
-			.set(pi.ims_action, None)
-			.where(pi.name.isin(names[start : start + 5000]))
-		).run()
 
 
 def _progress(publish: bool, company_gstin: str):

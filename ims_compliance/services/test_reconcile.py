@@ -88,6 +88,35 @@ class TestReconcileOnTheBench(FrappeTestCase):
 			(supply(doc.name).match_status, supply(doc.name).purchase_invoice), ("Manual Match", other.name)
 		)
 
+	def test_a_rerun_on_unchanged_data_writes_nothing(self):
+		"""Issue 18: the write-back compares with what is stored; both sides stay as written."""
+		doc = make_inward_supply(document_number="RC-RERUN-1")
+		pi = make_purchase_invoice(bill_no="RC-RERUN-1", net=1000)
+		first = reconcile(COMPANY_GSTIN, "102025")
+		self.assertGreaterEqual(first["supplies"], 1)
+		again = reconcile(COMPANY_GSTIN, "102025")
+		self.assertEqual(again["written"], 0)
+		self.assertEqual(supply(doc.name).purchase_invoice, pi.name)
+		self.assertEqual(
+			frappe.db.get_value("Purchase Invoice", pi.name, ["ims_inward_supply", "ims_match_status"]),
+			(doc.name, "Exact Match"),
+		)
+
+	def test_a_bill_pointing_at_a_record_that_links_another_is_cleared(self):
+		doc = make_inward_supply(document_number="RC-STALE-1")
+		pi = make_purchase_invoice(bill_no="RC-STALE-1", net=1000)
+		stale = make_purchase_invoice(bill_no="RC-STALE-OTHER", net=70)
+		frappe.db.set_value(
+			"Purchase Invoice", stale.name, {"ims_inward_supply": doc.name, "ims_match_status": "Exact Match"}
+		)
+		reconcile(COMPANY_GSTIN, "102025")
+		self.assertEqual(supply(doc.name).purchase_invoice, pi.name)
+		self.assertEqual(
+			frappe.db.get_value("Purchase Invoice", stale.name, ["ims_inward_supply", "ims_match_status"]),
+			(None, None),
+		)
+		self.assertEqual(frappe.db.get_value("Purchase Invoice", pi.name, "ims_inward_supply"), doc.name)
+
 	def test_submitting_a_purchase_invoice_matches_it(self):
 		doc = make_inward_supply(document_number="RC-SUB-1", match_status="Missing in PI")
 		pi = make_purchase_invoice(

@@ -51,6 +51,34 @@ class TestReadAPI(FrappeTestCase):
 		names = {r.name for r in first["rows"]} | {r.name for r in last["rows"]}
 		self.assertEqual(len(names), 16)
 
+	def test_keyset_pages_follow_the_offset_pages(self):
+		"""Issue 18: `after` (the previous page's `next`) gives the same pages as `start`, in the
+		default order (document date, with ties on the date broken by name) and in another sort."""
+		for sort_by, sort_order in ((None, None), ("taxable_value", "asc")):
+			by_offset, by_keyset, after = [], [], None
+			for start in range(0, 26, 7):
+				page = api.get_document_view(
+					self.filters, start=start, page_length=7, sort_by=sort_by, sort_order=sort_order
+				)
+				by_offset += [r.name for r in page["rows"]]
+				page = api.get_document_view(
+					self.filters,
+					start=start,
+					page_length=7,
+					sort_by=sort_by,
+					sort_order=sort_order,
+					after=frappe.as_json(after) if after else None,
+				)
+				by_keyset += [r.name for r in page["rows"]]
+				after = page["next"]
+			self.assertEqual(len(by_offset), 26)
+			self.assertEqual(by_keyset, by_offset)
+
+	def test_keyset_pages_keep_the_readers_permissions(self):
+		frappe.set_user(NO_ROLE_USER)
+		with self.assertRaises(frappe.PermissionError):
+			api.get_document_view(self.filters, page_length=5, after=frappe.as_json(["2025-10-05", "x"]))
+
 	def test_filters_combine(self):
 		result = api.get_document_view(
 			{**self.filters, "match_status": "Exact Match", "action": "No Action"}, page_length=50
