@@ -17,6 +17,7 @@ from frappe import _
 from frappe.query_builder.functions import Coalesce, Sum
 from frappe.utils import add_days, getdate
 
+from ims_compliance.core.matching import generate
 from ims_compliance.core.periods import ReturnPeriod, period_range
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
@@ -149,23 +150,9 @@ def compact(frame, shared: dict):
 #: Flags that mark a Purchase Invoice as the supplier's debit note, first found wins: a core or
 #: India Compliance field of that name if one ever exists, else ours (constants/custom_fields.py).
 DEBIT_NOTE_FIELDS = ("is_debit_note", "ims_is_debit_note")
-PURCHASE_COLUMNS = [
-	"name",
-	"supplier_gstin",
-	"company_gstin",
-	"document_type",
-	"bill_no",
-	"bill_date",
-	"place_of_supply",
-	"reverse_charge",
-	"taxable_value",
-	"igst",
-	"cgst",
-	"sgst",
-	"cess",
-	"port_code",
-	"net_total",
-]
+#: The engine's purchase columns (the same list its generator builds) and what the services add:
+#: the Bill of Entry port and the bill's net total shown beside the GST-line taxable value.
+PURCHASE_COLUMNS = [*generate.PURCHASE_COLUMNS, "port_code", "net_total"]
 
 
 def debit_note_field() -> str | None:
