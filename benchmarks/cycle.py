@@ -5,9 +5,10 @@ Inside the bench (IMS_BENCH, site IMS_SITE): a throwaway company GSTIN; the buil
 (in-process, real HTTP) seeded with N records; then, timed stage by stage:
 download -> reconcile -> apply recommendations -> a bulk manual Reject of 1,000 records ->
 upload -> recompute GSTR-2B -> the supplier edits 100 records -> re-download.
-Reconcile runs the real job, but its purchase side is a synthetic frame built from the
-supplies (90 % of them booked, 5 % of those with another amount): N real Purchase Invoices are
-not made here. Peak RSS is the process's high-water mark after each stage.
+Reconcile runs the real job against REAL Purchase Invoices: after the download, about 90 % of the
+invoices and credit notes are booked as submitted bills with items and taxes (5 % of them with
+another amount), bulk-inserted by SQL, not through ERPNext's controller (see _books.py; not
+timed, and the output says so). Peak RSS is the process's high-water mark after each stage.
 """
 
 from __future__ import annotations
@@ -26,33 +27,52 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def purchases_like(supplies, seed: int = 1):
-	"""A purchase frame in read_purchases' shape: most supplies booked, some with noise."""
+	"""Bills for the downloaded supplies, in insert_purchase_invoices' shape: about 90 % of the
+	invoices and credit notes booked, 5 % of those with another taxable value. Debit notes are
+	left unbooked (a debit note matches only a bill flagged as one)."""
 	import pandas as pd
 
 	rng = random.Random(seed)
 	rows = []
 	for s in supplies.itertuples():
-		if s.section not in ("B2B", "CN", "DN") or rng.random() > 0.9:
+		if s.section not in ("B2B", "CN") or rng.random() > 0.9:
 			continue
 		factor = 1.0 if rng.random() > 0.05 else 1.07
 		rows.append(
 			{
-				"name": f"PINV-CYC-{len(rows):07d}",
+				"name": f"P{len(rows):07d}",
 				"supplier_gstin": s.supplier_gstin,
-				"company_gstin": s.company_gstin,
 				"document_type": "Credit Note" if s.section == "CN" else "Invoice",
 				"bill_no": s.document_number,
-				"bill_date": s.document_date,
-				"place_of_supply": s.place_of_supply,
-				"reverse_charge": False,
-				"taxable_value": round(s.taxable_value * factor, 2),
-				"igst": s.igst,
-				"cgst": s.cgst,
-				"sgst": s.sgst,
-				"cess": s.cess,
+				"bill_date": pd.Timestamp(s.document_date),
+				"taxable_value": round(float(s.taxable_value) * factor, 2),
+				"igst": float(s.igst or 0),
+				"cgst": float(s.cgst or 0),
+				"sgst": float(s.sgst or 0),
+				"cess": float(s.cess or 0),
 			}
 		)
 	return pd.DataFrame(rows)
+
+
+def book_purchases(frappe, gstin: str, company: str, periods: list[str], run: str, size: int) -> int:
+	"""Insert the bills (not timed) and say what they are."""
+	from _books import insert_purchase_invoices
+
+	from ims_compliance.services import reconcile as reconcile_service
+
+	start = time.perf_counter()
+	purchases = purchases_like(reconcile_service.read_supplies(gstin, periods))
+	accounts = reconcile_service.tax_accounts(gstin)
+	insert_purchase_invoices(frappe, purchases, run=run, company=company, gstin=gstin, accounts=accounts)
+	frappe.db.commit()
+	print(
+		f"cycle_purchase_invoices_{size}: {len(purchases)} records (REAL tabPurchase Invoice rows with items "
+		f"and taxes, docstatus 1, bulk-inserted by SQL in {time.perf_counter() - start:.1f} s, not timed)"
+	)
+	if not accounts:
+		print("cycle_tax_accounts_mapped: 0 flag (no IMS Tax Account rows for the company: taxes read as 0)")
+	return len(purchases)
 
 
 def in_bench(size: int) -> None:
@@ -77,6 +97,7 @@ def in_bench(size: int) -> None:
 	tmp = tempfile.TemporaryDirectory()
 	sandbox = SandboxServer(state_path=f"{tmp.name}/state.json", port=0, flush_interval=60).start()
 	stages: list[tuple[str, float, str]] = []
+	run = "CY" + frappe.generate_hash(length=4).upper()
 
 	def stage(name: str, fn):
 		start = time.perf_counter()
@@ -101,23 +122,14 @@ def in_bench(size: int) -> None:
 
 		stage("download", lambda: f"{download(gstin, client=client)['new']} new records")
 		periods = [str(ReturnPeriod.parse("102025").add(-k)) for k in (2, 1, 0)]
-		purchases = purchases_like(reconcile_service.read_supplies(gstin, periods))
-		original_read = reconcile_service.read_purchases
-		reconcile_service.read_purchases = lambda *args, **kwargs: purchases
-		try:
-			stage(
-				"reconcile",
-				lambda: " ".join(
-					f"{k.replace(' ', '_')}={v}"
-					for k, v in sorted(
-						reconcile_service.reconcile(gstin, periods[0], periods[-1], check_permission=False)[
-							"by_status"
-						].items()
-					)
-				),
-			)
-		finally:
-			reconcile_service.read_purchases = original_read
+		book_purchases(frappe, gstin, company, periods, run, size)
+
+		def reconcile():
+			result = reconcile_service.reconcile(gstin, periods[0], periods[-1], check_permission=False)
+			statuses = " ".join(f"{k.replace(' ', '_')}={v}" for k, v in sorted(result["by_status"].items()))
+			return f"{statuses}; {result['purchases']} bills read"
+
+		stage("reconcile", reconcile)
 
 		def recommend():
 			summary = apply_recommendations(filters)
@@ -175,6 +187,8 @@ def in_bench(size: int) -> None:
 			frappe.db.delete("IMS Action Log", {"inward_supply": ("in", names[start : start + 10000])})
 		frappe.db.delete(supply_doctype(), {"company_gstin": gstin})
 		frappe.db.delete("IMS Upload Request", {"company_gstin": gstin})
+		for doctype in ("Purchase Invoice", "Purchase Invoice Item", "Purchase Taxes and Charges"):
+			frappe.db.sql(f"delete from `tab{doctype}` where name like %s", f"PB{run}%")
 		settings = frappe.get_single("IMS Settings")
 		settings.company_gstins = [row for row in settings.company_gstins if row.gstin != gstin]
 		settings.base_url, settings.connection_mode, settings.recompute_2b_after_upload = old

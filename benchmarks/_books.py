@@ -1,0 +1,254 @@
+"""Real books for the bench benchmarks (issue 18): generated bills bulk-inserted as submitted
+Purchase Invoices with their items and taxes, and the meters the benchmarks read (statements
+sent, peak RSS per stage, InnoDB buffer pool misses).
+
+The bills go in by SQL (tabPurchase Invoice, tabPurchase Invoice Item, tabPurchase Taxes and
+Charges, docstatus 1), NOT through ERPNext's controller: no GL entries, no validations. They stand
+in for booked bills only as far as reconciliation reads them; every benchmark that uses them says
+so in its output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NIL_SHARE = 0.05  # bills that also carry a nil-rated line, left out of their taxable value
+
+
+def insert_purchase_invoices(frappe, p, *, run: str, company: str, gstin: str, accounts: dict) -> int:
+	"""The generated bills as submitted Purchase Invoices with items and taxes, bulk-inserted (see
+	the module docstring: not through the controller). Returns the nil-rated lines added."""
+	import json
+	import random
+
+	now = frappe.utils.now_datetime()
+	supplier = frappe.db.get_value("Supplier", {}, "name")
+	head_account = {head: account for account, head in accounts.items()}
+	nil_rates = json.dumps({account: 0 for account in accounts})
+	taxable_rates = json.dumps({account: 9.0 for account in accounts})
+	rng = random.Random(7)
+	invoices, items, taxes = [], [], []
+	nil_lines = 0
+	meta = ("creation", "modified", "owner", "modified_by", "docstatus")
+	stamp = (now, now, "Administrator", "Administrator", 1)
+	for r in p.itertuples(index=False):
+		name = f"PB{run}{r.name}"
+		sign = -1 if r.document_type == "Credit Note" else 1
+		nil = round(rng.uniform(100, 5000), 2) if rng.random() < NIL_SHARE else 0.0
+		nil_lines += bool(nil)
+		tax_total = round(r.igst + r.cgst + r.sgst + r.cess, 2)
+		net = round(r.taxable_value + nil, 2)
+		invoices.append(
+			(
+				name,
+				*stamp,
+				supplier,
+				company,
+				gstin,
+				r.supplier_gstin,
+				r.bill_date.date(),
+				r.bill_no,
+				r.bill_date.date(),
+				1 if sign < 0 else 0,
+				"INR",
+				1,
+				sign * net,
+				sign * net,
+				sign * tax_total,
+				sign * round(net + tax_total, 2),
+			)
+		)
+		items.append(
+			(
+				f"{name}-1",
+				*stamp,
+				name,
+				"Purchase Invoice",
+				"items",
+				1,
+				"BENCH ITEM",
+				sign,
+				r.taxable_value,
+				sign * r.taxable_value,
+				sign * r.taxable_value,
+				taxable_rates,
+			)
+		)
+		if nil:
+			items.append(
+				(
+					f"{name}-2",
+					*stamp,
+					name,
+					"Purchase Invoice",
+					"items",
+					2,
+					"BENCH NIL",
+					sign,
+					nil,
+					sign * nil,
+					sign * nil,
+					nil_rates,
+				)
+			)
+		for idx, (head, amount) in enumerate(
+			(("IGST", r.igst), ("CGST", r.cgst), ("SGST", r.sgst), ("Cess", r.cess)), start=1
+		):
+			if amount and head in head_account:
+				taxes.append(
+					(
+						f"{name}-t{idx}",
+						*stamp,
+						name,
+						"Purchase Invoice",
+						"taxes",
+						idx,
+						head_account[head],
+						"Actual",
+						"Add",
+						"Total",
+						head,
+						sign * amount,
+						sign * amount,
+						sign * amount,
+					)
+				)
+	frappe.db.bulk_insert(
+		"Purchase Invoice",
+		[
+			"name",
+			*meta,
+			"supplier",
+			"company",
+			"company_gstin",
+			"supplier_gstin",
+			"posting_date",
+			"bill_no",
+			"bill_date",
+			"is_return",
+			"currency",
+			"conversion_rate",
+			"net_total",
+			"base_net_total",
+			"base_total_taxes_and_charges",
+			"base_grand_total",
+		],
+		invoices,
+		chunk_size=10000,
+	)
+	frappe.db.bulk_insert(
+		"Purchase Invoice Item",
+		[
+			"name",
+			*meta,
+			"parent",
+			"parenttype",
+			"parentfield",
+			"idx",
+			"item_name",
+			"qty",
+			"rate",
+			"net_amount",
+			"base_net_amount",
+			"item_tax_rate",
+		],
+		items,
+		chunk_size=10000,
+	)
+	frappe.db.bulk_insert(
+		"Purchase Taxes and Charges",
+		[
+			"name",
+			*meta,
+			"parent",
+			"parenttype",
+			"parentfield",
+			"idx",
+			"account_head",
+			"charge_type",
+			"add_deduct_tax",
+			"category",
+			"description",
+			"tax_amount",
+			"base_tax_amount",
+			"base_tax_amount_after_discount_amount",
+		],
+		taxes,
+		chunk_size=10000,
+	)
+	return nil_lines
+
+
+class StatementCounter:
+	"""Counts the statements frappe.db.sql sends while it is installed, by their first word."""
+
+	def __init__(self, frappe):
+		self.frappe, self.counts = frappe, {}
+
+	def __enter__(self):
+		db = self.frappe.db
+		self.original = db.sql
+
+		def counted(query, *args, **kwargs):
+			word = str(query).lstrip().split(None, 1)[0].lower() if str(query).strip() else "?"
+			self.counts[word] = self.counts.get(word, 0) + 1
+			return self.original(query, *args, **kwargs)
+
+		db.sql = counted
+		return self
+
+	def __exit__(self, *exc):
+		self.frappe.db.sql = self.original
+
+	@property
+	def total(self) -> int:
+		return sum(self.counts.values())
+
+
+class StagePeaks:
+	"""The process's peak RSS after each stage of the job (wraps the service's functions)."""
+
+	STAGES = ("read_supplies", "read_purchases", "read_other_purchases", "write_results")
+
+	def __init__(self, service):
+		self.service, self.peaks, self.saved = service, {}, {}
+
+	def __enter__(self):
+		from _bench import peak_rss_mb
+
+		import ims_compliance.core.matching as matching
+
+		def wrap(owner, name, label):
+			original = getattr(owner, name)
+			self.saved[(owner, name)] = original
+
+			def wrapped(*args, **kwargs):
+				out = original(*args, **kwargs)
+				self.peaks[label] = peak_rss_mb()
+				return out
+
+			setattr(owner, name, wrapped)
+
+		for stage in self.STAGES:
+			wrap(self.service, stage, stage)
+		wrap(matching, "reconcile", "match")
+		return self
+
+	def __exit__(self, *exc):
+		for (owner, name), original in self.saved.items():
+			setattr(owner, name, original)
+
+
+def rss_now_mb() -> float:
+	for line in Path("/proc/self/status").read_text().splitlines():
+		if line.startswith("VmRSS:"):
+			return int(line.split()[1]) / 1024
+	return 0.0
+
+
+def pool_reads(frappe) -> int:
+	return int(frappe.db.sql("show global status like 'Innodb_buffer_pool_reads'")[0][1])
+
+
+def pool_mb(frappe) -> int:
+	return int(frappe.db.sql("select @@innodb_buffer_pool_size")[0][0]) // 2**20
