@@ -87,6 +87,9 @@ export class DocumentView {
 		this.sort_order = state.order === "asc" ? "asc" : "desc";
 		this.visible = this.saved_columns();
 		this.rows = [];
+		// start -> the `after` cursor that reads the page at that start by keyset (issue 18): Next
+		// and Previous over pages already seen never make the server skip rows by OFFSET
+		this.cursors = {};
 		this.make();
 	}
 
@@ -132,10 +135,12 @@ export class DocumentView {
 		this.$wrapper.find(".ims-sort-by").on("change", (e) => {
 			this.sort_by = e.target.value;
 			this.start = 0;
+			this.cursors = {};
 			this.moved();
 		});
 		this.$wrapper.find(".ims-sort-order").on("click", () => {
 			this.sort_order = this.sort_order === "desc" ? "asc" : "desc";
+			this.cursors = {};
 			this.show_order();
 			this.moved();
 		});
@@ -214,6 +219,7 @@ export class DocumentView {
 		if (filters) {
 			if (this.filters && JSON.stringify(filters) !== JSON.stringify(this.filters)) {
 				this.start = 0; // other filters: back to the first page
+				this.cursors = {};
 				this.on_state_change(this.url_state());
 			}
 			this.filters = filters;
@@ -224,12 +230,16 @@ export class DocumentView {
 			page_length: this.page_length,
 			sort_by: this.sort_by,
 			sort_order: this.sort_order,
+			after: this.cursors[this.start] || null,
 		});
 		this.rows = result.rows;
 		this.total = result.total;
+		if (result.next) this.cursors[this.start + this.page_length] = result.next;
+		else delete this.cursors[this.start + this.page_length];
 		if (this.start && this.start >= this.total) {
 			// a page number from an old link, past the end now: show the last page
 			this.start = Math.max(0, Math.floor((this.total - 1) / this.page_length) * this.page_length);
+			this.cursors = {};
 			this.on_state_change(this.url_state());
 			return this.load();
 		}
