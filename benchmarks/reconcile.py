@@ -32,7 +32,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd
-from _books import StagePeaks, StatementCounter, insert_purchase_invoices, pool_mb, pool_reads, rss_now_mb
+from _books import (
+	StagePeaks,
+	StatementCounter,
+	insert_bench_rows,
+	pool_mb,
+	pool_reads,
+	reset_reconciled,
+	rss_now_mb,
+)
 from rapidfuzz import fuzz
 
 from ims_compliance.core.matching import SUPPLY_STATUSES, MatchStatus, Tolerances, normalise_number, reconcile
@@ -194,25 +202,6 @@ def run_engine_benchmark(sizes: list[int], *, baseline_size: int = 5000) -> None
 	print(f"naive_loop_links_engine_agrees_{baseline_size}: {agree / max(len(naive), 1):.3f} ratio")
 
 
-def _reset(frappe, run: str) -> None:
-	"""Put reused rows back as a first reconciliation finds them (not timed): every record Missing
-	in PI and unlinked, every bill unlinked."""
-	frappe.db.sql(
-		f"""update `tab{supply_doctype()}` set match_status = 'Missing in PI', purchase_invoice = null,
-		match_score = 0, match_reasons = null, recommended_action = '', needs_review = 0,
-		recommendation_reason = '', purchase_taxable_value = 0, purchase_total_tax = 0,
-		purchase_net_total = 0, action = 'No Action', upload_state = '', upload_error = null
-		where name like %s""",
-		f"RC{run}%",
-	)
-	frappe.db.sql(
-		"""update `tabPurchase Invoice` set ims_inward_supply = null, ims_match_status = null,
-		ims_action = null where name like %s""",
-		f"PB{run}%",
-	)
-	frappe.db.commit()
-
-
 def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str | None) -> dict:
 	from _bench import peak_rss_mb
 
@@ -276,11 +265,11 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 	][0]
 	if reuse and stored:
 		# no generated frames in this process: its peak RSS is the job's own
-		_reset(frappe, run)
+		reset_reconciled(frappe, run)
 		print(f"bench_reused_rows_{size}: {stored} records (tag {run}, reset to unreconciled, not timed)")
 	else:
 		s, p = generate(size, company_gstin=gstin)
-		_insert_bench_rows(frappe, s, p, run=run, company=company, gstin=gstin, accounts=accounts, size=size)
+		insert_bench_rows(frappe, s, p, run=run, company=company, gstin=gstin, accounts=accounts, size=size)
 		del s, p
 	if keep:
 		print(f"bench_kept_tag: {run} (rerun with --reuse {run})")
@@ -360,84 +349,6 @@ def connect_bench():
 	from _bench import connect
 
 	return connect()
-
-
-def _insert_bench_rows(
-	frappe, s, p, *, run: str, company: str, gstin: str, accounts: dict, size: int
-) -> None:
-	from ims_compliance.core.records import financial_year_of
-
-	now = frappe.utils.now_datetime()
-	fields = [
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"company",
-		"company_gstin",
-		"supplier_gstin",
-		"section",
-		"document_type",
-		"document_number",
-		"document_date",
-		"supplier_period",
-		"taxable_value",
-		"igst",
-		"cgst",
-		"sgst",
-		"total_tax",
-		"action",
-		"gstn_action",
-		"match_status",
-		"supplier_filed",
-		"ims_key",
-		"place_of_supply",
-	]
-	rows = [
-		(
-			f"RC{run}{r.name}",
-			now,
-			now,
-			"Administrator",
-			"Administrator",
-			company,
-			gstin,
-			r.supplier_gstin,
-			r.section,
-			r.document_type,
-			f"{r.document_number}{run}",
-			r.document_date.date(),
-			"102025",
-			r.taxable_value,
-			r.igst,
-			r.cgst,
-			r.sgst,
-			round(r.igst + r.cgst + r.sgst, 2),
-			"No Action",
-			"No Action",
-			"Missing in PI",
-			1,
-			f"{gstin}|{r.section}|{r.supplier_gstin}|{r.document_number}{run}|{financial_year_of(r.document_date.date())}",
-			"27",
-		)
-		for r in s.itertuples()
-	]
-	p = p.assign(bill_no=p["bill_no"] + run)
-	start = time.perf_counter()
-	frappe.db.bulk_insert(supply_doctype(), fields, rows, chunk_size=10000)
-	nil_lines = insert_purchase_invoices(frappe, p, run=run, company=company, gstin=gstin, accounts=accounts)
-	frappe.db.commit()
-	print(
-		f"bench_setup_seconds_{size}: {time.perf_counter() - start:.2f} s (bulk inserts, not measured below)"
-	)
-	print(
-		f"bench_purchase_invoices_{size}: {len(p)} records (REAL tabPurchase Invoice rows with items and taxes, "
-		f"docstatus 1, bulk-inserted by SQL, not submitted through the controller)"
-	)
-	print(f"bench_nil_rated_lines_{size}: {nil_lines} lines (left out of the taxable value)")
-	if not accounts:
-		print("bench_tax_accounts_mapped: 0 flag (no IMS Tax Account rows: taxes read as 0)")
 
 
 def main() -> None:
