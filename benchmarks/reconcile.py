@@ -376,7 +376,8 @@ def main() -> None:
 		return
 	print("bench_half_ran: 1 flag", flush=True)
 	extra = ["--keep"] * args.keep + ["--reuse", args.reuse] * bool(args.reuse)
-	extra += ["--profile", str(Path(args.profile).resolve())] * bool(args.profile)
+	if args.profile:
+		extra += ["--profile", str(Path(args.profile).resolve())]
 	run_in_bench(__file__, ["--bench-size", str(args.bench_size), *extra])
 
 

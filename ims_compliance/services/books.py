@@ -10,7 +10,7 @@ reports positive). See `read_purchases` for debit notes and Bills of Entry."""
 from __future__ import annotations
 
 import frappe
-from frappe.query_builder.functions import Coalesce, Sum
+from frappe.query_builder.functions import Coalesce
 from frappe.utils import getdate
 
 from ims_compliance.core.matching import generate
@@ -35,10 +35,13 @@ def debit_note_field() -> str | None:
 
 
 def _in_window(query, pi, supplier, company_gstin: str, from_date, to_date, meta):
+	"""The window's submitted bills of this company GSTIN. `supplier`: join the Supplier (only the
+	bills' own read needs it, for the GSTIN fallback; a join the select does not use made MariaDB
+	scan and sort more)."""
+	if supplier is not None:
+		query = query.left_join(supplier).on(supplier.name == pi.supplier)
 	query = (
-		query.left_join(supplier)
-		.on(supplier.name == pi.supplier)
-		.where(pi.docstatus == 1)
+		query.where(pi.docstatus == 1)
 		.where(pi.company_gstin == company_gstin)
 		.where(Coalesce(pi.bill_date, pi.posting_date)[getdate(from_date) : getdate(to_date)])
 	)
@@ -162,12 +165,11 @@ def _gst_line_taxable(
 
 	pi = frappe.qb.DocType("Purchase Invoice")
 	item = frappe.qb.DocType("Purchase Invoice Item")
-	supplier = frappe.qb.DocType("Supplier")
 	fields = [item.parent, item.base_net_amount, item.item_tax_rate, item.item_tax_template]
 	if frappe.get_meta("Purchase Invoice Item").has_field("gst_treatment"):
 		fields.append(item.gst_treatment)
 	query = frappe.qb.from_(item).join(pi).on(pi.name == item.parent).select(*fields)
-	query = _in_window(query, pi, supplier, company_gstin, from_date, to_date, meta)
+	query = _in_window(query, pi, None, company_gstin, from_date, to_date, meta)
 	query = query.where(item.parenttype == "Purchase Invoice")
 	lines = compact(pd.DataFrame.from_records(query.run(as_list=True), columns=_names(fields)), {})
 	if lines.empty:
@@ -296,7 +298,9 @@ def tax_accounts(company_gstin: str) -> dict[str, str]:
 def _tax_amounts(mapping: dict[str, str], company_gstin: str, from_date, to_date, meta):
 	"""Per bill of the window and tax head, the signed sum of its Purchase Taxes and Charges on
 	the mapped accounts, as a frame (index: bill, columns: heads, absolute, to the paisa). One
-	query joined to the same window as the bills (no IN-list of 100k names)."""
+	query joined to the same window as the bills (no IN-list of 100k names); its rows are summed
+	here, not by a GROUP BY, which made MariaDB sort every tax row in a temporary table (2.96 s
+	against 0.88 s for the plain rows at 100k bills, issue 18)."""
 	import numpy as np
 	import pandas as pd
 
@@ -304,7 +308,6 @@ def _tax_amounts(mapping: dict[str, str], company_gstin: str, from_date, to_date
 		return pd.DataFrame()
 	tax = frappe.qb.DocType("Purchase Taxes and Charges")
 	pi = frappe.qb.DocType("Purchase Invoice")
-	supplier = frappe.qb.DocType("Supplier")
 	query = (
 		frappe.qb.from_(tax)
 		.join(pi)
@@ -313,13 +316,12 @@ def _tax_amounts(mapping: dict[str, str], company_gstin: str, from_date, to_date
 			tax.parent,
 			tax.account_head,
 			tax.add_deduct_tax,
-			Sum(tax.base_tax_amount_after_discount_amount).as_("amount"),
+			tax.base_tax_amount_after_discount_amount.as_("amount"),
 		)
 		.where(tax.parenttype == "Purchase Invoice")
 		.where(tax.account_head.isin(list(mapping)))
-		.groupby(tax.parent, tax.account_head, tax.add_deduct_tax)
 	)
-	rows = _in_window(query, pi, supplier, company_gstin, from_date, to_date, meta).run(as_list=True)
+	rows = _in_window(query, pi, None, company_gstin, from_date, to_date, meta).run(as_list=True)
 	if not rows:
 		return pd.DataFrame()
 	taxes = pd.DataFrame.from_records(rows, columns=["parent", "account_head", "add_deduct_tax", "amount"])
