@@ -32,6 +32,19 @@ _SCHEMA_COMMON = ("stin", "rtnprd", "srcform")
 _SCHEMA_AMOUNTS = ("pos", "val", "txval", "iamt", "camt", "samt", "cess")
 _INVOICE = ("inum", "idt")
 _NOTE = ("nt_num", "nt_dt")
+#: Debit and credit notes share one record shape, and so do their amendments.
+_NOTE_KEYS = (*_SCHEMA_COMMON, *_NOTE, "inv_typ", *_SCHEMA_AMOUNTS, "action", "prev_status")
+_AMENDED_NOTE_KEYS = (
+	*_SCHEMA_COMMON,
+	"nt_num",
+	"ont_num",
+	"nt_dt",
+	"ont_dt",
+	"inv_typ",
+	*_SCHEMA_AMOUNTS,
+	"action",
+	"prev_status",
+)
 SAVE_SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
 	"b2b": (*_SCHEMA_COMMON, *_INVOICE, "inv_typ", *_SCHEMA_AMOUNTS, "action", "prev_status"),
 	"b2ba": (
@@ -45,30 +58,10 @@ SAVE_SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
 		"action",
 		"prev_status",
 	),
-	"b2bdn": (*_SCHEMA_COMMON, *_NOTE, "inv_typ", *_SCHEMA_AMOUNTS, "action", "prev_status"),
-	"b2bdna": (
-		*_SCHEMA_COMMON,
-		"nt_num",
-		"ont_num",
-		"nt_dt",
-		"ont_dt",
-		"inv_typ",
-		*_SCHEMA_AMOUNTS,
-		"action",
-		"prev_status",
-	),
-	"b2bcn": (*_SCHEMA_COMMON, *_NOTE, "inv_typ", *_SCHEMA_AMOUNTS, "action", "prev_status"),
-	"b2bcna": (
-		*_SCHEMA_COMMON,
-		"nt_num",
-		"ont_num",
-		"nt_dt",
-		"ont_dt",
-		"inv_typ",
-		*_SCHEMA_AMOUNTS,
-		"action",
-		"prev_status",
-	),
+	"b2bdn": _NOTE_KEYS,
+	"b2bdna": _AMENDED_NOTE_KEYS,
+	"b2bcn": _NOTE_KEYS,
+	"b2bcna": _AMENDED_NOTE_KEYS,
 	"ecom": (*_SCHEMA_COMMON, *_INVOICE, *_SCHEMA_AMOUNTS, "action", "prev_status"),
 	"ecoma": (*_SCHEMA_COMMON, "inum", "oinum", "idt", "oidt", *_SCHEMA_AMOUNTS, "action", "prev_status"),
 }

@@ -28,6 +28,9 @@ B2B_KEYS = (
 	"cess",
 )
 
+#: save.json's credit and debit note record keys: the b2b keys with the note's number and date
+NOTE_KEYS = tuple({"inum": "nt_num", "idt": "nt_dt"}.get(key, key) for key in B2B_KEYS)
+
 
 def save_record(stored: dict, action: str | None, *, prev_status: str | None = None) -> dict:
 	record = {key: stored[key] for key in B2B_KEYS}

@@ -13,7 +13,7 @@ import pytest
 
 from ims_compliance.gstn.sandbox import FaultPlan, SandboxConfig, SandboxServer
 
-from .conftest import body, save_record
+from .conftest import NOTE_KEYS, body, save_record
 from .published_client import RECIPIENT, PublishedClient, aes_enc, b64, compact
 
 
@@ -116,22 +116,7 @@ def test_save_then_reqsts_p_and_pe_with_its_error_report(enc, client):
 
 def test_a_note_error_is_reported_under_cn(enc, client):
 	(note,) = [r for r in enc.state.section_records(RECIPIENT, "CN")][:1]
-	keys = (
-		"stin",
-		"rtnprd",
-		"srcform",
-		"nt_num",
-		"nt_dt",
-		"inv_typ",
-		"pos",
-		"val",
-		"txval",
-		"iamt",
-		"camt",
-		"samt",
-		"cess",
-	)
-	record = {k: note[k] for k in keys} | {"action": "P", "prev_status": note["action"]}  # R5: blocked
+	record = {k: note[k] for k in NOTE_KEYS} | {"action": "P", "prev_status": note["action"]}  # R5: blocked
 	payload = {"rtin": RECIPIENT, "reqtyp": "SAVE", "invdata": {"b2bcn": [record]}}
 	reference = client.open(client.put("returns/ims", "SAVE", payload).json())["reference_id"]
 	status = wait(client, reference)

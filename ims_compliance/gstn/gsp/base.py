@@ -56,6 +56,17 @@ def _no_handshake(ctx: GspContext) -> None:
 	return None
 
 
+def gstn_client_headers(ctx: GspContext) -> dict[str, str]:
+	"""GSTN's own `clientid` and `client-secret` headers, each when configured: the plain profile
+	sends only these, a GSP such as Vayana sends them beside its own."""
+	out = {}
+	if ctx.credential("client_id"):
+		out["clientid"] = ctx.credential("client_id")
+	if ctx.credential("client_secret"):
+		out["client-secret"] = ctx.credential("client_secret")
+	return out
+
+
 def fetch_ul(ctx: GspContext, item: Mapping[str, Any], *, ek: str | None = None) -> FileRequest:
 	"""GET the part: an absolute `ul` as it is, a path against the connection's base URL."""
 	return FileRequest("GET", urljoin(ctx.base_url.rstrip("/") + "/", str(item["ul"]).lstrip("/")))

@@ -8,16 +8,11 @@ clientid, client-secret, state-cd, ip-usr, txn); IMS_DOMAIN.md section 3.
 
 from __future__ import annotations
 
-from ims_compliance.gstn.gsp.base import GspContext, GspProfile
+from ims_compliance.gstn.gsp.base import GspContext, GspProfile, gstn_client_headers
 
 
 def headers(ctx: GspContext, *, action: str, txn: str) -> dict[str, str]:
-	out = {}
-	if ctx.credential("client_id"):
-		out["clientid"] = ctx.credential("client_id")
-	if ctx.credential("client_secret"):
-		out["client-secret"] = ctx.credential("client_secret")
-	return out
+	return gstn_client_headers(ctx)
 
 
 PROFILE = GspProfile(

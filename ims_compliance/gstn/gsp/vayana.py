@@ -16,7 +16,7 @@ import datetime as dt
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from ims_compliance.gstn.gsp.base import GspContext, GspProfile, fetch_ul
+from ims_compliance.gstn.gsp.base import GspContext, GspProfile, fetch_ul, gstn_client_headers
 
 TOKEN_VERSION = "v2.0"
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -53,10 +53,7 @@ def headers(ctx: GspContext, *, action: str, txn: str) -> dict[str, str]:
 	out = {"X-Asp-Auth-Token": token}
 	if ctx.credential("asp_private_key"):
 		out["X-Asp-Auth-Signature"] = sign(ctx.credential("asp_private_key"), token)
-	if ctx.credential("client_id"):
-		out["clientid"] = ctx.credential("client_id")
-	if ctx.credential("client_secret"):
-		out["client-secret"] = ctx.credential("client_secret")
+	out.update(gstn_client_headers(ctx))
 	return out
 
 

@@ -10,7 +10,7 @@ import logging
 import signal
 import sys
 
-from ims_compliance.gstn.sandbox.api import SANDBOX_OTP, SandboxConfig
+from ims_compliance.gstn.sandbox.config import SANDBOX_OTP, SandboxConfig
 from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.gstn.sandbox.server import SandboxServer
 

@@ -19,7 +19,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from ims_compliance.gstn.sandbox import faults as f
-from ims_compliance.gstn.sandbox.api import FILE_LINK, FILE_PATH, GstnApi, SandboxConfig
+from ims_compliance.gstn.sandbox.api import GstnApi
+from ims_compliance.gstn.sandbox.config import SandboxConfig
+from ims_compliance.gstn.sandbox.files import FILE_LINK, FILE_PATH
 from ims_compliance.gstn.sandbox.state import SandboxState
 
 log = logging.getLogger("ims_compliance.gstn.sandbox")
