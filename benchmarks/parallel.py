@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def run_round(frappe, gstins: list[str], tags: list[str], workers: int, size: in
 	from _books import reset_reconciled
 	from rq import Worker
 
-	from frappe.utils.background_jobs import create_job_id, get_job, get_redis_conn
+	from frappe.utils.background_jobs import get_job, get_redis_conn
 
 	from ims_compliance.services import reconcile as service
 
@@ -105,7 +106,7 @@ def run_round(frappe, gstins: list[str], tags: list[str], workers: int, size: in
 			queued = service.enqueue_reconcile(gstin, "102025", "102025")
 			if not queued.get("queued"):
 				raise RuntimeError(f"reconcile for {gstin} not queued: {queued}")
-			job_ids.append(create_job_id(queued["job_id"]))
+			job_ids.append(queued["job_id"])  # get_job adds the site prefix
 		frappe.db.commit()
 		jobs = {job_id: None for job_id in job_ids}
 		while any(status not in ("finished", "failed", "stopped", "canceled") for status in jobs.values()):
@@ -151,9 +152,9 @@ def in_bench(size: int, worker_counts: list[int]) -> None:
 	)
 	if first:
 		company = first[0].company
-	pan_seed = frappe.generate_hash(length=4).upper()
+	pan_seed = f"{random.randrange(10000):04d}"
 	gstins = [make_gstin(state, f"AABCP{pan_seed}P") for state in STATES]
-	tags = [f"PX{i}{pan_seed[:3]}" for i in range(len(gstins))]
+	tags = [f"PX{i}{pan_seed}" for i in range(len(gstins))]
 	settings = frappe.get_single("IMS Settings")
 	for gstin in gstins:
 		settings.append("company_gstins", {"company": company, "gstin": gstin, "gstn_username": "parallel"})
@@ -174,6 +175,7 @@ def in_bench(size: int, worker_counts: list[int]) -> None:
 		print(f"parallel_gstins: {len(gstins)} count")
 		print(f"parallel_records_per_gstin: {size} records")
 		baseline = None
+		outcomes = []
 		for workers in worker_counts:
 			result = run_round(frappe, gstins, tags, workers, size)
 			total = size * len(gstins)
@@ -199,6 +201,11 @@ def in_bench(size: int, worker_counts: list[int]) -> None:
 				+ " s (each job's own stages)"
 			)
 			print(f"parallel_{workers}_workers_by_status: {result['by_status']}")
+			outcomes.append(result["by_status"])
+		same = all(outcome == outcomes[0] for outcome in outcomes)
+		print(
+			f"parallel_results_identical: {int(same)} flag (every worker count matched the same records the same way)"
+		)
 	finally:
 		for tag in tags:
 			frappe.db.sql("delete from `tabIMS Action Log` where inward_supply like %s", f"RC{tag}%")
