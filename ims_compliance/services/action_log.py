@@ -54,7 +54,9 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 	Multi-row INSERTs rendered by services.ingest.insert_rows, the columns every row shares
 	written once, time-ordered names (they append to the primary key instead of landing on a
 	random page): at 100k rows frappe.db.bulk_insert spent most of its time building the query
-	(issue 18). The record's fields are then copied by one joined UPDATE per 5,000 rows."""
+	(issue 18). The record's fields (RECORD_FIELDS) go in with the row when every entry carries
+	them (a caller that read the records already has them: no second pass over 100k log rows);
+	otherwise they are copied from the records by one joined UPDATE per 5,000 rows."""
 	from ims_compliance.services.ingest import insert_rows, row_names
 
 	if source not in SOURCES:
@@ -64,6 +66,8 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 	user = user or frappe.session.user
 	now = frappe.utils.now_datetime()
 	names = row_names(len(entries))
+	carried = all(field in entry for entry in entries for field in RECORD_FIELDS)
+	record = RECORD_FIELDS if carried else ()
 	rows = (
 		(
 			name,
@@ -74,12 +78,13 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 			json.dumps(entry["changed_values"], default=str)
 			if entry.get("changed_values") is not None
 			else None,
+			*(entry[field] for field in record),
 		)
 		for name, entry in zip(names, entries, strict=True)
 	)
 	count = insert_rows(
 		"IMS Action Log",
-		["name", "inward_supply", "from_action", "to_action", "remarks", "changed_values"],
+		["name", "inward_supply", "from_action", "to_action", "remarks", "changed_values", *record],
 		rows,
 		constants={
 			"creation": now,
@@ -93,7 +98,8 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 			"timestamp": now,
 		},
 	)
-	copy_record_fields(names)
+	if not carried:
+		copy_record_fields(names)
 	return count
 
 

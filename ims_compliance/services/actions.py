@@ -24,8 +24,8 @@ from ims_compliance.core.rules import (
 	warnings_for,
 )
 from ims_compliance.core.text import plain_text
-from ims_compliance.doctype_names import supply_doctype
-from ims_compliance.services.action_log import write_logs
+from ims_compliance.doctype_names import supply_doctype, supply_table
+from ims_compliance.services.action_log import RECORD_FIELDS, write_logs
 from ims_compliance.services.filters import to_db_filters
 
 CHUNK = 2000
@@ -54,6 +54,7 @@ STATE_FIELDS = (
 	"declared_sgst",
 	"declared_cess",
 	"remarks",
+	"supplier_name",  # not for the rules: the action log's copy of the record (RECORD_FIELDS)
 )
 R7_FIELDS = ("itc_reduction_required", "declared_igst", "declared_cgst", "declared_sgst", "declared_cess")
 
@@ -271,7 +272,6 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 	depends on GSTN's action per row), then the log rows in bulk, in the same transaction."""
 	if not rows:
 		return
-	table = frappe.qb.DocType(supply_doctype())
 	new_action = request.action.value
 	now, user = now_datetime(), frappe.session.user
 	# written with SQL, so Frappe's sanitiser never sees the user's remarks: stored as plain text
@@ -280,24 +280,27 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 	for row in rows:
 		pending = row.gstn_action != new_action or request.has_r7_fields
 		by_state.setdefault("Pending Upload" if pending else "", []).append(row.name)
+	values = {
+		"action": new_action,
+		"upload_error": None,
+		"modified": now,
+		"modified_by": user,
+		"itc_reduction_required": request.itc_reduction_required or "",
+		**{f"declared_{head}": request.declared(head) or 0 for head in ("igst", "cgst", "sgst", "cess")},
+	}
+	if request.remarks is not None:
+		values["remarks"] = remarks
+	# plain SQL with the names as one parameter: the query builder rendered a 1,000-name IN list
+	# term by term, which cost more than the statement (issue 18)
+	assignments = ", ".join(f"`{column}` = %({column})s" for column in (*values, "upload_state"))
+	statement = f"update {supply_table()} set {assignments} where name in %(names)s"
 	for upload_state, names in by_state.items():
 		names.sort()
 		for start in range(0, len(names), 1000):
-			query = (
-				frappe.qb.update(table)
-				.set(table.action, new_action)
-				.set(table.upload_state, upload_state)
-				.set(table.upload_error, None)
-				.set(table.modified, now)
-				.set(table.modified_by, user)
-				.set(table.itc_reduction_required, request.itc_reduction_required or "")
-				.where(table.name.isin(names[start : start + 1000]))
+			frappe.db.sql(
+				statement,
+				{**values, "upload_state": upload_state, "names": tuple(names[start : start + 1000])},
 			)
-			for head in ("igst", "cgst", "sgst", "cess"):
-				query = query.set(table[f"declared_{head}"], request.declared(head) or 0)
-			if request.remarks is not None:
-				query = query.set(table.remarks, remarks)
-			query.run()
 	write_logs(
 		[
 			{
@@ -305,6 +308,8 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 				"from_action": row.action,
 				"to_action": new_action,
 				"remarks": remarks,
+				# the record's own fields, when the caller read them: the log needs no second pass
+				**{field: row[field] for field in RECORD_FIELDS if field in row},
 			}
 			for row in rows
 		],

@@ -157,6 +157,18 @@ class TestBulkActions(FrappeTestCase):
 		self.assertEqual(states, [""])
 		self.assertEqual(len(logs_for(names)), 6)
 
+	def test_bulk_log_rows_carry_the_records_fields_as_stored(self):
+		"""The action service writes each log row with its record's number, supplier and GSTINs in
+		the INSERT (no second pass): they must equal the record's, quotes and all."""
+		doc = make_inward_supply(match_status="Exact Match")
+		frappe.db.set_value(supply_doctype(), doc.name, "supplier_name", 'O\'Brien "Traders" (P) Ltd')
+		api.apply_action("Rejected", names=[doc.name], remarks="checked")
+		fields = ["document_number", "supplier_name", "supplier_gstin", "company_gstin"]
+		(log,) = frappe.get_all("IMS Action Log", filters={"inward_supply": doc.name}, fields=fields)
+		record = frappe.db.get_value(supply_doctype(), doc.name, fields, as_dict=True)
+		self.assertEqual(dict(log), dict(record))
+		self.assertEqual(log.supplier_name, 'O\'Brien "Traders" (P) Ltd')
+
 	def test_filter_and_supplier_wide_requests(self):
 		names = bulk_inward_supplies(
 			5, prefix="BLK-FL-", supplier_period="112025", document_date=frappe.utils.getdate("2025-11-03")
