@@ -59,6 +59,8 @@ def document_view(
 	cursor = _cursor(after)
 	if cursor is not None:
 		rows = _page_after(db_filters, field, descending, cursor, ordering, page_length)
+	elif start >= DEFERRED_FROM:
+		rows = _page_at(db_filters, ordering, start, page_length)
 	else:
 		rows = frappe.get_list(
 			supply_doctype(),
@@ -77,6 +79,37 @@ def document_view(
 		"page_length": page_length,
 		"next": [last[field], last.name] if last is not None and last[field] is not None else None,
 	}
+
+
+#: From this offset on, a page without a cursor (a page number from a link) is read in two steps.
+DEFERRED_FROM = 1000
+
+
+def _page_at(db_filters, ordering: str, start: int, page_length: int) -> list:
+	"""A deep page by offset, as a deferred join: first only the names, which MariaDB can read
+	off an index in the sort's order (ims_view_order for the default sort) without touching the
+	rows it skips, then the page's rows by name. Both reads go through get_list, so the reader's
+	permission conditions apply to each. (The rows could change between the two reads; a row
+	gone by then is simply not shown.)"""
+	names = frappe.get_list(
+		supply_doctype(),
+		filters=db_filters,
+		fields=["name"],
+		order_by=ordering,
+		limit_start=start,
+		limit_page_length=page_length,
+		pluck="name",
+	)
+	if not names:
+		return []
+	rows = frappe.get_list(
+		supply_doctype(),
+		filters=[*db_filters, [supply_doctype(), "name", "in", names]],
+		fields=list(DOCUMENT_VIEW_FIELDS),
+		order_by=ordering,
+		limit_page_length=len(names),
+	)
+	return rows
 
 
 def _cursor(after) -> tuple | None:

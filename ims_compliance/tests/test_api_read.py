@@ -74,6 +74,33 @@ class TestReadAPI(FrappeTestCase):
 			self.assertEqual(len(by_offset), 26)
 			self.assertEqual(by_keyset, by_offset)
 
+	def test_deep_offset_pages_read_in_two_steps_are_the_same_pages(self):
+		"""Issue 18: a page number without a cursor, from DEFERRED_FROM on, reads the names first,
+		then their rows; it must give exactly the rows (and order) one OFFSET read gives."""
+		from unittest.mock import patch
+
+		from ims_compliance.services import queries
+
+		for sort_by, sort_order in ((None, None), ("taxable_value", "asc"), ("supplier_name", "desc")):
+			pages = {}
+			for deferred_from in (1, 10**9):
+				with patch.object(queries, "DEFERRED_FROM", deferred_from):
+					pages[deferred_from] = [
+						[
+							dict(r)
+							for r in api.get_document_view(
+								self.filters,
+								start=start,
+								page_length=7,
+								sort_by=sort_by,
+								sort_order=sort_order,
+							)["rows"]
+						]
+						for start in range(0, 28, 7)
+					]
+			self.assertEqual(sum(len(page) for page in pages[1]), 26)
+			self.assertEqual(pages[1], pages[10**9])
+
 	def test_keyset_pages_keep_the_readers_permissions(self):
 		frappe.set_user(NO_ROLE_USER)
 		with self.assertRaises(frappe.PermissionError):
