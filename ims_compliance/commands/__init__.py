@@ -1,5 +1,5 @@
 """Bench commands of this app: `bench ims-sandbox` starts the built-in GSTN IMS sandbox;
-`bench --site <site> ims-demo` sets up the one-command demo (services/demo.py)."""
+`bench --site <site> ims-demo` sets up the one-command demo (services/demo/)."""
 
 import time
 
