@@ -17,7 +17,8 @@ HOSTILE_NAMES = ("<img src=x onerror=alert(1)>", "<script>alert(2)</script>")
 
 def seed(batch: str) -> dict:
 	"""For the first configured company GSTIN: 6 Exact Match and 2 Missing in PI records under
-	`batch`, and one record per hostile supplier name under `batch`-X."""
+	`batch`, one record per hostile supplier name under `batch`-X, and 120 records to page through
+	under the batch written backwards."""
 	row = frappe.get_all(
 		"IMS Company GSTIN",
 		filters={"parent": "IMS Settings"},
@@ -39,5 +40,8 @@ def seed(batch: str) -> dict:
 		names += bulk_inward_supplies(
 			1, prefix=f"{batch}-X{i}", match_status="Missing in PI", **{**common, "supplier_name": hostile}
 		)
+	# 120 records to page through (Next/Previous by cursor), under the batch written backwards so
+	# that the walk's filter on the batch does not count them
+	paging = bulk_inward_supplies(120, prefix=f"{batch[::-1]}-P", match_status="Exact Match", **common)
 	frappe.db.commit()  # nosemgrep: bench execute seeds for a browser walk in another process
-	return {"records": len(names)}
+	return {"records": len(names), "paging": len(paging)}

@@ -68,6 +68,31 @@ try {
 		await page.locator('[data-pane="document-view"] .dt-row').first().waitFor();
 		assert.match(await page.locator(".ims-page-label").innerText(), /^1-10 of 10$/);
 	});
+	await step("Next and Previous read pages by the cursor and show the same rows again", async () => {
+		const reversed = batch.split("").reverse().join("");
+		const sent = [];
+		page.on("request", (request) => {
+			if (request.url().includes("get_document_view")) sent.push(request.postData() || request.url());
+		});
+		await page.goto(`${base}/app/gst-invoice-management-system?document_number=${reversed}-P&tab=document-view&sort=document_number&order=asc`);
+		await page.locator('[data-pane="document-view"] .dt-row').first().waitFor();
+		const label = page.locator(".ims-page-label");
+		const firstCell = async () => (await page.locator('[data-pane="document-view"] .dt-scrollable .dt-row').first().innerText());
+		assert.match(await label.innerText(), /^1-50 of 120$/);
+		assert.match(await firstCell(), new RegExp(`${reversed}-P00000`));
+		await page.click(".ims-next");
+		await page.waitForFunction(() => /^51-100 of 120$/.test(document.querySelector(".ims-page-label").innerText));
+		const second = await firstCell();
+		assert.match(second, new RegExp(`${reversed}-P00050`));
+		assert.match(decodeURIComponent(sent.at(-1)).replace(/\+/g, " "), /after=\[/, "Next sends the previous page's cursor");
+		await page.click(".ims-next");
+		await page.waitForFunction(() => /^101-120 of 120$/.test(document.querySelector(".ims-page-label").innerText));
+		assert.equal(await page.locator(".ims-next").isDisabled(), true);
+		await page.click(".ims-prev");
+		await page.waitForFunction(() => /^51-100 of 120$/.test(document.querySelector(".ims-page-label").innerText));
+		assert.equal(await firstCell(), second);
+		assert.match(decodeURIComponent(sent.at(-1)).replace(/\+/g, " "), /after=\[/, "Previous reuses the cursor it kept");
+	});
 	await step("Yes/No filters, the column picker, periods and plurals read as words", async () => {
 		await page.goto(`${base}/app/gst-invoice-management-system?document_number=${batch}&tab=document-view&upload_pending=0&supplier_period=102025`);
 		await page.locator('[data-pane="document-view"] .dt-row').first().waitFor();

@@ -33,7 +33,7 @@ export const COLUMNS = [
 	{
 		id: "supplier_name",
 		name: __("Supplier"),
-		width: 235,
+		width: 220,
 		show: true,
 		// the supplier's name over its GSTIN: one column where two would not fit at 1280 px
 		format: (v, row, col, data) =>
@@ -42,7 +42,8 @@ export const COLUMNS = [
 	{ id: "supplier_gstin", name: __("Supplier GSTIN"), width: 160 },
 	{ id: "section", name: __("Section"), width: 75 },
 	{ id: "document_type", name: __("Type"), width: 100 },
-	{ id: "document_number", name: __("Number"), width: 155, show: true },
+	// GSTN's document numbers run to 16 characters: all of them fit
+	{ id: "document_number", name: __("Number"), width: 170, show: true },
 	{ id: "document_date", name: __("Date"), width: 110, show: true, format: (v) => text(date(v)) },
 	{ id: "supplier_period", name: __("Period"), width: 90, format: (v) => text(period_label(v)) },
 	{ id: "taxable_value", name: __("Taxable Value"), width: 115, align: "right", format: (v) => text(money(v)) },
