@@ -18,10 +18,9 @@ def before_uninstall():
 	# the encrypted GSTN session copies (services.connection.CacheSessionStore)
 	frappe.db.delete("__Auth", {"doctype": "IMS Settings", "fieldname": ("like", "gstn_session_%")})
 	# the read access to Integration Request given at install (the GSTN log); the rows stay
-	frappe.db.delete(
-		"Custom DocPerm", {"parent": "Integration Request", "role": "Accounts Manager", "permlevel": 0}
-	)
-	frappe.clear_cache(doctype="Integration Request")
+	from ims_compliance.services.connection import remove_integration_request_access
+
+	remove_integration_request_access()
 
 
 def delete_custom_fields():

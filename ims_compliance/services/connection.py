@@ -203,9 +203,15 @@ def _clip(value) -> str:
 	return text if len(text) <= _LOG_CHARS else text[:_LOG_CHARS] + f"\n... ({len(text)} characters)"
 
 
+#: The global default that names the Custom DocPerm row this app added (so that uninstall removes
+#: that row and never one an administrator made).
+OWNED_LOG_PERMISSION = "ims_compliance_integration_request_perm"
+
+
 def ensure_integration_request_access() -> None:
 	"""Accounts Managers read the GSTN log: Integration Request is System Manager-only in
-	Frappe, so a read permission is added once (idempotent; install and migrate)."""
+	Frappe, so a read permission is added once (idempotent; install and migrate). A row an
+	administrator already gave the role is left as it is, and not recorded as ours."""
 	doctype, role = "Integration Request", "Accounts Manager"
 	if not frappe.db.exists("Role", role):
 		return
@@ -214,11 +220,24 @@ def ensure_integration_request_access() -> None:
 	from frappe.permissions import add_permission, setup_custom_perms
 
 	setup_custom_perms(doctype)  # copies the standard perms first, as the Role Permissions Manager does
-	if not frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0}):
-		add_permission(doctype, role, 0)
+	if frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0}):
+		return  # the standard perms give the role a row already: not ours to change or remove
+	add_permission(doctype, role, 0)
+	name = frappe.db.get_value("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0})
 	for ptype in ("read", "report", "export"):
-		frappe.db.set_value("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0}, ptype, 1)
+		frappe.db.set_value("Custom DocPerm", name, ptype, 1)
+	frappe.db.set_default(OWNED_LOG_PERMISSION, name)
 	frappe.clear_cache(doctype=doctype)
+
+
+def remove_integration_request_access() -> None:
+	"""Uninstall: remove the permission row this app added, if it is still there; a row made by
+	anyone else stays."""
+	name = frappe.db.get_default(OWNED_LOG_PERMISSION)
+	if name:
+		frappe.db.delete("Custom DocPerm", {"name": name, "parent": "Integration Request"})
+	frappe.db.set_default(OWNED_LOG_PERMISSION, None)
+	frappe.clear_cache(doctype="Integration Request")
 
 
 def test_connection(company_gstin: str, otp: str | None = None) -> dict:

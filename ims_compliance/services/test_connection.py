@@ -64,6 +64,37 @@ class TestConnectionGlue(SandboxCase):
 		self.assertEqual(len(rows), 1)
 		self.assertTrue(frappe.has_permission("Integration Request", "read", user=ACCOUNTS_MANAGER))
 
+	def test_uninstall_removes_only_the_permission_row_it_added(self):
+		from ims_compliance.services.connection import (
+			OWNED_LOG_PERMISSION,
+			remove_integration_request_access,
+		)
+
+		where = {"parent": "Integration Request", "role": "Accounts Manager", "permlevel": 0}
+		try:
+			# ours: added, recorded, removed
+			frappe.db.delete("Custom DocPerm", where)
+			frappe.db.set_default(OWNED_LOG_PERMISSION, None)
+			ensure_integration_request_access()
+			ours = frappe.db.get_value("Custom DocPerm", where)
+			self.assertEqual(frappe.db.get_default(OWNED_LOG_PERMISSION), ours)
+			remove_integration_request_access()
+			self.assertFalse(frappe.db.exists("Custom DocPerm", where))
+			# an administrator's: left alone by install and by uninstall
+			from frappe.permissions import add_permission
+
+			add_permission("Integration Request", "Accounts Manager", 0)
+			admins = frappe.db.get_value("Custom DocPerm", where)
+			frappe.db.set_value("Custom DocPerm", admins, "write", 1)
+			ensure_integration_request_access()
+			self.assertFalse(frappe.db.get_default(OWNED_LOG_PERMISSION))
+			remove_integration_request_access()
+			self.assertEqual(frappe.db.get_value("Custom DocPerm", where, ["name", "write"]), (admins, 1))
+		finally:
+			frappe.db.rollback()
+			frappe.defaults.clear_cache("__default")
+			frappe.clear_cache(doctype="Integration Request")
+
 	def test_test_connection_asks_for_an_otp_then_shows_gstns_answer(self):
 		first = test_connection(GSTIN)
 		self.assertTrue(first["otp_needed"])
