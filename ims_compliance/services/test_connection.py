@@ -92,7 +92,7 @@ class TestConnectionGlue(SandboxCase):
 			self.assertEqual(frappe.db.get_value("Custom DocPerm", where, ["name", "write"]), (admins, 1))
 		finally:
 			frappe.db.rollback()
-			frappe.defaults.clear_cache("__default")
+			frappe.defaults._clear_cache("__default")
 			frappe.clear_cache(doctype="Integration Request")
 
 	def test_test_connection_asks_for_an_otp_then_shows_gstns_answer(self):
