@@ -3,10 +3,12 @@ link columns, only what changed, set-based, in primary-key order (issue 18)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Function
 
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
@@ -14,12 +16,14 @@ from ims_compliance.services.books import BILL_LINK_COLUMNS, HEADS
 from ims_compliance.services.ingest import update_rows
 
 #: What a record holds of its last result besides its status and link, read with the supplies so
-#: that only records whose result changed are written.
+#: that only records whose result changed are written. The reasons (JSON text, often hundreds of
+#: bytes) are read as MariaDB's MD5 of the stored text, `match_reasons_md5`, and compared with the
+#: MD5 of the text the write would store: the same test as comparing the texts (issue 18).
 STORED_RESULT_COLUMNS = (
 	"action",
 	"gstn_action",
 	"match_score",
-	"match_reasons",
+	"match_reasons_md5",
 	"recommended_action",
 	"needs_review",
 	"recommendation_reason",
@@ -27,6 +31,20 @@ STORED_RESULT_COLUMNS = (
 	"purchase_total_tax",
 	"purchase_net_total",
 )
+
+
+def stored_result_terms(table) -> list:
+	"""The query-builder terms reading STORED_RESULT_COLUMNS from the supply table."""
+	return [
+		Function("MD5", table.match_reasons).as_(c) if c == "match_reasons_md5" else table[c]
+		for c in STORED_RESULT_COLUMNS
+	]
+
+
+def _md5(text: str | None) -> str | None:
+	"""What MariaDB's MD5() answers for the stored text (NULL for NULL). The JSON is ASCII
+	(json.dumps escapes the rest), so its UTF-8 bytes are the column's bytes."""
+	return None if text is None else hashlib.md5(text.encode()).hexdigest()
 
 
 RESULT_COLUMNS = (
@@ -41,6 +59,11 @@ RESULT_COLUMNS = (
 	"purchase_total_tax",
 	"purchase_net_total",
 )
+
+
+#: Changed records sent to update_rows per call: a multiple of its 1,000-row statements, so the
+#: statements are the same as for one call, and 10,000 dicts instead of 100k exist at a time.
+WRITE_SLICE = 10000
 
 
 def write_results(company_gstin: str, supplies_result, purchases=None, stored=None, bills=None) -> int:
@@ -91,7 +114,10 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 	old_links = [_text(p) for p in stored["purchase"].tolist()]
 	actions = _revert_accepted_on_relink(names, links, old_links, stored)
 	old = zip(
-		*(stored[c].tolist() for c in ("match_status", "match_score", "match_reasons", "recommended_action")),
+		*(
+			stored[c].tolist()
+			for c in ("match_status", "match_score", "match_reasons_md5", "recommended_action")
+		),
 		*(stored[c].tolist() for c in ("needs_review", "recommendation_reason")),
 		*(stored[c].tolist() for c in ("purchase_taxable_value", "purchase_total_tax", "purchase_net_total")),
 		strict=True,
@@ -99,11 +125,20 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 	changed = [
 		row
 		for row, old_link, before in zip(rows, old_links, old, strict=True)
-		if _result_key(row[1:]) != _result_key((before[0], old_link, *before[1:]))
+		if _result_key((*row[1:4], _md5(row[4]), *row[5:])) != _result_key((before[0], old_link, *before[1:]))
 	]
+	statuses = [row[1] for row in rows]
+	del rows, old
 	changed.sort(key=lambda row: row[0])
-	update_rows(supply_doctype(), [dict(zip(("name", *RESULT_COLUMNS), row, strict=True)) for row in changed])
-	_write_bills(names, links, old_links, [r[1] for r in rows], actions, bills)
+	for start in range(0, len(changed), WRITE_SLICE):  # a dict per row only for the slice being sent
+		update_rows(
+			supply_doctype(),
+			[
+				dict(zip(("name", *RESULT_COLUMNS), row, strict=True))
+				for row in changed[start : start + WRITE_SLICE]
+			],
+		)
+	_write_bills(names, links, old_links, statuses, actions, bills)
 	return len(changed)
 
 
@@ -112,7 +147,8 @@ def _text(value) -> str | None:
 
 
 def _result_key(values) -> tuple:
-	"""A result row compared by what the columns store: amounts to the paisa, blanks as ""."""
+	"""A result row compared by what the columns store: amounts to the paisa, blanks as "", the
+	reasons by the MD5 of their JSON text (see STORED_RESULT_COLUMNS)."""
 	status, link, score, reasons, recommended, review, reason, *amounts = values
 	return (
 		status or "",
@@ -136,7 +172,7 @@ def _stored_state(names: list[str]):
 	for start in range(0, len(names), 5000):
 		rows += (
 			frappe.qb.from_(table)
-			.select(*[table[c] for c in columns])
+			.select(table.name, table.match_status, table.purchase_invoice, *stored_result_terms(table))
 			.where(table.name.isin(names[start : start + 5000]))
 		).run(as_list=True)
 	frame = pd.DataFrame.from_records(rows, columns=columns).rename(columns={"purchase_invoice": "purchase"})
