@@ -1,3 +1,5 @@
+import json
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
@@ -101,6 +103,38 @@ class TestReconcileOnTheBench(FrappeTestCase):
 			frappe.db.get_value("Purchase Invoice", pi.name, ["ims_inward_supply", "ims_match_status"]),
 			(doc.name, "Exact Match"),
 		)
+
+	def test_stored_reasons_that_differ_only_in_their_text_are_rewritten(self):
+		"""Issue 18: the stored reasons are compared by MD5 of their JSON text, which must be the
+		same test as comparing the texts: equal JSON written otherwise (spaces) is rewritten, the
+		untouched record is not."""
+		changed = make_inward_supply(document_number="RC-MD5-1", taxable_value=1000, igst=190)
+		kept = make_inward_supply(document_number="RC-MD5-2", taxable_value=1000, igst=195)
+		make_purchase_invoice(bill_no="RC-MD5-1", net=1000)
+		make_purchase_invoice(bill_no="RC-MD5-2", net=1000)
+		reconcile(COMPANY_GSTIN, "102025")
+		written = supply(changed.name).match_reasons
+		self.assertEqual([r["field"] for r in json.loads(written)], ["igst"])
+		respaced = json.dumps(json.loads(written), indent=1)
+		frappe.db.set_value(supply_doctype(), changed.name, "match_reasons", respaced, update_modified=False)
+		again = reconcile(COMPANY_GSTIN, "102025")
+		self.assertEqual(again["written"], 1)
+		self.assertEqual(supply(changed.name).match_reasons, written)
+		self.assertEqual(reconcile(COMPANY_GSTIN, "102025")["written"], 0)
+		self.assertEqual(supply(kept.name).match_status, "Mismatch")
+
+	def test_a_manual_link_outside_the_window_takes_its_amounts_from_the_bill(self):
+		"""A manually linked Purchase Invoice the window does not read still shows its amounts."""
+		doc = make_inward_supply(document_number="RC-FAR-1")
+		far = make_purchase_invoice(bill_no="RC-FAR-OLD", bill_date="2025-03-10", net=640, taxes={"IGST": 64})
+		api.link_purchase_invoice(doc.name, far.name)
+		frappe.db.set_value(
+			supply_doctype(), doc.name, {"purchase_taxable_value": 0, "purchase_total_tax": 0}
+		)
+		reconcile(COMPANY_GSTIN, "102025")
+		row = supply(doc.name)
+		self.assertEqual((row.match_status, row.purchase_invoice), ("Manual Match", far.name))
+		self.assertEqual((row.purchase_taxable_value, row.purchase_total_tax), (640, 64))
 
 	def test_a_bill_pointing_at_a_record_that_links_another_is_cleared(self):
 		doc = make_inward_supply(document_number="RC-STALE-1")
