@@ -1,14 +1,14 @@
-"""Frames read from the database for reconciliation: amounts as floats, repeated strings shared.
+"""Frames read from the database for reconciliation: typed columns built as the rows arrive.
 
 At 100k rows a GSTIN, a status or a section repeated in every row costs memory once per row
-unless equal strings are made one object; amounts come back as Decimals, which pandas keeps as
-Python objects, unless converted. Both readers (supplies and Purchase Invoices) go through here.
-
-`ColumnChunks` goes further for the biggest read (the supplies, issue 18): rows arrive in chunks
-and each chunk is split into typed columns at once (floats, datetime64, shared strings), so no
-chunk's tuples, Decimals or dates outlive it. Built through a DataFrame per chunk instead, a
-column left as a view of pandas' 2-D object array kept every value of its chunk alive until the
-final concat: ~150 MB at the peak for a 35 MB frame, and memory Python does not give back.
+unless equal strings are made one object; amounts come back as Decimals and dates as date
+objects, which pandas keeps as Python objects unless converted. So every reader (supplies,
+Purchase Invoices, their lines and taxes) goes through `ColumnChunks`: each chunk of rows is split
+at once into float64, datetime64 and object columns with shared strings, and no chunk's tuples,
+Decimals or dates outlive it (issue 18). Built through a DataFrame per chunk instead, a column
+left as a view of pandas' 2-D object array kept every value of its chunk alive until the final
+concat: ~150 MB at the peak for a 35 MB frame of supplies, memory Python does not give back.
+`batches` streams a query from an unbuffered cursor for the readers that need no keyset paging.
 """
 
 from __future__ import annotations
@@ -40,24 +40,6 @@ UNIQUE_COLUMNS = frozenset(
 		"parent",
 	)
 )
-
-
-def compact(frame, shared: dict):
-	"""Amount columns as floats; in other text columns, equal strings become one object (a
-	GSTIN, a status or a section repeated 100k times is stored once). Missing values stay as
-	they were; each column keeps its dtype."""
-	import pandas as pd
-	from pandas.api.types import is_string_dtype
-
-	for column in frame.columns:
-		if column in AMOUNT_COLUMNS or column in ("net_total", "base_net_amount"):
-			frame[column] = frame[column].astype(float)
-		elif column not in UNIQUE_COLUMNS and (
-			frame[column].dtype == object or is_string_dtype(frame[column].dtype)
-		):
-			values = [v if v is None else shared.setdefault(v, v) for v in frame[column].tolist()]
-			frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
-	return frame
 
 
 _EMPTY = {"date": "datetime64[s]", "int": "int64", "float": "float64", "text": object}

@@ -95,10 +95,7 @@ def score_pairs(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	pass_no = pairs["pass_no"].to_numpy()
 	# a Bill of Entry has no supplier GSTIN to compare (imports): it is matched on number and port
 	gstin_differs = (pairs["supplier_gstin"] != pairs["p_supplier_gstin"]).to_numpy() & (pass_no != BOE_PASS)
-	raw_same = (
-		pairs["document_number"].astype(str).str.strip().str.upper()
-		== pairs["bill_no"].astype(str).str.strip().str.upper()
-	).to_numpy()
+	raw_same = _same_raw_number(pairs["document_number"], pairs["bill_no"])
 	s_type, p_type = pairs["document_type"].to_numpy(), pairs["p_document_type"].to_numpy()
 	pairs["type_rank"] = (s_type != p_type).astype(int)  # a debit note prefers a "Debit Note" purchase
 	type_bad = (p_type == DEBIT_NOTE) & (s_type != DEBIT_NOTE)
@@ -109,13 +106,29 @@ def score_pairs(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	pairs["score"] = np.clip(100.0 - penalty, 0, 100).round(2)
 	hard = amount_bad | date_bad | pos_bad | company_bad | gstin_differs
 	exact = ~hard & (days == 0) & raw_same & ~type_bad & ((pass_no == GSTIN_PASS) | (pass_no == BOE_PASS))
-	status = np.where(
-		exact,
-		MatchStatus.EXACT.value,
-		np.where(hard | (pass_no == LEFTOVER_PASS), MatchStatus.MISMATCH.value, MatchStatus.SUGGESTED.value),
-	)
-	pairs["match_status"] = status
+	# an object array of the three constants: np.where on strings made a numpy text array, which
+	# pandas turned into a new Python string per pair
+	status = np.full(len(pairs), MatchStatus.SUGGESTED.value, dtype=object)
+	status[hard | (pass_no == LEFTOVER_PASS)] = MatchStatus.MISMATCH.value
+	status[exact] = MatchStatus.EXACT.value
+	pairs["match_status"] = pd.Series(status, index=pairs.index, dtype=object)
 	return pairs
+
+
+def _same_raw_number(numbers: pd.Series, bills: pd.Series) -> np.ndarray:
+	"""Both numbers the same once stripped and upper-cased. Equal strings are the same without
+	converting them (most pairs): only the others are stripped and upper-cased, as before."""
+	same = np.array(
+		[isinstance(a, str) and a == b for a, b in zip(numbers.tolist(), bills.tolist(), strict=True)],
+		dtype=bool,
+	)
+	rest = ~same
+	if rest.any():
+		same[rest] = (
+			numbers[rest].astype(str).str.strip().str.upper()
+			== bills[rest].astype(str).str.strip().str.upper()
+		).to_numpy()
+	return same
 
 
 def assign_pairs(pairs: pd.DataFrame, used_s: np.ndarray, used_p: np.ndarray) -> np.ndarray:
