@@ -133,7 +133,10 @@ def _purchase_frame(frame, *, has_boe: bool):
 	import numpy as np
 	import pandas as pd
 
-	frame["document_type"] = np.where(frame["is_return"].astype(bool), "Credit Note", "Invoice")
+	# shared constants in an object column (np.where made a new Python string per bill)
+	document_type = np.full(len(frame), "Invoice", dtype=object)
+	document_type[frame["is_return"].astype(bool).to_numpy()] = "Credit Note"
+	frame["document_type"] = pd.Series(document_type, index=frame.index, dtype=object)
 	if "is_debit_note" in frame:
 		is_dn = frame["is_debit_note"].fillna(0).astype(bool) & ~frame["is_return"].astype(bool)
 		frame.loc[is_dn, "document_type"] = "Debit Note"
@@ -151,7 +154,13 @@ def _purchase_frame(frame, *, has_boe: bool):
 	if "place_of_supply" not in frame:
 		frame["place_of_supply"] = None
 	else:
-		frame["place_of_supply"] = frame["place_of_supply"].map(lambda p: str(p)[:2] if p else None)
+		# "27-Maharashtra" -> "27"; a bill without one stays unknown (a missing value read as text
+		# once became "na", a place of supply that differed from every record's)
+		frame["place_of_supply"] = pd.Series(
+			[p[:2] if isinstance(p, str) and p else None for p in frame["place_of_supply"].tolist()],
+			index=frame.index,
+			dtype=object,
+		)
 	frame["reverse_charge"] = False
 	frame["net_total"] = frame["net_total"].astype(float).abs()
 	return frame

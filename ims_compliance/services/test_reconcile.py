@@ -1,10 +1,13 @@
 import json
 
+import pandas as pd
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
 from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.services import books
 from ims_compliance.services.reconcile import read_purchases, reconcile
 from ims_compliance.tests.factories import make_inward_supply, make_purchase_invoice
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN, NO_ROLE_USER, SUPPLIER_GSTINS
@@ -51,6 +54,26 @@ class TestReconcileOnTheBench(FrappeTestCase):
 		frame = read_purchases(COMPANY_GSTIN, "2025-09-01", "2025-11-30")
 		row = frame[frame["name"] == ret.name].iloc[0]
 		self.assertEqual((row.document_type, row.taxable_value, row.cgst), ("Credit Note", 500, 45))
+
+	def test_a_bill_without_a_place_of_supply_leaves_it_unknown(self):
+		"""India Compliance's place of supply ("27-Maharashtra") is cut to its state code; a bill
+		without one must not compare as a state called "na" (a missing value read as text)."""
+		frame = pd.DataFrame(
+			{
+				"name": ["PI-A", "PI-B"],
+				"is_return": [0, 1],
+				"bill_no": ["A-1", "B-1"],
+				"bill_date": pd.to_datetime(["2025-10-05", None]),
+				"posting_date": pd.to_datetime(["2025-10-06", "2025-10-07"]),
+				"net_total": [100.0, -50.0],
+				"place_of_supply": pd.Series(["27-Maharashtra", None], dtype="str"),
+			}
+		)
+		out = books._purchase_frame(frame, has_boe=False)
+		self.assertEqual(out["place_of_supply"].tolist(), ["27", None])
+		self.assertEqual(out["document_type"].tolist(), ["Invoice", "Credit Note"])
+		self.assertEqual(out["bill_date"].dt.strftime("%Y-%m-%d").tolist(), ["2025-10-05", "2025-10-07"])
+		self.assertEqual(out["net_total"].tolist(), [100.0, 50.0])
 
 	def test_job_matches_and_writes_both_sides(self):
 		exact = make_inward_supply(document_number="RC-EX-1", taxable_value=1000, igst=180)
