@@ -251,13 +251,19 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 	frappe = connect_bench()
 	from ims_compliance.services import reconcile as service
 
-	row = frappe.get_all(
-		"IMS Company GSTIN", filters={"parent": "IMS Settings"}, fields=["company", "gstin"], limit=1
+	configured = frappe.get_all(
+		"IMS Company GSTIN", filters={"parent": "IMS Settings"}, fields=["company", "gstin"], order_by="idx"
 	)
-	if not row:
+	if not configured:
 		print("bench_skipped: 1 flag (no company GSTIN configured on the site)")
 		return
-	company, gstin = row[0].company, row[0].gstin
+	row = configured[0]
+	if reuse:  # the GSTIN the kept rows were inserted for (bench tests add GSTINs of their own)
+		held = frappe.db.sql(
+			f"select company_gstin from `tab{supply_doctype()}` where name like %s limit 1", f"RC{reuse}%"
+		)
+		row = next((r for r in configured if held and r.gstin == held[0][0]), row)
+	company, gstin = row.company, row.gstin
 	accounts = service.tax_accounts(gstin)
 	run = reuse or frappe.generate_hash(length=4).upper()
 	stored = frappe.db.sql(f"select count(*) from `tab{supply_doctype()}` where name like %s", f"RC{run}%")[

@@ -1,8 +1,14 @@
-"""Frames read from the database for reconciliation: amounts as floats, repeated strings shared.
+"""Frames read from the database for reconciliation: typed columns built as the rows arrive.
 
 At 100k rows a GSTIN, a status or a section repeated in every row costs memory once per row
-unless equal strings are made one object; amounts come back as Decimals, which pandas keeps as
-Python objects, unless converted. Both readers (supplies and Purchase Invoices) go through here.
+unless equal strings are made one object; amounts come back as Decimals and dates as date
+objects, which pandas keeps as Python objects unless converted. So every reader (supplies,
+Purchase Invoices, their lines and taxes) goes through `ColumnChunks`: each chunk of rows is split
+at once into float64, datetime64 and object columns with shared strings, and no chunk's tuples,
+Decimals or dates outlive it (issue 18). Built through a DataFrame per chunk instead, a column
+left as a view of pandas' 2-D object array kept every value of its chunk alive until the final
+concat: ~150 MB at the peak for a 35 MB frame of supplies, memory Python does not give back.
+`batches` streams a query from an unbuffered cursor for the readers that need no keyset paging.
 """
 
 from __future__ import annotations
@@ -22,23 +28,95 @@ AMOUNT_COLUMNS = (
 
 #: Columns whose values are (nearly) unique: never worth sharing.
 UNIQUE_COLUMNS = frozenset(
-	("name", "document_number", "original_number", "match_reasons", "purchase", "purchase_invoice", "bill_no")
+	(
+		"name",
+		"document_number",
+		"original_number",
+		"match_reasons",
+		"match_reasons_md5",
+		"purchase",
+		"purchase_invoice",
+		"bill_no",
+		"parent",
+	)
 )
 
 
-def compact(frame, shared: dict):
-	"""Amount columns as floats; in other text columns, equal strings become one object (a
-	GSTIN, a status or a section repeated 100k times is stored once). Missing values stay as
-	they were; each column keeps its dtype."""
-	import pandas as pd
-	from pandas.api.types import is_string_dtype
+_EMPTY = {"date": "datetime64[s]", "int": "int64", "float": "float64", "text": object}
 
-	for column in frame.columns:
-		if column in AMOUNT_COLUMNS or column in ("net_total", "base_net_amount"):
-			frame[column] = frame[column].astype(float)
-		elif column not in UNIQUE_COLUMNS and (
-			frame[column].dtype == object or is_string_dtype(frame[column].dtype)
-		):
-			values = [v if v is None else shared.setdefault(v, v) for v in frame[column].tolist()]
-			frame[column] = pd.Series(values, index=frame.index, dtype=frame[column].dtype)
-	return frame
+
+class ColumnChunks:
+	"""A frame read in chunks of row tuples, kept column by column: `dates` as datetime64[s]
+	(NaT for NULL), AMOUNT_COLUMNS and `floats` as float64 (NaN for NULL), `ints` as int64, text
+	as object arrays with None for NULL, repeated strings shared across chunks (UNIQUE_COLUMNS
+	excepted). `frame()` joins the chunks one column at a time."""
+
+	def __init__(self, columns, *, dates=(), ints=(), floats=()):
+		self.columns = list(columns)
+		self.kinds = [
+			"date"
+			if c in dates
+			else "int"
+			if c in ints
+			else "float"
+			if c in AMOUNT_COLUMNS or c in floats
+			else "text"
+			for c in self.columns
+		]
+		self.parts = [[] for _ in self.columns]
+		self.shared: dict = {}
+
+	def add(self, rows) -> None:
+		import numpy as np
+
+		for position, kind in enumerate(self.kinds):
+			values = [row[position] for row in rows]
+			if kind == "date":
+				part = np.array(values, dtype="datetime64[s]")
+			elif kind == "int":  # Check columns: NOT NULL in Frappe's schema
+				part = np.array([v or 0 for v in values], dtype=np.int64)
+			elif kind == "float":
+				part = np.array(values, dtype=float)
+			else:
+				if self.columns[position] not in UNIQUE_COLUMNS:
+					shared = self.shared
+					values = [v if v is None else shared.setdefault(v, v) for v in values]
+				part = np.array(values, dtype=object)
+			self.parts[position].append(part)
+
+	def frame(self):
+		import numpy as np
+		import pandas as pd
+
+		data = {}
+		for position, column in enumerate(self.columns):
+			parts = self.parts[position]
+			data[column] = (
+				np.concatenate(parts) if parts else np.array([], dtype=_EMPTY[self.kinds[position]])
+			)
+			parts.clear()  # each column's chunks go as soon as it is joined
+		return pd.DataFrame(data, copy=False)
+
+
+def batches(query, size: int = 5000):
+	"""The rows of a query-builder query, `size` at a time, from an unbuffered cursor: the driver
+	parses rows as they are consumed, so a 200k-row result never exists as one list of tuples
+	(with a Decimal, a date or a string object per value). Consume every batch: the connection
+	serves no other query until the result is read."""
+	import itertools
+
+	import frappe
+
+	with frappe.db.unbuffered_cursor():
+		rows = query.run(as_iterator=True, as_list=True)
+		while batch := list(itertools.islice(rows, size)):
+			yield batch
+
+
+def read_frame(query, columns, **kinds):
+	"""A query's rows as a frame built by `ColumnChunks` (`kinds`: its dates, ints and floats),
+	streamed in batches."""
+	reader = ColumnChunks(columns, **kinds)
+	for batch in batches(query):
+		reader.add(batch)
+	return reader.frame()

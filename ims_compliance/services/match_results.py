@@ -3,10 +3,12 @@ link columns, only what changed, set-based, in primary-key order (issue 18)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Function
 
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
@@ -14,12 +16,14 @@ from ims_compliance.services.books import BILL_LINK_COLUMNS, HEADS
 from ims_compliance.services.ingest import update_rows
 
 #: What a record holds of its last result besides its status and link, read with the supplies so
-#: that only records whose result changed are written.
+#: that only records whose result changed are written. The reasons (JSON text, often hundreds of
+#: bytes) are read as MariaDB's MD5 of the stored text, `match_reasons_md5`, and compared with the
+#: MD5 of the text the write would store: the same test as comparing the texts (issue 18).
 STORED_RESULT_COLUMNS = (
 	"action",
 	"gstn_action",
 	"match_score",
-	"match_reasons",
+	"match_reasons_md5",
 	"recommended_action",
 	"needs_review",
 	"recommendation_reason",
@@ -27,6 +31,20 @@ STORED_RESULT_COLUMNS = (
 	"purchase_total_tax",
 	"purchase_net_total",
 )
+
+
+def stored_result_terms(table) -> list:
+	"""The query-builder terms reading STORED_RESULT_COLUMNS from the supply table."""
+	return [
+		Function("MD5", table.match_reasons).as_(c) if c == "match_reasons_md5" else table[c]
+		for c in STORED_RESULT_COLUMNS
+	]
+
+
+def _md5(text: str | None) -> str | None:
+	"""What MariaDB's MD5() answers for the stored text (NULL for NULL). The JSON is ASCII
+	(json.dumps escapes the rest), so its UTF-8 bytes are the column's bytes."""
+	return None if text is None else hashlib.md5(text.encode()).hexdigest()
 
 
 RESULT_COLUMNS = (
@@ -43,6 +61,12 @@ RESULT_COLUMNS = (
 )
 
 
+#: Records handled per slice of the write: a multiple of update_rows' 1,000-row statements, so
+#: the statements are the same as for one call, while only this many result rows (and their
+#: JSON and dicts) exist at a time instead of 100k (issue 18).
+WRITE_SLICE = 10000
+
+
 def write_results(company_gstin: str, supplies_result, purchases=None, stored=None, bills=None) -> int:
 	"""Bulk write-back of what changed, in primary-key order (issue 18).
 
@@ -52,7 +76,10 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 	written, each side by UPDATEs joined to a derived table of values (services.ingest.update_rows),
 	sorted by name. At 100k the tables no longer fit the server's buffer pool: rows written in the
 	engine's order touched a random page each (the write grew ~20x for 10x the data), rows in key
-	order share their pages. Returns how many records were written."""
+	order share their pages. The records are compared and written WRITE_SLICE at a time in that
+	order. Returns how many records were written."""
+	import numpy as np
+
 	frame = supplies_result.reset_index() if "name" not in supplies_result.columns else supplies_result
 	if frame.empty:
 		return 0
@@ -61,50 +88,65 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 		stored = _stored_state(names)
 	stored = stored.reindex(names)
 	links = [p if isinstance(p, str) and p else None for p in frame["purchase"].tolist()]
-	amounts = _purchase_amounts([p for p in links if p], purchases)
-	rows = [
-		(
-			name,
-			status,
-			purchase,
-			round(float(score or 0), 6),
-			json.dumps(reasons, default=str) if reasons else None,
-			recommended or "",
-			1 if review else 0,
-			reason or "",
-			*amounts.get(purchase, (0.0, 0.0, 0.0)),
-		)
-		for name, status, purchase, score, reasons, recommended, review, reason in zip(
-			names,
-			frame["match_status"].tolist(),
-			links,
-			frame["score"].tolist(),
-			frame["reasons"].tolist(),
-			frame["recommended_action"].tolist(),
-			frame["needs_review"].tolist(),
-			frame["recommendation_reason"].tolist()
-			if "recommendation_reason" in frame
-			else [""] * len(names),
-			strict=True,
-		)
-	]
 	old_links = [_text(p) for p in stored["purchase"].tolist()]
 	actions = _revert_accepted_on_relink(names, links, old_links, stored)
-	old = zip(
-		*(stored[c].tolist() for c in ("match_status", "match_score", "match_reasons", "recommended_action")),
-		*(stored[c].tolist() for c in ("needs_review", "recommendation_reason")),
-		*(stored[c].tolist() for c in ("purchase_taxable_value", "purchase_total_tax", "purchase_net_total")),
-		strict=True,
-	)
-	changed = [
-		row
-		for row, old_link, before in zip(rows, old_links, old, strict=True)
-		if _result_key(row[1:]) != _result_key((before[0], old_link, *before[1:]))
+	amounts = _purchase_amounts(links, purchases)
+	reason = frame["recommendation_reason"] if "recommendation_reason" in frame else None
+	new_columns = [
+		frame[c].to_numpy()
+		for c in ("match_status", "score", "reasons", "recommended_action", "needs_review")
+	] + [reason.to_numpy() if reason is not None else np.full(len(names), "", dtype=object)]
+	old_columns = [
+		stored[c].to_numpy()
+		for c in (
+			"match_status",
+			"match_score",
+			"match_reasons_md5",
+			"recommended_action",
+			"needs_review",
+			"recommendation_reason",
+			"purchase_taxable_value",
+			"purchase_total_tax",
+			"purchase_net_total",
+		)
 	]
-	changed.sort(key=lambda row: row[0])
-	update_rows(supply_doctype(), [dict(zip(("name", *RESULT_COLUMNS), row, strict=True)) for row in changed])
-	_write_bills(names, links, old_links, [r[1] for r in rows], actions, bills)
-	return len(changed)
+	order = np.argsort(np.array(names, dtype=object), kind="stable")
+	pending: list[tuple] = []
+	written = 0
+	for start in range(0, len(order), WRITE_SLICE):
+		part = order[start : start + WRITE_SLICE]
+		new = zip(*(c[part].tolist() for c in new_columns), strict=True)
+		old = zip(*(c[part].tolist() for c in old_columns), strict=True)
+		for i, (status, score, reasons, recommended, review, why), before in zip(
+			part.tolist(), new, old, strict=True
+		):
+			purchase = links[i]
+			row = (
+				names[i],
+				status,
+				purchase,
+				round(float(score or 0), 6),
+				json.dumps(reasons, default=str) if reasons else None,
+				recommended or "",
+				1 if review else 0,
+				why or "",
+				*amounts(purchase),
+			)
+			if _result_key((*row[1:4], _md5(row[4]), *row[5:])) != _result_key(
+				(before[0], old_links[i], *before[1:])
+			):
+				pending.append(row)
+		while len(pending) >= WRITE_SLICE:
+			written += _update_records(pending[:WRITE_SLICE])
+			pending = pending[WRITE_SLICE:]
+	written += _update_records(pending)
+	_write_bills(names, links, old_links, frame["match_status"].tolist(), actions, bills)
+	return written
+
+
+def _update_records(rows: list[tuple]) -> int:
+	update_rows(supply_doctype(), [dict(zip(("name", *RESULT_COLUMNS), row, strict=True)) for row in rows])
+	return len(rows)
 
 
 def _text(value) -> str | None:
@@ -112,7 +154,8 @@ def _text(value) -> str | None:
 
 
 def _result_key(values) -> tuple:
-	"""A result row compared by what the columns store: amounts to the paisa, blanks as ""."""
+	"""A result row compared by what the columns store: amounts to the paisa, blanks as "", the
+	reasons by the MD5 of their JSON text (see STORED_RESULT_COLUMNS)."""
 	status, link, score, reasons, recommended, review, reason, *amounts = values
 	return (
 		status or "",
@@ -136,7 +179,7 @@ def _stored_state(names: list[str]):
 	for start in range(0, len(names), 5000):
 		rows += (
 			frappe.qb.from_(table)
-			.select(*[table[c] for c in columns])
+			.select(table.name, table.match_status, table.purchase_invoice, *stored_result_terms(table))
 			.where(table.name.isin(names[start : start + 5000]))
 		).run(as_list=True)
 	frame = pd.DataFrame.from_records(rows, columns=columns).rename(columns={"purchase_invoice": "purchase"})
@@ -146,38 +189,45 @@ def _stored_state(names: list[str]):
 def _write_bills(names, links, old_links, statuses, actions, bills) -> None:
 	"""The Purchase Invoice side (what a bill shows of its record): set where a record links it,
 	cleared where a record of this run used to link it or the bill points at one of this run's
-	records that no longer links it. Bills already showing the right values are not written."""
+	records that no longer links it. Bills already showing the right values are not written. The
+	window's bills are compared as they are walked (no second map of 100k bills), and written
+	WRITE_SLICE at a time."""
 	desired = {
 		link: (name, status, action)
 		for name, link, status, action in zip(names, links, statuses, actions, strict=True)
 		if link
 	}
-	current = {}
-	if bills is not None and len(bills) and "ims_inward_supply" in bills:
-		current = {
-			bill: (_text(supply), _text(status), _text(action))
-			for bill, supply, status, action in zip(
-				bills["name"].tolist(),
-				*(bills[c].tolist() for c in BILL_LINK_COLUMNS),
-				strict=True,
-			)
-		}
-	scope = set(names)
-	values = {bill: want for bill, want in desired.items() if current.get(bill) != want}
+	values = {}
 	blank = (None, None, None)
-	for bill, (supply, *_rest) in current.items():
-		if supply in scope and bill not in desired and current[bill] != blank:
-			values[bill] = blank
+	window: set[str] = set()
+	if bills is not None and len(bills) and "ims_inward_supply" in bills:
+		scope = set(names)
+		for bill, supply, status, action in zip(
+			bills["name"].tolist(), *(bills[c].tolist() for c in BILL_LINK_COLUMNS), strict=True
+		):
+			window.add(bill)
+			now = (_text(supply), _text(status), _text(action))
+			want = desired.get(bill)
+			if want is not None:
+				if now != want:
+					values[bill] = want
+			elif now[0] in scope and now != blank:
+				values[bill] = blank
+	for bill, want in desired.items():
+		if bill not in window:
+			values[bill] = want  # outside the window: its state unknown, set as before
 	for bill in old_links:
-		if bill and bill not in desired and bill not in current:
+		if bill and bill not in desired and bill not in window:
 			values[bill] = blank  # outside the window: cleared as before, its state unknown
-	update_rows(
-		"Purchase Invoice",
-		[
-			dict(zip(("name", *BILL_LINK_COLUMNS), (bill, *values[bill]), strict=True))
-			for bill in sorted(values)
-		],
-	)
+	ordered = sorted(values)
+	for start in range(0, len(ordered), WRITE_SLICE):
+		update_rows(
+			"Purchase Invoice",
+			[
+				dict(zip(("name", *BILL_LINK_COLUMNS), (bill, *values[bill]), strict=True))
+				for bill in ordered[start : start + WRITE_SLICE]
+			],
+		)
 
 
 def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | None]:
@@ -223,26 +273,22 @@ def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | No
 	return actions
 
 
-def _purchase_amounts(names: list[str], purchases=None) -> dict[str, tuple[float, float, float]]:
-	"""Linked purchase -> (taxable value of its GST lines, total tax, net total). From the frame
-	the engine read when it has the purchase (a manual link may point outside the window)."""
-	amounts = {}
-	known = set()
+def _purchase_amounts(links: list[str | None], purchases=None):
+	"""A function: linked purchase -> (taxable value of its GST lines, total tax, net total);
+	(0, 0, 0) for no link. From the frame the engine read when it has the purchase (looked up by
+	position, no tuple per bill kept), else from the database (a manual link may point outside
+	the window)."""
+	position: dict[str, int] = {}
+	columns = None
 	if purchases is not None and len(purchases):
-		for name, taxable, net, *heads in zip(
-			purchases["name"].tolist(),
-			purchases["taxable_value"].tolist(),
-			purchases["net_total"].tolist(),
-			*(purchases[h].tolist() for h in HEADS.values()),
-			strict=True,
-		):
-			amounts[name] = (
-				float(taxable or 0),
-				round(sum(float(h or 0) for h in heads), 2),
-				float(net or 0),
-			)
-		known = set(amounts)
-	rest = [n for n in names if n not in known]
+		position = {name: i for i, name in enumerate(purchases["name"].tolist())}
+		columns = (
+			purchases["taxable_value"].to_numpy(),
+			purchases["net_total"].to_numpy(),
+			[purchases[h].to_numpy() for h in HEADS.values()],
+		)
+	outside = {}
+	rest = sorted({n for n in links if n and n not in position})
 	for start in range(0, len(rest), 10000):
 		for row in frappe.get_all(
 			"Purchase Invoice",
@@ -250,5 +296,18 @@ def _purchase_amounts(names: list[str], purchases=None) -> dict[str, tuple[float
 			fields=["name", "base_net_total", "base_total_taxes_and_charges"],
 		):
 			net = abs(row.base_net_total or 0)
-			amounts[row.name] = (net, abs(row.base_total_taxes_and_charges or 0), net)
+			outside[row.name] = (net, abs(row.base_total_taxes_and_charges or 0), net)
+	nothing = (0.0, 0.0, 0.0)
+
+	def amounts(link: str | None) -> tuple:
+		i = position.get(link) if link else None
+		if i is None:
+			return outside.get(link, nothing) if link else nothing
+		taxable, net, heads = columns
+		return (
+			float(taxable[i] or 0),
+			round(sum(float(h[i] or 0) for h in heads), 2),
+			float(net[i] or 0),
+		)
+
 	return amounts

@@ -20,8 +20,8 @@ from ims_compliance.services.books import (  # noqa: F401  (tax_accounts: re-exp
 	read_purchases,
 	tax_accounts,
 )
-from ims_compliance.services.frames import compact
-from ims_compliance.services.match_results import STORED_RESULT_COLUMNS, write_results
+from ims_compliance.services.frames import ColumnChunks
+from ims_compliance.services.match_results import STORED_RESULT_COLUMNS, stored_result_terms, write_results
 
 SUPPLY_COLUMNS = (
 	"name",
@@ -58,40 +58,41 @@ def tolerances():
 
 #: What the last run wrote (and the user's action): read with the supplies so that the write-back
 #: compares and writes only the rows whose result changed, and P2's revert needs no second query.
-def read_supplies(company_gstin: str, periods: list[str], *, with_stored: bool = False, chunk: int = 20000):
+def read_supplies(company_gstin: str, periods: list[str], *, with_stored: bool = False, chunk: int = 5000):
 	"""The company GSTIN's live records of `periods` in the engine's supply shape (plus
-	STORED_RESULT_COLUMNS when asked). Read in keyset chunks by name, as tuples, each chunk made
-	compact before the next is read (amounts as floats, not Decimals; repeated strings shared):
-	at 100k, dicts or Decimals per value held more than the whole job needs (issue 18)."""
-	import pandas as pd
-
+	STORED_RESULT_COLUMNS when asked: the reasons as their MD5). Read in keyset chunks by name, as
+	tuples, each chunk split into typed columns before the next is read (`frames.ColumnChunks`:
+	floats, datetime64, shared strings): at 100k, dicts or Decimals per value held more than the
+	whole job needs, and a chunk's objects left behind fragment the heap for the rest of the job
+	(issue 18). Text columns are object arrays, None for NULL."""
 	table = frappe.qb.DocType(supply_doctype())
+	terms = [table[c] for c in SUPPLY_COLUMNS] + (stored_result_terms(table) if with_stored else [])
 	columns = [*SUPPLY_COLUMNS, *(STORED_RESULT_COLUMNS if with_stored else ())]
-	shared: dict = {}
-	frames, last = [], ""
+	reader = ColumnChunks(
+		columns,
+		dates=("document_date", "original_date"),
+		ints=("reverse_charge", "supplier_filed", "needs_review"),
+	)
+	last = ""
 	while True:
 		rows = (
 			frappe.qb.from_(table)
-			.select(*[table[c] for c in columns])
+			.select(*terms)
 			.where(table.company_gstin == company_gstin)
 			.where(table.supplier_period.isin(periods))
 			.where(table.is_gone == 0)
 			.where(table.name > last)
 			.orderby(table.name)
 			.limit(chunk)
-		).run(as_list=True)
+		).run()  # tuples as the driver made them (as_list copies each into a list)
 		if not rows:
 			break
 		last = rows[-1][0]
-		frames.append(compact(pd.DataFrame.from_records(rows, columns=columns), shared))
-		del rows
-		if len(frames[-1]) < chunk:
+		reader.add(rows)
+		if len(rows) < chunk:
 			break
-	frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-	del frames
-	frame = frame.rename(columns={"purchase_invoice": "purchase"})
-	for column in ("document_date", "original_date"):
-		frame[column] = pd.to_datetime(frame[column])
+		del rows
+	frame = reader.frame().rename(columns={"purchase_invoice": "purchase"})
 	frame["reverse_charge"] = frame["reverse_charge"].astype(bool)
 	frame["supplier_filed"] = frame["supplier_filed"].astype(bool)
 	return frame

@@ -1,8 +1,13 @@
+import json
+
+import pandas as pd
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
 from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.services import books
 from ims_compliance.services.reconcile import read_purchases, reconcile
 from ims_compliance.tests.factories import make_inward_supply, make_purchase_invoice
 from ims_compliance.tests.fixtures import ACCOUNTS_USER, COMPANY_GSTIN, NO_ROLE_USER, SUPPLIER_GSTINS
@@ -49,6 +54,26 @@ class TestReconcileOnTheBench(FrappeTestCase):
 		frame = read_purchases(COMPANY_GSTIN, "2025-09-01", "2025-11-30")
 		row = frame[frame["name"] == ret.name].iloc[0]
 		self.assertEqual((row.document_type, row.taxable_value, row.cgst), ("Credit Note", 500, 45))
+
+	def test_a_bill_without_a_place_of_supply_leaves_it_unknown(self):
+		"""India Compliance's place of supply ("27-Maharashtra") is cut to its state code; a bill
+		without one must not compare as a state called "na" (a missing value read as text)."""
+		frame = pd.DataFrame(
+			{
+				"name": ["PI-A", "PI-B"],
+				"is_return": [0, 1],
+				"bill_no": ["A-1", "B-1"],
+				"bill_date": pd.to_datetime(["2025-10-05", None]),
+				"posting_date": pd.to_datetime(["2025-10-06", "2025-10-07"]),
+				"net_total": [100.0, -50.0],
+				"place_of_supply": pd.Series(["27-Maharashtra", None], dtype="str"),
+			}
+		)
+		out = books._purchase_frame(frame, has_boe=False)
+		self.assertEqual(out["place_of_supply"].tolist(), ["27", None])
+		self.assertEqual(out["document_type"].tolist(), ["Invoice", "Credit Note"])
+		self.assertEqual(out["bill_date"].dt.strftime("%Y-%m-%d").tolist(), ["2025-10-05", "2025-10-07"])
+		self.assertEqual(out["net_total"].tolist(), [100.0, 50.0])
 
 	def test_job_matches_and_writes_both_sides(self):
 		exact = make_inward_supply(document_number="RC-EX-1", taxable_value=1000, igst=180)
@@ -101,6 +126,38 @@ class TestReconcileOnTheBench(FrappeTestCase):
 			frappe.db.get_value("Purchase Invoice", pi.name, ["ims_inward_supply", "ims_match_status"]),
 			(doc.name, "Exact Match"),
 		)
+
+	def test_stored_reasons_that_differ_only_in_their_text_are_rewritten(self):
+		"""Issue 18: the stored reasons are compared by MD5 of their JSON text, which must be the
+		same test as comparing the texts: equal JSON written otherwise (spaces) is rewritten, the
+		untouched record is not."""
+		changed = make_inward_supply(document_number="RC-MD5-1", taxable_value=1000, igst=190)
+		kept = make_inward_supply(document_number="RC-MD5-2", taxable_value=1000, igst=195)
+		make_purchase_invoice(bill_no="RC-MD5-1", net=1000)
+		make_purchase_invoice(bill_no="RC-MD5-2", net=1000)
+		reconcile(COMPANY_GSTIN, "102025")
+		written = supply(changed.name).match_reasons
+		self.assertEqual([r["field"] for r in json.loads(written)], ["igst"])
+		respaced = json.dumps(json.loads(written), indent=1)
+		frappe.db.set_value(supply_doctype(), changed.name, "match_reasons", respaced, update_modified=False)
+		again = reconcile(COMPANY_GSTIN, "102025")
+		self.assertEqual(again["written"], 1)
+		self.assertEqual(supply(changed.name).match_reasons, written)
+		self.assertEqual(reconcile(COMPANY_GSTIN, "102025")["written"], 0)
+		self.assertEqual(supply(kept.name).match_status, "Mismatch")
+
+	def test_a_manual_link_outside_the_window_takes_its_amounts_from_the_bill(self):
+		"""A manually linked Purchase Invoice the window does not read still shows its amounts."""
+		doc = make_inward_supply(document_number="RC-FAR-1")
+		far = make_purchase_invoice(bill_no="RC-FAR-OLD", bill_date="2025-03-10", net=640, taxes={"IGST": 64})
+		api.link_purchase_invoice(doc.name, far.name)
+		frappe.db.set_value(
+			supply_doctype(), doc.name, {"purchase_taxable_value": 0, "purchase_total_tax": 0}
+		)
+		reconcile(COMPANY_GSTIN, "102025")
+		row = supply(doc.name)
+		self.assertEqual((row.match_status, row.purchase_invoice), ("Manual Match", far.name))
+		self.assertEqual((row.purchase_taxable_value, row.purchase_total_tax), (640, 64))
 
 	def test_a_bill_pointing_at_a_record_that_links_another_is_cleared(self):
 		doc = make_inward_supply(document_number="RC-STALE-1")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from ims_compliance.core.matching.numbers import number_relation
 from ims_compliance.core.matching.prepare import AMOUNTS
 from ims_compliance.core.matching.reasons import make_reason
 from ims_compliance.core.matching.status import MatchStatus, Tolerances
@@ -23,13 +24,50 @@ PAISA = 0.005  # smaller differences are float noise, not worth a reason
 EPSILON = 1e-9  # amounts are floats: Rs 1.00 off with a Rs 1 tolerance must stay within
 
 
+#: What a candidate pair carries of each side: what scoring, the assignment and the reasons read.
+#: The other prepared columns (keys of other passes, flags, the user's link) stay behind: a pass
+#: of the 100k benchmark builds ~95k pairs, and each column carried costs 8 bytes a pair (issue 18).
+S_PAIR_COLUMNS: tuple[str, ...] = (
+	"s_idx",
+	"name",
+	"supplier_gstin",
+	"company_gstin",
+	"place_of_supply",
+	"document_type",
+	"document_number",
+	"document_date",
+	"port_code",
+	*AMOUNTS,
+)
+P_PAIR_COLUMNS: tuple[str, ...] = (
+	"p_idx",
+	"p_name",
+	"p_supplier_gstin",
+	"p_company_gstin",
+	"p_place_of_supply",
+	"p_document_type",
+	"bill_no",
+	"bill_date",
+	"p_port_code",
+	*(f"p_{c}" for c in AMOUNTS),
+)
+
+
+def _pair_side(frame: pd.DataFrame, keys: list[str], columns: tuple[str, ...]) -> pd.DataFrame:
+	"""`frame` cut to the merge keys and the pair columns it has."""
+	return frame[[c for c in dict.fromkeys((*keys, *columns)) if c in frame.columns]]
+
+
 def merge_on(s: pd.DataFrame, p: pd.DataFrame, *, left_on: list[str], right_on: list[str]) -> pd.DataFrame:
-	"""Inner merge on keys that are present on both sides (a blank key matches nothing)."""
+	"""Inner merge on keys that are present on both sides (a blank key matches nothing); the pairs
+	carry the keys and the pair columns of each side."""
 	s = s.dropna(subset=left_on)
 	p = p.dropna(subset=right_on)
 	if s.empty or p.empty:
 		return pd.DataFrame()
-	return s.merge(p, left_on=left_on, right_on=right_on, how="inner")
+	return _pair_side(s, left_on, S_PAIR_COLUMNS).merge(
+		_pair_side(p, right_on, P_PAIR_COLUMNS), left_on=left_on, right_on=right_on, how="inner"
+	)
 
 
 def _differs(left: pd.Series, right: pd.Series) -> np.ndarray:
@@ -57,10 +95,7 @@ def score_pairs(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	pass_no = pairs["pass_no"].to_numpy()
 	# a Bill of Entry has no supplier GSTIN to compare (imports): it is matched on number and port
 	gstin_differs = (pairs["supplier_gstin"] != pairs["p_supplier_gstin"]).to_numpy() & (pass_no != BOE_PASS)
-	raw_same = (
-		pairs["document_number"].astype(str).str.strip().str.upper()
-		== pairs["bill_no"].astype(str).str.strip().str.upper()
-	).to_numpy()
+	raw_same = _same_raw_number(pairs["document_number"], pairs["bill_no"])
 	s_type, p_type = pairs["document_type"].to_numpy(), pairs["p_document_type"].to_numpy()
 	pairs["type_rank"] = (s_type != p_type).astype(int)  # a debit note prefers a "Debit Note" purchase
 	type_bad = (p_type == DEBIT_NOTE) & (s_type != DEBIT_NOTE)
@@ -71,33 +106,91 @@ def score_pairs(pairs: pd.DataFrame, tol: Tolerances) -> pd.DataFrame:
 	pairs["score"] = np.clip(100.0 - penalty, 0, 100).round(2)
 	hard = amount_bad | date_bad | pos_bad | company_bad | gstin_differs
 	exact = ~hard & (days == 0) & raw_same & ~type_bad & ((pass_no == GSTIN_PASS) | (pass_no == BOE_PASS))
-	status = np.where(
-		exact,
-		MatchStatus.EXACT.value,
-		np.where(hard | (pass_no == LEFTOVER_PASS), MatchStatus.MISMATCH.value, MatchStatus.SUGGESTED.value),
-	)
-	pairs["match_status"] = status
+	# an object array of the three constants: np.where on strings made a numpy text array, which
+	# pandas turned into a new Python string per pair
+	status = np.full(len(pairs), MatchStatus.SUGGESTED.value, dtype=object)
+	status[hard | (pass_no == LEFTOVER_PASS)] = MatchStatus.MISMATCH.value
+	status[exact] = MatchStatus.EXACT.value
+	pairs["match_status"] = pd.Series(status, index=pairs.index, dtype=object)
 	return pairs
 
 
-def assign_pairs(pairs: pd.DataFrame, used_s: np.ndarray, used_p: np.ndarray) -> pd.DataFrame:
+def _same_raw_number(numbers: pd.Series, bills: pd.Series) -> np.ndarray:
+	"""Both numbers the same once stripped and upper-cased. Equal strings are the same without
+	converting them (most pairs): only the others are stripped and upper-cased, as before."""
+	same = np.array(
+		[isinstance(a, str) and a == b for a, b in zip(numbers.tolist(), bills.tolist(), strict=True)],
+		dtype=bool,
+	)
+	rest = ~same
+	if rest.any():
+		same[rest] = (
+			numbers[rest].astype(str).str.strip().str.upper()
+			== bills[rest].astype(str).str.strip().str.upper()
+		).to_numpy()
+	return same
+
+
+def assign_pairs(pairs: pd.DataFrame, used_s: np.ndarray, used_p: np.ndarray) -> np.ndarray:
 	"""Greedy one-to-one assignment: walk the candidates best first (earliest pass, same document
 	type, highest score, then names) and keep a pair when both sides are still free. The order is
 	total, so the result does not depend on the input order. Marks the chosen supplies and
-	purchases in the `used_*` masks (by position)."""
+	purchases in the `used_*` masks (by position). Returns the chosen pairs' positions in `pairs`,
+	best first; only the sort keys are sorted (sorting the whole pair frame copied it twice)."""
 	if pairs.empty:
-		return pairs
-	ordered = pairs.sort_values(
-		["pass_no", "type_rank", "score", "name", "p_name"],
-		ascending=[True, True, False, True, True],
-		kind="mergesort",
+		return np.zeros(0, dtype=np.int64)
+	order = (
+		pairs[["pass_no", "type_rank", "score", "name", "p_name"]]
+		.reset_index(drop=True)
+		.sort_values(
+			["pass_no", "type_rank", "score", "name", "p_name"],
+			ascending=[True, True, False, True, True],
+			kind="mergesort",
+		)
+		.index.to_numpy()
 	)
-	keep = np.zeros(len(ordered), dtype=bool)
-	for k, (i, j) in enumerate(zip(ordered["s_idx"].tolist(), ordered["p_idx"].tolist(), strict=True)):
+	s_idx, p_idx = pairs["s_idx"].to_numpy()[order].tolist(), pairs["p_idx"].to_numpy()[order].tolist()
+	keep = np.zeros(len(order), dtype=bool)
+	for k, (i, j) in enumerate(zip(s_idx, p_idx, strict=True)):
 		if not used_s[i] and not used_p[j]:
 			used_s[i] = used_p[j] = True
 			keep[k] = True
-	return ordered[keep]
+	return order[keep]
+
+
+def chosen_pairs(pairs: pd.DataFrame, positions: np.ndarray, tol: Tolerances) -> pd.DataFrame:
+	"""What the result keeps of the pairs at `positions`: the supply's position, the purchase,
+	status, score, whether the original's number matched, how the numbers relate and, for a pair
+	that is not a clean Exact Match, its reasons (None otherwise). Taken right after each pass, so
+	no pass's full pair frame outlives it."""
+	columns = ["s_idx", "p_name", "match_status", "score", "via_original"]
+	if pairs.empty or not len(positions):
+		return pd.DataFrame(columns=[*columns, "number_relation", "reasons"])
+	out = pairs[columns].take(positions).reset_index(drop=True)  # only these columns copied
+	out["via_original"] = out["via_original"].fillna(False).astype(bool)
+	cache: dict[tuple, str] = {}
+	relation = []
+	for key in zip(
+		pairs["document_number"].to_numpy()[positions].tolist(),
+		pairs["bill_no"].to_numpy()[positions].tolist(),
+		strict=True,
+	):
+		if key not in cache:
+			cache[key] = number_relation(*key)
+		relation.append(cache[key])
+	out["number_relation"] = pd.Series(relation, dtype=object)
+	# an Exact pair has reasons only for differences within tolerance
+	noisy = np.zeros(len(positions), dtype=bool)
+	for column in AMOUNTS:
+		noisy |= pairs[f"d_{column}"].to_numpy()[positions] > PAISA
+	differing = np.flatnonzero((out["match_status"].to_numpy() != MatchStatus.EXACT.value) | noisy)
+	reasons: list[list[dict[str, Any]] | None] = [None] * len(positions)
+	for row, row_reasons in zip(
+		differing.tolist(), pair_reasons(pairs.iloc[positions[differing]], tol), strict=True
+	):
+		reasons[row] = row_reasons
+	out["reasons"] = pd.Series(reasons, dtype=object)
+	return out
 
 
 def _within_amounts(pairs: pd.DataFrame, tol: Tolerances) -> np.ndarray:
@@ -137,6 +230,7 @@ def fuzzy_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> pd.Da
 	if not rows:
 		return pd.DataFrame()
 	s_rows, p_rows, ratios = zip(*rows, strict=True)
+	s, p = _pair_side(s, [], S_PAIR_COLUMNS), _pair_side(p, [], P_PAIR_COLUMNS)
 	pairs = s.iloc[list(s_rows)].reset_index(drop=True).join(p.iloc[list(p_rows)].reset_index(drop=True))
 	pairs["fuzzy_ratio"] = ratios
 	pairs["pass_no"], pairs["via_original"] = FUZZY_PASS, False
@@ -152,6 +246,8 @@ def leftover_candidates(s: pd.DataFrame, p: pd.DataFrame, tol: Tolerances) -> pd
 	if s.empty or p.empty:
 		return pd.DataFrame()
 	width = max(tol.amount, 0.01)
+	s = _pair_side(s, ["s_class"], S_PAIR_COLUMNS)
+	p = _pair_side(p, ["p_class"], P_PAIR_COLUMNS)
 	s = s.assign(_bucket=np.floor(s["taxable_value"].to_numpy() / width).astype(np.int64))
 	bucket = np.floor(p["p_taxable_value"].to_numpy() / width).astype(np.int64)
 	p = pd.concat([p.assign(_bucket=bucket + shift) for shift in (-1, 0, 1)], ignore_index=True)
@@ -188,7 +284,18 @@ _REASON_COLUMNS: tuple[str, ...] = (
 
 def pair_reasons(pairs: pd.DataFrame, tol: Tolerances) -> list[list[dict[str, Any]]]:
 	"""The fields of each pair that differ, in a fixed order (number, date, type, amounts,
-	places). Plain lists, not itertuples: per-element access to pandas string arrays is slow."""
+	places). Plain lists, not itertuples: per-element access to pandas string arrays is slow; a
+	block of rows at a time, so the lists (a Python object per value) stay small (issue 18)."""
+	out: list[list[dict[str, Any]]] = []
+	for start in range(0, len(pairs), _REASON_BLOCK):
+		out += _block_reasons(pairs.iloc[start : start + _REASON_BLOCK], tol)
+	return out
+
+
+_REASON_BLOCK = 4096
+
+
+def _block_reasons(pairs: pd.DataFrame, tol: Tolerances) -> list[list[dict[str, Any]]]:
 	columns = {c: pairs[c].tolist() for c in _REASON_COLUMNS}
 	out = []
 	for i in range(len(pairs)):

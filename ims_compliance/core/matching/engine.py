@@ -39,16 +39,15 @@ from ims_compliance.core.matching.candidates import (
 	FUZZY_THRESHOLD,
 	GSTIN_PASS,
 	LEFTOVER_PASS,
-	PAISA,
 	PAN_PASS,
 	assign_pairs,
+	chosen_pairs,
 	fuzzy_candidates,
 	leftover_candidates,
 	merge_on,
-	pair_reasons,
 	score_pairs,
 )
-from ims_compliance.core.matching.numbers import SAME, number_relation
+from ims_compliance.core.matching.numbers import SAME
 from ims_compliance.core.matching.prepare import (
 	AMOUNTS,
 	PURCHASE_REQUIRED,
@@ -124,7 +123,7 @@ def reconcile(
 			)
 			pairs = pairs[same_port].reset_index(drop=True)
 		pairs["pass_no"], pairs["via_original"] = BOE_PASS, key == "s_okey"
-		chosen.append(assign_pairs(score_pairs(pairs, tol), used_s, used_p))
+		chosen.append(_assign(pairs, used_s, used_p, tol))
 	key_passes = (  # the amendment's original number is tried only after its own number
 		(["supplier_gstin", "s_class", "s_key"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, False),
 		(["supplier_gstin", "s_class", "s_okey"], ["p_supplier_gstin", "p_class", "p_key"], GSTIN_PASS, True),
@@ -133,21 +132,20 @@ def reconcile(
 	for left_on, right_on, pass_no, via_original in key_passes:
 		pairs = merge_on(s[~used_s & ~boe_s], p[~used_p & ~boe_p], left_on=left_on, right_on=right_on)
 		pairs["pass_no"], pairs["via_original"] = pass_no, via_original
-		chosen.append(assign_pairs(score_pairs(pairs, tol), used_s, used_p))
+		chosen.append(_assign(pairs, used_s, used_p, tol))
+		del pairs  # a pass's pairs are gone before the next pass builds its own
 	free_s, free_p = ~used_s & ~boe_s, ~used_p & ~boe_p
-	chosen.append(assign_pairs(score_pairs(fuzzy_candidates(s[free_s], p[free_p], tol), tol), used_s, used_p))
+	chosen.append(_assign(fuzzy_candidates(s[free_s], p[free_p], tol), used_s, used_p, tol))
 	free_s, free_p = ~used_s & ~boe_s, ~used_p & ~boe_p
-	chosen.append(
-		assign_pairs(score_pairs(leftover_candidates(s[free_s], p[free_p], tol), tol), used_s, used_p)
-	)
+	chosen.append(_assign(leftover_candidates(s[free_s], p[free_p], tol), used_s, used_p, tol))
 	manual_pairs = merge_on(manual, p, left_on=["purchase"], right_on=["p_name"])
 	if not manual_pairs.empty:  # the user's link stands; its differences are still worth showing
 		manual_pairs = score_pairs(manual_pairs.assign(pass_no=GSTIN_PASS, via_original=False), tol)
 		manual_pairs["match_status"] = MatchStatus.MANUAL.value
-		chosen.append(manual_pairs)
+		chosen.append(chosen_pairs(manual_pairs, np.arange(len(manual_pairs)), tol))
 	matched = [c for c in chosen if not c.empty]
 
-	out = _result_frame(s, manual, pd.concat(matched, ignore_index=True) if matched else None, tol)
+	out = _result_frame(s, manual, pd.concat(matched, ignore_index=True) if matched else None)
 	if other_purchases is not None and len(other_purchases):
 		_add_hints(out, s, prepare_purchases(other_purchases, cache))
 	actions, reviews, whys = _recommendations(out, s, recommendation_map or {})
@@ -157,6 +155,12 @@ def reconcile(
 	stats = {str(k): int(v) for k, v in out["match_status"].value_counts().items()}
 	stats[MatchStatus.MISSING_IN_IMS.value] = len(missing_in_ims)
 	return ReconcileResult(supplies=out, missing_in_ims=missing_in_ims, stats=stats)
+
+
+def _assign(pairs: pd.DataFrame, used_s: np.ndarray, used_p: np.ndarray, tol: Tolerances) -> pd.DataFrame:
+	"""Score a pass's candidates, assign them (marking `used_*`) and keep what the result needs."""
+	pairs = score_pairs(pairs, tol)
+	return chosen_pairs(pairs, assign_pairs(pairs, used_s, used_p), tol)
 
 
 def _recommendations(out: pd.DataFrame, s: pd.DataFrame, mapping: dict[str, str]) -> tuple[list, list, list]:
@@ -219,10 +223,9 @@ def _add_hints(out: pd.DataFrame, s: pd.DataFrame, other: pd.DataFrame) -> None:
 	out["reasons"] = pd.Series(reasons, index=out.index, dtype=object)
 
 
-def _result_frame(
-	s: pd.DataFrame, manual: pd.DataFrame, matched: pd.DataFrame | None, tol: Tolerances
-) -> pd.DataFrame:
-	"""One row per supply, in input order: Missing in PI unless a pass (or a user) linked it."""
+def _result_frame(s: pd.DataFrame, manual: pd.DataFrame, matched: pd.DataFrame | None) -> pd.DataFrame:
+	"""One row per supply, in input order: Missing in PI unless a pass (or a user) linked it.
+	`matched`: the passes' chosen pairs (`chosen_pairs`), reasons already worked out."""
 	n = len(s)
 	status = np.full(n, MatchStatus.MISSING_IN_PI.value, dtype=object)
 	purchase = np.full(n, None, dtype=object)
@@ -240,22 +243,11 @@ def _result_frame(
 		status[rows] = matched["match_status"].to_numpy()
 		purchase[rows] = matched["p_name"].to_numpy()
 		score[rows] = matched["score"].to_numpy()
-		via_original[rows] = matched["via_original"].fillna(False).astype(bool).to_numpy()
-		cache: dict[tuple, str] = {}
-		for row, a, b in zip(
-			rows.tolist(), matched["document_number"].tolist(), matched["bill_no"].tolist(), strict=True
-		):
-			key = (a, b)
-			if key not in cache:
-				cache[key] = number_relation(a, b)
-			relation[row] = cache[key]
-		# an Exact pair has reasons only for differences within tolerance
-		noisy = np.zeros(len(matched), dtype=bool)
-		for column in AMOUNTS:
-			noisy |= matched[f"d_{column}"].to_numpy() > PAISA
-		differing = matched[(matched["match_status"].to_numpy() != MatchStatus.EXACT.value) | noisy]
-		for row, row_reasons in zip(differing["s_idx"].tolist(), pair_reasons(differing, tol), strict=True):
-			reasons[row] = row_reasons
+		via_original[rows] = matched["via_original"].to_numpy()
+		relation[rows] = matched["number_relation"].to_numpy()
+		for row, row_reasons in zip(rows.tolist(), matched["reasons"].tolist(), strict=True):
+			if row_reasons is not None:
+				reasons[row] = row_reasons
 	index = pd.Index(s["name"].tolist(), name="name", dtype=object)
 	return pd.DataFrame(
 		{

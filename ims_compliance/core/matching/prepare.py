@@ -34,10 +34,15 @@ PURCHASE_REQUIRED: tuple[str, ...] = (
 _CLASSES = {CREDIT_NOTE: "CN", DEBIT_NOTE: "DN", BILL_OF_ENTRY: "BOE"}  # everything else: "INV"
 
 
-def _check_columns(frame: pd.DataFrame, required: Iterable[str], location: str) -> pd.DataFrame:
-	"""A copy of `frame` once its columns and names are fit to match. An empty frame may come
-	without columns (nothing was read): it gets them."""
-	frame = frame.copy()
+def _check_columns(
+	frame: pd.DataFrame, required: Iterable[str], location: str, optional: Iterable[str] = ()
+) -> pd.DataFrame:
+	"""A copy of `frame`'s required and `optional` columns (those it has) once its columns and
+	names are fit to match. An empty frame may come without columns (nothing was read): it gets
+	them. The other columns are left behind: at 100k rows each copied column costs a pointer per
+	row, and the caller's frame keeps them anyway (issue 18)."""
+	wanted = [c for c in (*required, *optional) if c in frame.columns]
+	frame = frame[wanted].copy()
 	if frame.empty:
 		for column in required:
 			if column not in frame.columns:
@@ -60,8 +65,18 @@ def _check_columns(frame: pd.DataFrame, required: Iterable[str], location: str) 
 
 def _text(series: pd.Series) -> pd.Series:
 	"""Upper-cased stripped strings, None for blanks: a blank key must never equal another blank
-	(pandas merges NaN with NaN, so blanks are removed before every merge)."""
-	values = [(v.strip().upper() or None) if isinstance(v, str) else None for v in series.tolist()]
+	(pandas merges NaN with NaN, so blanks are removed before every merge). Each distinct value is
+	converted once and its result shared: a GSTIN repeated on 100k rows is one string, not 100k."""
+	done: dict[str, str | None] = {}
+	values = []
+	for v in series.tolist():
+		if not isinstance(v, str):
+			values.append(None)
+			continue
+		out = done.get(v, "")
+		if out == "":
+			out = done[v] = v.strip().upper() or None
+		values.append(out)
 	return pd.Series(values, index=series.index, dtype=object)
 
 
@@ -79,7 +94,18 @@ def _keys(series: pd.Series, cache: dict[str, str | None]) -> list[str | None]:
 
 
 def _pan(gstins: pd.Series) -> pd.Series:
-	return pd.Series([g[2:12] if g and len(g) == 15 else None for g in gstins.tolist()], index=gstins.index)
+	"""The PAN inside each GSTIN, one string per distinct GSTIN (shared, as in `_text`)."""
+	done: dict[str, str] = {}
+	values = []
+	for g in gstins.tolist():
+		if g and len(g) == 15:
+			pan = done.get(g)
+			if pan is None:
+				pan = done[g] = g[2:12]
+			values.append(pan)
+		else:
+			values.append(None)
+	return pd.Series(values, index=gstins.index)
 
 
 def _doc_class(document_type: pd.Series) -> np.ndarray:
@@ -97,20 +123,25 @@ def _amounts(frame: pd.DataFrame) -> None:
 		frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0.0).astype(float)
 
 
+#: Columns a supply may bring beyond the required ones, with the value assumed when it does not.
+SUPPLY_OPTIONAL: dict[str, object] = {
+	"original_number": None,
+	"place_of_supply": None,
+	"company_gstin": None,
+	"supplier_filed": True,
+	"match_status": None,
+	"purchase": None,
+	"port_code": None,
+}
+
+
 def prepare_supplies(supplies: pd.DataFrame, cache: dict[str, str | None]) -> pd.DataFrame:
-	"""A copy of `supplies` with the optional columns defaulted (filed unless told otherwise) and
-	the keys the passes merge on: `s_class`, `s_key`, `s_okey` (the original's number), `s_pan`,
-	`s_idx` (position). `cache` normalises each document number once, shared with the purchases."""
-	s = _check_columns(supplies, SUPPLY_REQUIRED, "supplies")
-	for column, default in (
-		("original_number", None),
-		("place_of_supply", None),
-		("company_gstin", None),
-		("supplier_filed", True),
-		("match_status", None),
-		("purchase", None),
-		("port_code", None),
-	):
+	"""A copy of the columns of `supplies` the engine reads, the optional ones defaulted (filed
+	unless told otherwise), with the keys the passes merge on: `s_class`, `s_key`, `s_okey` (the
+	original's number, which replaces `original_number`), `s_pan`, `s_idx` (position). `cache`
+	normalises each document number once, shared with the purchases."""
+	s = _check_columns(supplies, SUPPLY_REQUIRED, "supplies", SUPPLY_OPTIONAL)
+	for column, default in SUPPLY_OPTIONAL.items():
 		if column not in s:
 			s[column] = default
 	s["port_code"] = _port(s["port_code"])
@@ -121,7 +152,7 @@ def prepare_supplies(supplies: pd.DataFrame, cache: dict[str, str | None]) -> pd
 	s["company_gstin"] = _text(s["company_gstin"])
 	s["s_class"] = _doc_class(s["document_type"])
 	s["s_key"] = _keys(s["document_number"], cache)
-	s["s_okey"] = _keys(s["original_number"], cache)
+	s["s_okey"] = _keys(s.pop("original_number"), cache)
 	s["s_pan"] = _pan(s["supplier_gstin"])
 	s["document_date"] = pd.to_datetime(s["document_date"], errors="coerce")
 	_amounts(s)
@@ -134,8 +165,9 @@ def prepare_purchases(purchases: pd.DataFrame, cache: dict[str, str | None]) -> 
 	"""A copy of `purchases` cut to the columns the passes read, prefixed `p_` (so a merged pair
 	keeps both sides; `bill_no` and `bill_date` need no prefix), with `p_class`, `p_key`, `p_pan`
 	and `p_idx` (position)."""
-	p = _check_columns(purchases, PURCHASE_REQUIRED, "purchases")
-	for column in ("place_of_supply", "company_gstin", "port_code"):
+	optional = ("place_of_supply", "company_gstin", "port_code")
+	p = _check_columns(purchases, PURCHASE_REQUIRED, "purchases", optional)
+	for column in optional:
 		if column not in p:
 			p[column] = None
 	p["port_code"] = _port(p["port_code"])
