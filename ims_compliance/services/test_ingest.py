@@ -10,7 +10,8 @@ from ims_compliance.core.actions import Action
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.records import InwardRecord
 from ims_compliance.doctype_names import supply_doctype
-from ims_compliance.services.ingest import ingest, row_names, sql_literal
+from ims_compliance.services.bulk_sql import row_names, sql_literal
+from ims_compliance.services.ingest import ingest
 from ims_compliance.tests.factories import make_purchase_invoice
 from ims_compliance.tests.fixtures import COMPANY_GSTIN_2, SUPPLIER_GSTINS
 
