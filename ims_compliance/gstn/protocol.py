@@ -246,8 +246,12 @@ def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | No
 	for key in AMOUNT_KEYS:
 		value = raw.get(key)
 		kind = type(value)
-		if (kind is float or kind is int) and 0 <= value <= MAX_AMOUNT:
-			amounts.append(round(float(value), 2))
+		if kind is int and 0 <= value <= MAX_AMOUNT:
+			# whole rupees need no rounding (exact as floats far past MAX_AMOUNT); the many
+			# zeros share one float instead of a new object each
+			amounts.append(float(value) if value else 0.0)
+		elif kind is float and 0 <= value <= MAX_AMOUNT:  # NaN fails the range
+			amounts.append(round(value, 2))
 		elif is_import:
 			# (verify) GSTR-2B's import records carry `igst` (not `iamt`) and no `val`: take
 			# either spelling, and let a Bill of Entry without a document value through

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import queue
 import re
 import secrets
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import methodcaller
+from typing import TypeVar
 
 import frappe
 
 Escape = Callable[[str], str]
+T = TypeVar("T")
 
 #: frappe.db.sql rewrites "ifnull(" anywhere in a query's text, string literals included
 _IFNULL = re.compile(r"(ifnull)\(", re.IGNORECASE)
@@ -119,23 +123,24 @@ def render_column(values: Sequence[object], escape: Escape) -> list[str]:
 	return ["NULL" if v is None else next(filled) for v in values]
 
 
-def insert_columns(
+def insert_statements(
 	doctype: str,
 	columns: Mapping[str, Sequence[object]],
 	*,
+	escape: Escape,
 	constants: Mapping[str, object] | None = None,
 	chunk: int = 2500,
-) -> int:
-	"""Multi-row INSERTs of rows given column by column (`columns`: field -> one value per row,
-	all the same length), `constants` appended to every row. Each statement's columns are
-	rendered whole (`render_column`) and zipped into rows: the same text `insert_rows` builds."""
-	escape = _connection().escape_string
+) -> Iterator[str]:
+	"""Multi-row INSERT text for rows given column by column (`columns`: field -> one value per
+	row, all the same length), `constants` appended to every row, `chunk` rows a statement.
+	Each statement's columns are rendered whole (`render_column`) and zipped into rows: the
+	same text `insert_rows` builds. Pure (no database), so it can run ahead on another thread."""
 	fields = list(columns)
 	if not fields:
-		return 0
+		return
 	count = len(columns[fields[0]])
 	if any(len(columns[f]) != count for f in fields):
-		raise ValueError("insert_columns needs one value per row in every column")
+		raise ValueError("insert_statements needs one value per row in every column")
 	constants = constants or {}
 	names = ", ".join(f"`{f}`" for f in (*fields, *constants))
 	tail = "".join("," + sql_literal(v, escape) for v in constants.values()) + ")"
@@ -143,8 +148,79 @@ def insert_columns(
 	between = tail + ",("
 	for start in range(0, count, chunk):
 		rendered = [render_column(columns[f][start : start + chunk], escape) for f in fields]
-		frappe.db.sql(head + between.join(map(",".join, zip(*rendered, strict=True))) + tail)
-	return count
+		yield head + between.join(map(",".join, zip(*rendered, strict=True))) + tail
+
+
+def insert_columns(
+	doctype: str,
+	columns: Mapping[str, Sequence[object]],
+	*,
+	constants: Mapping[str, object] | None = None,
+	chunk: int = 2500,
+) -> int:
+	"""`insert_statements` run on the current connection; returns the number of rows."""
+	escape = connection_escape()
+	for statement in insert_statements(doctype, columns, escape=escape, constants=constants, chunk=chunk):
+		frappe.db.sql(statement)
+	return len(next(iter(columns.values()), ()))
+
+
+def connection_escape() -> Escape:
+	"""The connection's escape_string as a function of the text alone (its NO_BACKSLASH_ESCAPES
+	mode read now), so a helper thread can render while the connection runs statements."""
+	escape = _connection().escape_string
+	specials, _escape_all = _escaper(escape)
+	if specials == _BACKSLASH_SPECIALS:
+		return methodcaller("translate", _BACKSLASH_ESCAPES)
+	if specials == "'":
+		return methodcaller("replace", "'", "''")
+	return escape
+
+
+def run_ahead(items: Iterator[T], *, depth: int = 1) -> Iterator[T]:
+	"""`items`, produced on a helper thread up to `depth` ahead of the caller.
+
+	For statements: while the caller waits for the database to run one (the server builds the
+	rows and their index entries; pymysql waits without holding the GIL), the next is rendered.
+	`items` must not touch Frappe or the connection. An exception raised producing an item is
+	raised here, in its place; a caller that stops early stops the producer."""
+	box: queue.Queue = queue.Queue(maxsize=depth)
+	stop = threading.Event()
+	done = object()
+
+	def produce() -> None:
+		try:
+			for item in items:
+				if not _put(box, (item, None), stop):
+					return
+			_put(box, (done, None), stop)
+		except BaseException as exc:  # raised in the caller's thread, where it belongs
+			_put(box, (done, exc), stop)
+
+	worker = threading.Thread(target=produce, name="ims-run-ahead", daemon=True)
+	worker.start()
+	try:
+		while True:
+			item, exc = box.get()
+			if exc is not None:
+				raise exc
+			if item is done:
+				return
+			yield item
+	finally:
+		stop.set()
+		worker.join()
+
+
+def _put(box: queue.Queue, entry: tuple, stop: threading.Event) -> bool:
+	"""Put `entry` once there is room, unless the caller stopped reading (then False)."""
+	while not stop.is_set():
+		try:
+			box.put(entry, timeout=0.05)
+			return True
+		except queue.Full:
+			continue
+	return False
 
 
 def insert_rows(

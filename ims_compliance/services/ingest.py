@@ -5,7 +5,7 @@ completes the work without duplicates (the natural key is unique)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 
 import frappe
@@ -14,10 +14,23 @@ from frappe.utils import now_datetime
 from ims_compliance.core.records import InwardRecord
 from ims_compliance.core.sections import section
 from ims_compliance.core.text import plain_text
-from ims_compliance.core.upsert import DIFF_FIELDS, STATUS_FIELDS, StoredRow, UpsertPlan, plan_upsert
+from ims_compliance.core.upsert import (
+	DIFF_FIELDS,
+	STATUS_FIELDS,
+	KeyedRecords,
+	StoredRow,
+	UpsertPlan,
+	plan_upsert,
+)
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
-from ims_compliance.services.bulk_sql import insert_columns, row_names, update_rows
+from ims_compliance.services.bulk_sql import (
+	connection_escape,
+	insert_statements,
+	row_names,
+	run_ahead,
+	update_rows,
+)
 
 BATCH = 5000
 LIGHT_FIELDS = (
@@ -135,9 +148,9 @@ def ingest(
 	)
 	if not company:
 		frappe.throw(frappe._("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin))
-	incoming = {record.natural_key(company_gstin): record for record in records}
-	stored, links = load_stored(company_gstin, incoming)
-	plan = plan_upsert(records, stored, company_gstin=company_gstin, sections=sections)
+	keyed = KeyedRecords.of(records, company_gstin)
+	stored, links = load_stored(company_gstin, keyed.by_key)
+	plan = plan_upsert(keyed, stored, company_gstin=company_gstin, sections=sections)
 	suppliers = supplier_lookup(r.supplier_gstin for r in records)
 	writer = _Writer(
 		company=company,
@@ -162,6 +175,20 @@ class _Writer:
 		self.now = now_datetime()
 		self.user = frappe.session.user
 		self._plain_names: dict[str | None, str | None] = {}
+		#: the columns every new row shares
+		self.constants = {
+			"last_downloaded_on": self.now,
+			"is_gone": 0,
+			"creation": self.now,
+			"modified": self.now,
+			"owner": self.user,
+			"modified_by": self.user,
+			"company": company,
+			"company_gstin": company_gstin,
+			"upload_state": "",
+			"match_status": "Missing in PI",
+			"changed_by_supplier": 0,
+		}
 
 	def _commit(self):
 		if self.commit:
@@ -180,11 +207,13 @@ class _Writer:
 		names = {row.key: row.name for row in stored}
 		names.update(zip((new.key for new in inserts), row_names(len(inserts)), strict=True))
 		done = 0
-		for start in range(0, len(inserts), BATCH):
-			self.insert(inserts[start : start + BATCH], names)
-			done += len(inserts[start : start + BATCH])
-			self._commit()
-			self.on_progress(done, total)
+		# the next statements are rendered on a helper thread while the server runs this one
+		for statement, rows in run_ahead(self.insert_statements(inserts, names)):
+			frappe.db.sql(statement)
+			if rows:  # the last statement of a batch
+				done += rows
+				self._commit()
+				self.on_progress(done, total)
 		updates = [*plan.supplier_changed, *plan.gstn_status_changed, *plan.returned]
 		for start in range(0, len(updates), BATCH):
 			update_rows(
@@ -228,13 +257,32 @@ class _Writer:
 			values[flag] = 1 if values[flag] else 0
 		return values
 
-	def insert(self, new_records: list, names: dict[str, str]) -> None:
+	def insert_statements(self, inserts: list, names: dict[str, str]) -> Iterator[tuple[str, int]]:
+		"""The INSERTs of every new row, BATCH rows between commits: (statement, rows) where rows
+		is the batch's size on its last statement, else 0. Frappe is asked everything it knows
+		here, in the caller's thread; what is returned is pure Python over the plan, so `write`
+		can run it ahead on a helper thread."""
+		doctype, escape = supply_doctype(), connection_escape()
+
+		def statements() -> Iterator[tuple[str, int]]:
+			for start in range(0, len(inserts), BATCH):
+				batch = inserts[start : start + BATCH]
+				columns = self.insert_columns(batch, names)
+				pending = None
+				for statement in insert_statements(doctype, columns, escape=escape, constants=self.constants):
+					if pending is not None:
+						yield pending, 0
+					pending = statement
+				if pending is not None:
+					yield pending, len(batch)
+
+		return statements()
+
+	def insert_columns(self, new_records: list, names: dict[str, str]) -> dict[str, Sequence]:
 		"""New rows: GSTN's values, the user's action starting as GSTN's, no upload state ("" as
 		the form leaves it, never NULL), "Missing in PI" until reconciliation runs. The values are
 		the ones `record_values` gives, gathered column by column (a 100k first download spent
 		most of its Python time in per-row dicts and per-value rendering)."""
-		if not new_records:
-			return
 		records = [new.record for new in new_records]
 		gstn = _columns(records, _GSTN_COLUMNS)
 		suppliers = [self.suppliers.get(gstin, _NO_SUPPLIER) for gstin in gstn["supplier_gstin"]]
@@ -264,23 +312,7 @@ class _Writer:
 		}
 		for flag in _FLAGS:
 			columns[flag] = [1 if value else 0 for value in columns[flag]]
-		insert_columns(
-			supply_doctype(),
-			columns,
-			constants={
-				"last_downloaded_on": self.now,
-				"is_gone": 0,
-				"creation": self.now,
-				"modified": self.now,
-				"owner": self.user,
-				"modified_by": self.user,
-				"company": self.company,
-				"company_gstin": self.company_gstin,
-				"upload_state": "",
-				"match_status": "Missing in PI",
-				"changed_by_supplier": 0,
-			},
-		)
+		return columns
 
 	def plain_name(self, name: str | None) -> str | None:
 		"""`plain_text` of a supplier name, once per distinct name (a few thousand per download)."""
