@@ -96,26 +96,35 @@ def load_stored(
 	"""Every stored row of the company GSTIN, light; full values only where the hash moved.
 	Also returns each amendment's current link to its original (ims_key -> row name)."""
 	table = frappe.qb.DocType(supply_doctype())
-	rows = (
-		frappe.qb.from_(table)
-		.select(*[table[f] for f in LIGHT_FIELDS], table.original_inward_supply)
-		.where(table.company_gstin == company_gstin)
-	).run(as_dict=True)
-	links = {row.ims_key: row.original_inward_supply for row in rows if row.original_inward_supply}
-	changed = [
-		row.name
-		for row in rows
-		if row.ims_key in incoming and (not row.gstn_hash or row.gstn_hash != incoming[row.ims_key].gstn_hash)
+	fields = (*LIGHT_FIELDS, "original_inward_supply")
+	# tuples, not frappe._dicts: a forced re-download reads every row of the GSTIN (100k)
+	rows = [
+		dict(zip(fields, row, strict=True))
+		for row in (
+			frappe.qb.from_(table)
+			.select(*[table[f] for f in fields])
+			.where(table.company_gstin == company_gstin)
+		).run()
 	]
-	full: dict[str, dict] = {}
+	links = {row["ims_key"]: row["original_inward_supply"] for row in rows if row["original_inward_supply"]}
+	changed = [
+		row["name"]
+		for row in rows
+		if row["ims_key"] in incoming
+		and (not row["gstn_hash"] or row["gstn_hash"] != incoming[row["ims_key"]].gstn_hash)
+	]
+	full: dict[str, tuple] = {}
 	for start in range(0, len(changed), BATCH):
 		for row in (
 			frappe.qb.from_(table)
 			.select(table.name, *[table[f] for f in DIFF_FIELDS])
 			.where(table.name.isin(changed[start : start + BATCH]))
-		).run(as_dict=True):
-			full[row.pop("name")] = row
-	return [StoredRow.from_row({**row, **full.get(row.name, {})}) for row in rows], links
+		).run():
+			full[row[0]] = row[1:]
+	for row in rows:
+		if row["name"] in full:
+			row.update(zip(DIFF_FIELDS, full[row["name"]], strict=True))
+	return [StoredRow.from_row(row) for row in rows], links
 
 
 def supplier_lookup(gstins: Iterable[str]) -> dict[str, tuple[str, str]]:
