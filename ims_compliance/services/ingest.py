@@ -26,6 +26,7 @@ from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.bulk_sql import (
 	connection_escape,
+	execute,
 	insert_statements,
 	row_names,
 	run_ahead,
@@ -218,7 +219,7 @@ class _Writer:
 		done = 0
 		# the next statements are rendered on a helper thread while the server runs this one
 		for statement, rows in run_ahead(self.insert_statements(inserts, names)):
-			frappe.db.sql(statement)
+			execute(statement)
 			if rows:  # the last statement of a batch
 				done += rows
 				self._commit()
