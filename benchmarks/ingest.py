@@ -82,6 +82,14 @@ class SandboxProcess:
 	def section_records(self, gstin: str, section: str) -> list[dict]:
 		return self._call(f"/sandbox/records?gstin={gstin}&section={section}")
 
+	def cpu_seconds(self) -> float | None:
+		"""CPU time the sandbox process has used (Linux): GSTN's side of a download."""
+		try:
+			fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+		except OSError:
+			return None
+		return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 	def stop(self) -> None:
 		self.process.terminate()
 		self.process.wait(timeout=30)
@@ -101,6 +109,9 @@ class SandboxThread:
 
 	def section_records(self, gstin: str, section: str) -> list[dict]:
 		return self.server.state.section_records(gstin, section)
+
+	def cpu_seconds(self) -> None:
+		return None  # shares this process
 
 	def stop(self) -> None:
 		self.server.stop()
@@ -175,6 +186,8 @@ def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
 		frappe.cache.delete_value(FULL_DOWNLOAD_KEY.format(gstin))
 
 		timed = TimedClient(client)
+		sandbox_cpu = sandbox.cpu_seconds()
+		cpu = time.process_time()
 		start = time.perf_counter()
 		if profile:
 			import cProfile
@@ -186,7 +199,13 @@ def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
 		else:
 			first = download(gstin, client=timed)
 		seconds = time.perf_counter() - start
+		cpu = time.process_time() - cpu
 		print(f"first_download_seconds_{size}: {seconds:.2f} s")
+		# where the time went: this process's CPU (all its threads), the sandbox's (GSTN's side);
+		# the rest is mostly the database server's work on the INSERTs
+		print(f"first_download_cpu_seconds_{size}: {cpu:.2f} s")
+		if sandbox_cpu is not None:
+			print(f"first_download_sandbox_cpu_seconds_{size}: {sandbox.cpu_seconds() - sandbox_cpu:.2f} s")
 		print(f"first_download_fetch_parse_seconds_{size}: {timed.seconds:.2f} s")
 		print(f"first_download_plan_write_seconds_{size}: {seconds - timed.seconds:.2f} s")
 		print(f"first_download_new_{size}: {first['new']} records")

@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice, product
 from operator import methodcaller
 from typing import TypeVar
 
@@ -302,7 +303,10 @@ def row_names(count: int) -> list[str]:
 	3 random characters so two jobs starting in the same microsecond cannot collide, and a
 	5-character sequence: 19 characters, so never equal to a 10-character hash name."""
 	prefix = _base36(time.time_ns() // 1000, 11) + _base36(secrets.randbelow(36**3), 3)
-	return [prefix + _base36(i, 5) for i in range(count)]
+	if count > 36**5:
+		raise ValueError(f"{count} names do not fit a 5-digit sequence")
+	# the 5-digit base-36 sequence 00000, 00001, ... as itertools counts it (no arithmetic per name)
+	return [prefix + "".join(digits) for digits in islice(product(_DIGITS, repeat=5), count)]
 
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
