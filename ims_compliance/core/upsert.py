@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from ims_compliance.core.actions import Action
 from ims_compliance.core.records import InwardRecord, financial_year_of
-from ims_compliance.core.sections import section
+from ims_compliance.core.sections import SECTIONS, section
 
 #: Supplier-side values compared when the hash changes; their old and new values are logged.
 DIFF_FIELDS: tuple[str, ...] = (
@@ -102,8 +102,8 @@ class StoredRow:
 		return cls(
 			key=row["ims_key"],
 			gstn_hash=row.get("gstn_hash") or None,
-			gstn_action=Action.parse(row.get("gstn_action") or Action.NO_ACTION),
-			action=Action.parse(row.get("action") or Action.NO_ACTION),
+			gstn_action=_stored_action(row.get("gstn_action")),
+			action=_stored_action(row.get("action")),
 			upload_state=row.get("upload_state") or None,
 			is_gone=bool(row.get("is_gone")),
 			name=row.get("name"),
@@ -111,7 +111,15 @@ class StoredRow:
 		)
 
 
-@dataclass(frozen=True)
+_ACTION_BY_VALUE = {action.value: action for action in Action}
+
+
+def _stored_action(value: object) -> Action:
+	"""An action column's value: the stored word itself first (every row of a re-download)."""
+	return _ACTION_BY_VALUE.get(value) or Action.parse(value or Action.NO_ACTION)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
 class NewRecord:
 	key: str
 	record: InwardRecord
@@ -119,7 +127,7 @@ class NewRecord:
 	original_key: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowUpdate:
 	"""One stored row to update.
 
@@ -229,7 +237,7 @@ def _diff(stored: StoredRow, new_values: Mapping[str, object], names: Iterable[s
 
 def original_key_of(record: InwardRecord, company_gstin: str) -> str | None:
 	"""The natural key of the document an amendment amends (R9), or None for originals."""
-	sec = section(record.section)
+	sec = SECTIONS.get(record.section) or section(record.section)
 	if not sec.amends or not record.original_number or not record.original_date:
 		return None
 	return "|".join(
@@ -267,8 +275,31 @@ def _follow_gstn_status(stored: StoredRow, record: InwardRecord) -> tuple[Action
 	return (new_gstn if stored.action is not new_gstn else None), None
 
 
+@dataclass(frozen=True)
+class KeyedRecords:
+	"""One download's records by natural key (a key that comes twice keeps its last record) and
+	the keys that came more than once. Built once per download: the service reads the stored
+	rows whose hash moved with it, and the plan decides from it."""
+
+	company_gstin: str
+	by_key: dict[str, InwardRecord]
+	duplicates: list[str]
+
+	@classmethod
+	def of(cls, records: Iterable[InwardRecord], company_gstin: str) -> KeyedRecords:
+		company_gstin = company_gstin.strip().upper()
+		by_key: dict[str, InwardRecord] = {}
+		duplicates: list[str] = []
+		for record in records:
+			key = record.natural_key(company_gstin)
+			if key in by_key:
+				duplicates.append(key)
+			by_key[key] = record
+		return cls(company_gstin, by_key, duplicates)
+
+
 def plan_upsert(
-	records: Iterable[InwardRecord],
+	records: Iterable[InwardRecord] | KeyedRecords,
 	stored: Iterable[StoredRow],
 	*,
 	company_gstin: str,
@@ -276,18 +307,17 @@ def plan_upsert(
 ) -> UpsertPlan:
 	"""Decide what one download of `sections` for `company_gstin` does to the stored rows.
 
+	`records` as they came, or already keyed (`KeyedRecords.of`, for the same company GSTIN).
 	`stored` must be the company GSTIN's rows (any sections; rows outside `sections` are left
 	alone, so a section skipped because its count did not change never goes "gone").
 	"""
 	company_gstin = company_gstin.strip().upper()
-	plan = UpsertPlan()
-
-	incoming: dict[str, InwardRecord] = {}
-	for record in records:
-		key = record.natural_key(company_gstin)
-		if key in incoming:
-			plan.duplicates.append(key)
-		incoming[key] = record
+	if not isinstance(records, KeyedRecords):
+		records = KeyedRecords.of(records, company_gstin)
+	elif records.company_gstin != company_gstin:
+		raise ValueError(f"records keyed for {records.company_gstin}, not {company_gstin}")
+	plan = UpsertPlan(duplicates=list(records.duplicates))
+	incoming = records.by_key
 
 	by_key: dict[str, StoredRow] = {row.key: row for row in stored}
 	downloaded = {section(code).code for code in sections}

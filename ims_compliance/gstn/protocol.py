@@ -190,95 +190,166 @@ def _choice(raw: Mapping, key: str, location: str, allowed: tuple[str, ...]) -> 
 	return text
 
 
+@lru_cache(maxsize=64)
+def _handled_keys(sec: Section) -> frozenset[str]:
+	"""The keys of `sec`'s records that map to InwardRecord fields (the rest go to `extra`)."""
+	handled = _HANDLED | {sec.number_key, sec.date_key}
+	if sec.is_amendment:
+		handled |= {sec.original_number_key, sec.original_date_key}
+	return frozenset(handled)
+
+
+@lru_cache(maxsize=256)
+def _cached_pos(text: str) -> str:
+	if not is_valid_pos(text) or len(text.strip()) > 2:
+		raise ValueError(text)
+	return text.strip().zfill(2)
+
+
+_ACTION_CODES = {action.code: action for action in Action}
+_FLAG_CHOICES = ("Y", "N")
+_FILING_CHOICES = (FILED, NOT_FILED)
+
+
 def parse_record(sec: Section, raw: object, *, index: int, on_warning: Warn | None = None) -> InwardRecord:
-	"""One GETINV record to an `InwardRecord`; raises `IMSValidationError` naming section[index] and key."""
+	"""One GETINV record to an `InwardRecord`; raises `IMSValidationError` naming section[index] and key.
+
+	The checks run in a fixed order and the first that fails names the record's error. Each
+	value's common, valid form is recognised inline (this runs 100k times per download); anything
+	else goes through the checking helpers, which accept or name the problem."""
 	location = f"{sec.key}[{index}]"
 	if not isinstance(raw, Mapping):
 		raise IMSValidationError(f"record must be an object, got {type(raw).__name__}", location=location)
 	warnings: list[str] = []
+	is_import = sec.is_import
 
-	def warn(message: str) -> None:
-		warnings.append(message)
-		(on_warning or log.warning)(message)
-
-	supplier_key = "stin" if (not sec.is_import or "stin" in raw) else "sgstin"
-	if sec.is_import and not raw.get(supplier_key):
+	supplier_key = "stin" if (not is_import or "stin" in raw) else "sgstin"
+	if is_import and not raw.get(supplier_key):
 		supplier = ""  # a Bill of Entry for an import from abroad has no supplier GSTIN
 	else:
+
+		def warn(message: str) -> None:
+			warnings.append(message)
+			(on_warning or log.warning)(message)
+
 		supplier = _gstin(raw, supplier_key, location, warn)
 	number = check_document_number(
 		_text(raw, sec.number_key, location), field=sec.number_key, location=location
 	)
-	values: dict[str, object] = {
-		"section": sec.code,
-		"supplier_gstin": supplier,
-		"document_number": number,
-		"document_date": _date(raw, sec.date_key, location),
-	}
+	document_date = _date(raw, sec.date_key, location)
 	try:
-		values["supplier_period"] = _cached_period(_text(raw, "rtnprd", location).strip())
+		supplier_period = _cached_period(_text(raw, "rtnprd", location).strip())
 	except IMSValidationError as exc:
 		raise _relocate(exc, "rtnprd", location) from None
-	# The loops below inline the common, valid case: they run six to thirteen times per record.
-	for key, name in AMOUNT_KEYS.items():
+	# The loop below inlines the common, valid case: it runs six times per record.
+	amounts: list[float] = []
+	for key in AMOUNT_KEYS:
 		value = raw.get(key)
 		kind = type(value)
-		if (kind is float or kind is int) and 0 <= value <= MAX_AMOUNT:
-			values[name] = round(float(value), 2)
-		elif sec.is_import:
+		if kind is int and 0 <= value <= MAX_AMOUNT:
+			# whole rupees need no rounding (exact as floats far past MAX_AMOUNT); the many
+			# zeros share one float instead of a new object each
+			amounts.append(float(value) if value else 0.0)
+		elif kind is float and 0 <= value <= MAX_AMOUNT:  # NaN fails the range
+			amounts.append(round(value, 2))
+		elif is_import:
 			# (verify) GSTR-2B's import records carry `igst` (not `iamt`) and no `val`: take
 			# either spelling, and let a Bill of Entry without a document value through
 			if key in _IMPORT_ALIASES and _IMPORT_ALIASES[key] in raw:
 				key = _IMPORT_ALIASES[key]
-			values[name] = _amount(raw, key, location, required=key == "txval") or 0.0
+			amounts.append(_amount(raw, key, location, required=key == "txval") or 0.0)
 		else:
-			values[name] = _amount(raw, key, location, required=key in _REQUIRED_AMOUNTS) or 0.0
-	if sec.is_import and not values["document_value"]:
-		values["document_value"] = round(sum(values[h] for h in ("taxable_value", "igst", "cess")), 2)
-	for key, name in DECLARED_KEYS.items():
-		values[name] = _amount(raw, key, location, required=False) if key in raw else None
-	for key, name in FLAG_KEYS.items():
+			amounts.append(_amount(raw, key, location, required=key in _REQUIRED_AMOUNTS) or 0.0)
+	document_value, taxable_value, igst, cgst, sgst, cess = amounts
+	if is_import and not document_value:
+		document_value = round(taxable_value + igst + cess, 2)
+	declared = [_amount(raw, key, location, required=False) if key in raw else None for key in DECLARED_KEYS]
+	flags = []
+	for key in FLAG_KEYS:
 		flag = raw.get(key)
-		values[name] = flag == "Y" or (
-			flag not in (None, "N") and _choice(raw, key, location, ("Y", "N")) == "Y"
+		flags.append(
+			flag == "Y" or (flag not in (None, "N") and _choice(raw, key, location, _FLAG_CHOICES) == "Y")
 		)
-	pos = _text(raw, "pos", location, required=False)
-	if pos is not None:
-		if not is_valid_pos(pos) or len(pos.strip()) > 2:
+	pos = raw.get("pos")
+	if pos is not None and pos != "":
+		if type(pos) is not str:
+			_text(raw, "pos", location)  # raises: not text
+		try:
+			pos = _cached_pos(pos)
+		except ValueError:
 			raise IMSValidationError(
 				f"place of supply {pos!r} is not a state code", location=location, field="pos"
-			)
-		values["place_of_supply"] = pos.strip().zfill(2)
-	values["invoice_type"] = _choice(raw, "inv_typ", location, INVOICE_TYPES)
-	values["source_form"] = _choice(raw, "srcform", location, SOURCE_FORMS)
-	values["supplier_filed"] = _choice(raw, "srcfilstatus", location, (FILED, NOT_FILED)) != NOT_FILED
+			) from None
+	else:
+		pos = None
+	invoice_type = raw.get("inv_typ")
+	if type(invoice_type) is not str or invoice_type not in INVOICE_TYPES:
+		invoice_type = _choice(raw, "inv_typ", location, INVOICE_TYPES)
+	source_form = raw.get("srcform")
+	if type(source_form) is not str or source_form not in SOURCE_FORMS:
+		source_form = _choice(raw, "srcform", location, SOURCE_FORMS)
+	filing = raw.get("srcfilstatus")
+	if type(filing) is not str or filing not in _FILING_CHOICES:
+		filing = _choice(raw, "srcfilstatus", location, _FILING_CHOICES)
 	code = _text(raw, "action", location, required=False) or "N"
-	if code not in ("A", "R", "P", "N"):
+	action = _ACTION_CODES.get(code)  # `code` is text here: _text refused anything else
+	if action is None:
 		raise IMSValidationError(f"action {code!r} is not A, R, P or N", location=location, field="action")
-	values["gstn_action"] = Action.from_code(code)
-	values["gstn_hash"] = _text(raw, "hash", location, required=False)
-	values["itc_reduction_required"] = _choice(raw, "itcRedReq", location, ("Y", "N"))
+	gstn_hash = _text(raw, "hash", location, required=False)
+	itc_reduction_required = raw.get("itcRedReq")
+	if itc_reduction_required is not None:
+		itc_reduction_required = _choice(raw, "itcRedReq", location, _FLAG_CHOICES)
 	remarks = _text(raw, "remarks", location, required=False)
 	if remarks is not None and len(remarks) > _MAX_REMARKS:
 		raise IMSValidationError(
 			f"remarks longer than {_MAX_REMARKS} characters", location=location, field="remarks"
 		)
-	values["remarks"] = remarks
-	values["supplier_name"] = _text(raw, "trdnm", location, required=False)
-	handled = _HANDLED | {sec.number_key, sec.date_key}
+	supplier_name = _text(raw, "trdnm", location, required=False)
+	original_number = original_date = None
 	if sec.is_amendment:
 		okey, dkey = sec.original_number_key, sec.original_date_key
-		values["original_number"] = check_document_number(
-			_text(raw, okey, location), field=okey, location=location
-		)
-		values["original_date"] = _date(raw, dkey, location)
-		handled |= {okey, dkey}
-	if sec.is_import:  # kept in `extra` too, so a SAVE echoes it
+		original_number = check_document_number(_text(raw, okey, location), field=okey, location=location)
+		original_date = _date(raw, dkey, location)
+	port_code = None
+	if is_import:  # kept in `extra` too, so a SAVE echoes it
 		port = raw.get("portcd")
-		values["port_code"] = str(port).strip().upper() or None if port not in (None, "") else None
-	values["warnings"] = warnings
-	values["extra"] = {k: v for k, v in raw.items() if k not in handled}
-	return InwardRecord(**values)
+		port_code = str(port).strip().upper() or None if port not in (None, "") else None
+	handled = _handled_keys(sec)
+	unknown = raw.keys() - handled
+	return InwardRecord(
+		section=sec.code,
+		supplier_gstin=supplier,
+		document_number=number,
+		document_date=document_date,
+		supplier_period=supplier_period,
+		document_value=document_value,
+		taxable_value=taxable_value,
+		igst=igst,
+		cgst=cgst,
+		sgst=sgst,
+		cess=cess,
+		place_of_supply=pos,
+		invoice_type=invoice_type,
+		source_form=source_form,
+		supplier_filed=filing != NOT_FILED,
+		gstn_hash=gstn_hash,
+		gstn_action=action,
+		pending_blocked=flags[0],
+		original_number=original_number,
+		original_date=original_date,
+		supplier_name=supplier_name,
+		itc_reduction_required=itc_reduction_required,
+		declared_igst=declared[0],
+		declared_cgst=declared[1],
+		declared_sgst=declared[2],
+		declared_cess=declared[3],
+		remarks=remarks,
+		itc_reduction_blocked=flags[1],
+		remarks_blocked=flags[2],
+		port_code=port_code,
+		warnings=warnings,
+		extra={k: v for k, v in raw.items() if k in unknown} if unknown else {},
+	)
 
 
 def parse_section(

@@ -51,13 +51,13 @@ SOURCES = (
 def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> int:
 	"""Insert one log row per entry: {inward_supply, from_action, to_action, remarks?, changed_values?}.
 
-	Multi-row INSERTs rendered by services.ingest.insert_rows, the columns every row shares
+	Multi-row INSERTs rendered by services.bulk_sql.insert_rows, the columns every row shares
 	written once, time-ordered names (they append to the primary key instead of landing on a
 	random page): at 100k rows frappe.db.bulk_insert spent most of its time building the query
 	(issue 18). The record's fields (RECORD_FIELDS) go in with the row when every entry carries
 	them (a caller that read the records already has them: no second pass over 100k log rows);
 	otherwise they are copied from the records by one joined UPDATE per 5,000 rows."""
-	from ims_compliance.services.ingest import insert_rows, row_names
+	from ims_compliance.services.bulk_sql import insert_rows, row_names
 
 	if source not in SOURCES:
 		raise ValueError(f"unknown action log source {source!r}")

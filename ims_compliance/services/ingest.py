@@ -5,21 +5,33 @@ completes the work without duplicates (the natural key is unique)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-import secrets
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 
 import frappe
 from frappe.utils import now_datetime
 
 from ims_compliance.core.records import InwardRecord
+from ims_compliance.core.sections import section
 from ims_compliance.core.text import plain_text
-from ims_compliance.core.upsert import DIFF_FIELDS, STATUS_FIELDS, StoredRow, UpsertPlan, plan_upsert
+from ims_compliance.core.upsert import (
+	DIFF_FIELDS,
+	STATUS_FIELDS,
+	KeyedRecords,
+	StoredRow,
+	UpsertPlan,
+	plan_upsert,
+)
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
+from ims_compliance.services.bulk_sql import (
+	connection_escape,
+	execute,
+	insert_statements,
+	row_names,
+	run_ahead,
+	update_rows,
+)
 
 BATCH = 5000
 LIGHT_FIELDS = (
@@ -58,6 +70,25 @@ RECORD_FIELDS = (
 	"remarks_blocked",
 	"port_code",
 )
+_FLAGS = ("supplier_filed", "reverse_charge", "pending_blocked", "itc_reduction_blocked", "remarks_blocked")
+_NO_SUPPLIER = (None, None)
+
+
+_DECLARED = ("declared_igst", "declared_cgst", "declared_sgst", "declared_cess")
+#: The record's attributes an INSERT reads, gathered in one pass (`_columns`).
+_GSTN_COLUMNS = (
+	*RECORD_FIELDS,
+	*_DECLARED,
+	"itc_reduction_required",
+	"remarks",
+	"gstn_action",
+	"warnings",
+)
+
+
+def _columns(records: list[InwardRecord], fields: tuple[str, ...]) -> dict[str, tuple]:
+	"""field -> its value on every record, in order (records non-empty)."""
+	return dict(zip(fields, zip(*map(attrgetter(*fields), records), strict=True), strict=True))
 
 
 def load_stored(
@@ -66,152 +97,35 @@ def load_stored(
 	"""Every stored row of the company GSTIN, light; full values only where the hash moved.
 	Also returns each amendment's current link to its original (ims_key -> row name)."""
 	table = frappe.qb.DocType(supply_doctype())
-	rows = (
-		frappe.qb.from_(table)
-		.select(*[table[f] for f in LIGHT_FIELDS], table.original_inward_supply)
-		.where(table.company_gstin == company_gstin)
-	).run(as_dict=True)
-	links = {row.ims_key: row.original_inward_supply for row in rows if row.original_inward_supply}
-	changed = [
-		row.name
-		for row in rows
-		if row.ims_key in incoming and (not row.gstn_hash or row.gstn_hash != incoming[row.ims_key].gstn_hash)
+	fields = (*LIGHT_FIELDS, "original_inward_supply")
+	# tuples, not frappe._dicts: a forced re-download reads every row of the GSTIN (100k)
+	rows = [
+		dict(zip(fields, row, strict=True))
+		for row in (
+			frappe.qb.from_(table)
+			.select(*[table[f] for f in fields])
+			.where(table.company_gstin == company_gstin)
+		).run()
 	]
-	full: dict[str, dict] = {}
+	links = {row["ims_key"]: row["original_inward_supply"] for row in rows if row["original_inward_supply"]}
+	changed = [
+		row["name"]
+		for row in rows
+		if row["ims_key"] in incoming
+		and (not row["gstn_hash"] or row["gstn_hash"] != incoming[row["ims_key"]].gstn_hash)
+	]
+	full: dict[str, tuple] = {}
 	for start in range(0, len(changed), BATCH):
 		for row in (
 			frappe.qb.from_(table)
 			.select(table.name, *[table[f] for f in DIFF_FIELDS])
 			.where(table.name.isin(changed[start : start + BATCH]))
-		).run(as_dict=True):
-			full[row.pop("name")] = row
-	return [StoredRow.from_row({**row, **full.get(row.name, {})}) for row in rows], links
-
-
-# --- multi-row INSERT text -------------------------------------------------------------------
-# A first download inserts every record. Passing ~45 values a row through pymysql's placeholders
-# escapes each one through four calls; rendering the literals here by Python type, with the
-# columns that are the same for every row rendered once, builds the same statement in about half
-# the time. The server's side (16 secondary indexes) is the larger cost; see `row_names`.
-
-#: frappe.db.sql rewrites "ifnull(" anywhere in a query's text, string literals included
-_IFNULL = re.compile(r"(ifnull)\(", re.IGNORECASE)
-
-
-def sql_literal(value: object, escape: Callable[[str], str]) -> str:
-	"""One value as MariaDB literal text; `escape` is the connection's escape_string (it knows
-	whether the server runs with NO_BACKSLASH_ESCAPES). Exact types first: this runs per value."""
-	if value is None:
-		return "NULL"
-	kind = type(value)
-	if kind is str or (kind not in _EXACT and isinstance(value, str)):
-		text = escape(str(value))
-		if "(" in text and _IFNULL.search(text):
-			text = _IFNULL.sub(r"\1' '(", text)  # adjacent literals: MariaDB joins them again
-		return f"'{text}'"
-	if kind is bool:
-		return "1" if value else "0"
-	if kind is float or (kind not in _EXACT and isinstance(value, float)):
-		if not math.isfinite(value):
-			raise ValueError(f"{value} cannot be stored")
-		return repr(float(value))
-	if kind is int or (kind not in _EXACT and isinstance(value, int)):
-		return str(int(value))
-	if isinstance(value, dt.datetime):
-		return f"'{value.isoformat(' ')}'"
-	if isinstance(value, dt.date):
-		return f"'{value.isoformat()}'"
-	raise TypeError(f"no SQL literal for {kind.__name__} {value!r}")
-
-
-_EXACT = frozenset((str, bool, int, float))
-
-
-def insert_rows(
-	doctype: str,
-	fields: list[str],
-	rows: Iterable[tuple],
-	*,
-	constants: dict[str, object] | None = None,
-	chunk: int = 2000,
-) -> int:
-	"""Multi-row INSERTs of `rows` (tuples in `fields` order) with `constants` appended to every
-	row; the text goes to frappe.db.sql without parameters, so nothing is formatted twice."""
-	escape = _connection().escape_string
-	constants = constants or {}
-	columns = ", ".join(f"`{f}`" for f in (*fields, *constants))
-	tail = "".join("," + sql_literal(v, escape) for v in constants.values()) + ")"
-	head = f"INSERT INTO `tab{doctype}` ({columns}) VALUES "
-	count, batch = 0, []
+		).run():
+			full[row[0]] = row[1:]
 	for row in rows:
-		batch.append("(" + ",".join([sql_literal(v, escape) for v in row]) + tail)
-		if len(batch) == chunk:
-			frappe.db.sql(head + ",".join(batch))
-			count, batch = count + len(batch), []
-	if batch:
-		frappe.db.sql(head + ",".join(batch))
-		count += len(batch)
-	return count
-
-
-def update_rows(doctype: str, rows: list[dict], *, chunk: int = 1000) -> int:
-	"""Set-based UPDATE of existing rows by name: `rows` are dicts with "name" and the columns to
-	set. Rows setting the same columns share statements joining the table to a derived table of
-	their values, so 10,000 status changes are ten statements, not 10,000 (a per-row set_value
-	took about 1 ms each). A name that no longer exists simply matches nothing."""
-	conn = _connection()
-	escape = conn.escape_string
-	shapes: dict[tuple, list[dict]] = {}
-	for row in rows:
-		shapes.setdefault(tuple(row), []).append(row)
-	for fields, group in shapes.items():
-		if "name" not in fields:
-			raise ValueError("update_rows needs each row's name")
-		assign = ", ".join(f"t.`{f}` = v.`{f}`" for f in fields if f != "name")
-		for start in range(0, len(group), chunk):
-			part = group[start : start + chunk]
-			first = ", ".join(f"{sql_literal(part[0][f], escape)} AS `{f}`" for f in fields)
-			rest = (
-				" UNION ALL SELECT " + ", ".join([sql_literal(row[f], escape) for f in fields])
-				for row in part[1:]
-			)
-			frappe.db.sql(
-				f"UPDATE `tab{doctype}` t JOIN (SELECT {first}{''.join(rest)}) v ON t.`name` = v.`name` SET {assign}"
-			)
-	return len(rows)
-
-
-def _connection():
-	if frappe.db._conn is None:
-		frappe.db.connect()
-	return frappe.db._conn
-
-
-def row_names(count: int) -> list[str]:
-	"""`count` new row names that sort in the order given and after every name made before.
-
-	Random names (Frappe's "hash" autoname) land each row, and each entry of every secondary
-	index keyed by a common value (section, action, company GSTIN, ...), on a random B-tree page;
-	time-ordered names append instead, which cut the server's share of a 100k first download by
-	about a third. Format: microseconds since the epoch in base 36 (11 characters until 2059),
-	3 random characters so two jobs starting in the same microsecond cannot collide, and a
-	5-character sequence: 19 characters, so never equal to a 10-character hash name."""
-	prefix = _base36(time.time_ns() // 1000, 11) + _base36(secrets.randbelow(36**3), 3)
-	return [prefix + _base36(i, 5) for i in range(count)]
-
-
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def _base36(number: int, width: int) -> str:
-	out, rest = [], number
-	while rest:
-		rest, digit = divmod(rest, 36)
-		out.append(_DIGITS[digit])
-	text = "".join(reversed(out)) or "0"
-	if len(text) > width:
-		raise ValueError(f"{number} does not fit {width} base-36 digits")
-	return text.rjust(width, "0")
+		if row["name"] in full:
+			row.update(zip(DIFF_FIELDS, full[row["name"]], strict=True))
+	return [StoredRow.from_row(row) for row in rows], links
 
 
 def supplier_lookup(gstins: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -244,9 +158,9 @@ def ingest(
 	)
 	if not company:
 		frappe.throw(frappe._("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin))
-	incoming = {record.natural_key(company_gstin): record for record in records}
-	stored, links = load_stored(company_gstin, incoming)
-	plan = plan_upsert(records, stored, company_gstin=company_gstin, sections=sections)
+	keyed = KeyedRecords.of(records, company_gstin)
+	stored, links = load_stored(company_gstin, keyed.by_key)
+	plan = plan_upsert(keyed, stored, company_gstin=company_gstin, sections=sections)
 	suppliers = supplier_lookup(r.supplier_gstin for r in records)
 	writer = _Writer(
 		company=company,
@@ -270,6 +184,21 @@ class _Writer:
 		self.on_progress = on_progress or (lambda done, total: None)
 		self.now = now_datetime()
 		self.user = frappe.session.user
+		self._plain_names: dict[str | None, str | None] = {}
+		#: the columns every new row shares
+		self.constants = {
+			"last_downloaded_on": self.now,
+			"is_gone": 0,
+			"creation": self.now,
+			"modified": self.now,
+			"owner": self.user,
+			"modified_by": self.user,
+			"company": company,
+			"company_gstin": company_gstin,
+			"upload_state": "",
+			"match_status": "Missing in PI",
+			"changed_by_supplier": 0,
+		}
 
 	def _commit(self):
 		if self.commit:
@@ -288,11 +217,13 @@ class _Writer:
 		names = {row.key: row.name for row in stored}
 		names.update(zip((new.key for new in inserts), row_names(len(inserts)), strict=True))
 		done = 0
-		for start in range(0, len(inserts), BATCH):
-			self.insert(inserts[start : start + BATCH], names)
-			done += len(inserts[start : start + BATCH])
-			self._commit()
-			self.on_progress(done, total)
+		# the next statements are rendered on a helper thread while the server runs this one
+		for statement, rows in run_ahead(self.insert_statements(inserts, names)):
+			execute(statement)
+			if rows:  # the last statement of a batch
+				done += rows
+				self._commit()
+				self.on_progress(done, total)
 		updates = [*plan.supplier_changed, *plan.gstn_status_changed, *plan.returned]
 		for start in range(0, len(updates), BATCH):
 			update_rows(
@@ -324,7 +255,7 @@ class _Writer:
 		values.update(
 			supplier=supplier,
 			# written with SQL, so Frappe's sanitiser never sees it: no markup is stored (issue 14)
-			supplier_name=plain_text(supplier_name or record.supplier_name),
+			supplier_name=self.plain_name(supplier_name or record.supplier_name),
 			document_type=record.document_type,
 			total_tax=record.total_tax,
 			gstn_action=record.gstn_action.value,
@@ -332,55 +263,73 @@ class _Writer:
 			is_gone=0,
 			parse_warnings="\n".join(record.warnings) or None,  # shown on the page (issue 15)
 		)
-		for flag in (
-			"supplier_filed",
-			"reverse_charge",
-			"pending_blocked",
-			"itc_reduction_blocked",
-			"remarks_blocked",
-		):
+		for flag in _FLAGS:
 			values[flag] = 1 if values[flag] else 0
 		return values
 
-	def insert(self, new_records: list, names: dict[str, str]) -> None:
+	def insert_statements(self, inserts: list, names: dict[str, str]) -> Iterator[tuple[str, int]]:
+		"""The INSERTs of every new row, BATCH rows between commits: (statement, rows) where rows
+		is the batch's size on its last statement, else 0. Frappe is asked everything it knows
+		here, in the caller's thread; what is returned is pure Python over the plan, so `write`
+		can run it ahead on a helper thread."""
+		doctype, escape = supply_doctype(), connection_escape()
+
+		def statements() -> Iterator[tuple[str, int]]:
+			for start in range(0, len(inserts), BATCH):
+				batch = inserts[start : start + BATCH]
+				columns = self.insert_columns(batch, names)
+				pending = None
+				for statement in insert_statements(doctype, columns, escape=escape, constants=self.constants):
+					if pending is not None:
+						yield pending, 0
+					pending = statement
+				if pending is not None:
+					yield pending, len(batch)
+
+		return statements()
+
+	def insert_columns(self, new_records: list, names: dict[str, str]) -> dict[str, Sequence]:
 		"""New rows: GSTN's values, the user's action starting as GSTN's, no upload state ("" as
-		the form leaves it, never NULL), "Missing in PI" until reconciliation runs."""
-		if not new_records:
-			return
-		fields = None
-		rows = []
-		for new in new_records:
-			values = {
-				"name": names[new.key],
-				"ims_key": new.key,
-				"action": new.action.value,
-				"original_inward_supply": names.get(new.original_key) if new.original_key else None,
-				"itc_reduction_required": new.record.itc_reduction_required or "",
-				"declared_igst": new.record.declared_igst or 0,
-				"declared_cgst": new.record.declared_cgst or 0,
-				"declared_sgst": new.record.declared_sgst or 0,
-				"declared_cess": new.record.declared_cess or 0,
-				"remarks": plain_text(new.record.remarks, multiline=True),
-				**self.record_values(new.record),
-			}
-			fields = fields or list(values)
-			rows.append(tuple(values[f] for f in fields))
-		insert_rows(
-			supply_doctype(),
-			fields,
-			rows,
-			constants={
-				"creation": self.now,
-				"modified": self.now,
-				"owner": self.user,
-				"modified_by": self.user,
-				"company": self.company,
-				"company_gstin": self.company_gstin,
-				"upload_state": "",
-				"match_status": "Missing in PI",
-				"changed_by_supplier": 0,
-			},
-		)
+		the form leaves it, never NULL), "Missing in PI" until reconciliation runs. The values are
+		the ones `record_values` gives, gathered column by column (a 100k first download spent
+		most of its Python time in per-row dicts and per-value rendering)."""
+		records = [new.record for new in new_records]
+		gstn = _columns(records, _GSTN_COLUMNS)
+		suppliers = [self.suppliers.get(gstin, _NO_SUPPLIER) for gstin in gstn["supplier_gstin"]]
+		document_types = {code: section(code).document_type for code in set(gstn["section"])}
+		columns: dict[str, Sequence] = {
+			"name": [names[new.key] for new in new_records],
+			"ims_key": [new.key for new in new_records],
+			"action": [new.action.value for new in new_records],
+			"original_inward_supply": [
+				names.get(new.original_key) if new.original_key else None for new in new_records
+			],
+			"itc_reduction_required": [value or "" for value in gstn["itc_reduction_required"]],
+			**{field: [value or 0 for value in gstn[field]] for field in _DECLARED},
+			"remarks": [
+				None if value is None else plain_text(value, multiline=True) for value in gstn["remarks"]
+			],
+			**{field: gstn[field] for field in RECORD_FIELDS},
+			"supplier": [supplier for supplier, _name in suppliers],
+			"supplier_name": [
+				self.plain_name(name or gstn_name)
+				for (_supplier, name), gstn_name in zip(suppliers, gstn["supplier_name"], strict=True)
+			],
+			"document_type": [document_types[code] for code in gstn["section"]],
+			"total_tax": [record.total_tax for record in records],
+			"gstn_action": [action.value for action in gstn["gstn_action"]],
+			"parse_warnings": ["\n".join(warnings) or None for warnings in gstn["warnings"]],
+		}
+		for flag in _FLAGS:
+			columns[flag] = [1 if value else 0 for value in columns[flag]]
+		return columns
+
+	def plain_name(self, name: str | None) -> str | None:
+		"""`plain_text` of a supplier name, once per distinct name (a few thousand per download)."""
+		try:
+			return self._plain_names[name]
+		except KeyError:
+			return self._plain_names.setdefault(name, plain_text(name))
 
 	def update_values(self, update) -> dict:
 		"""A stored row's new values: GSTN's, and what the plan says about the user's action."""

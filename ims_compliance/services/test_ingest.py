@@ -10,7 +10,7 @@ from ims_compliance.core.actions import Action
 from ims_compliance.core.gstin import make_gstin
 from ims_compliance.core.records import InwardRecord
 from ims_compliance.doctype_names import supply_doctype
-from ims_compliance.services.ingest import ingest, row_names, sql_literal
+from ims_compliance.services.ingest import ingest
 from ims_compliance.tests.factories import make_purchase_invoice
 from ims_compliance.tests.fixtures import COMPANY_GSTIN_2, SUPPLIER_GSTINS
 
@@ -305,32 +305,3 @@ class TestIngest(FrappeTestCase):
 		untouched = {r.name: r.modified for r in stored.values() if r.document_number >= "ING-01200"}
 		self.assertEqual(untouched, {n: m for n, m in before.items() if n in untouched})
 		self.assertEqual(len(untouched), 100)
-
-
-class TestSqlText(FrappeTestCase):
-	def test_literals(self):
-		escape = frappe.db._conn.escape_string if frappe.db._conn else None
-		if escape is None:
-			frappe.db.connect()
-			escape = frappe.db._conn.escape_string
-		self.assertEqual(sql_literal(None, escape), "NULL")
-		self.assertEqual(sql_literal(True, escape), "1")
-		self.assertEqual(sql_literal(0, escape), "0")
-		self.assertEqual(sql_literal(1180.5, escape), "1180.5")
-		self.assertEqual(sql_literal(dt.date(2025, 10, 1), escape), "'2025-10-01'")
-		self.assertEqual(
-			sql_literal(dt.datetime(2025, 10, 1, 9, 5, 7, 12), escape), "'2025-10-01 09:05:07.000012'"
-		)
-		self.assertEqual(sql_literal("it's", escape), "'it\\'s'")
-		self.assertEqual(sql_literal("a IFNULL(b", escape), "'a IFNULL' '(b'")
-		with self.assertRaises(ValueError):
-			sql_literal(float("nan"), escape)
-		with self.assertRaises(TypeError):
-			sql_literal(object(), escape)
-
-	def test_row_names_sort_in_order_and_never_repeat(self):
-		first, second = row_names(1000), row_names(1000)
-		self.assertEqual(first, sorted(first))
-		self.assertLess(first[-1], second[0])
-		self.assertEqual(len(set(first) | set(second)), 2000)
-		self.assertEqual({len(n) for n in first}, {19})

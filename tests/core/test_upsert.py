@@ -4,6 +4,7 @@ gone and returned rows, amendments linked to their originals."""
 import dataclasses
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from ims_compliance.core.upsert import (
 	DIFF_FIELDS,
 	STATUS_FIELDS,
 	FieldChange,
+	KeyedRecords,
 	StoredRow,
 	normalise_value,
 	original_key_of,
@@ -397,3 +399,31 @@ def test_diff_and_status_fields_are_disjoint_and_known_to_the_record():
 	assert not set(DIFF_FIELDS) & set(STATUS_FIELDS)
 	names = {f.name for f in dataclasses.fields(InwardRecord)}
 	assert set(DIFF_FIELDS) | set(STATUS_FIELDS) <= names
+
+
+@settings(max_examples=100)
+@given(histories())
+def test_a_plan_from_keyed_records_is_the_plan_from_the_records(history):
+	"""The service keys a download once (KeyedRecords) and plans from that: same plan."""
+	incoming, stored = history
+	keyed = KeyedRecords.of(incoming, f" {COMPANY.lower()} ")
+	assert keyed.company_gstin == COMPANY
+	assert plan(keyed, stored) == plan(incoming, stored)
+
+
+def test_keyed_records_keep_the_last_of_a_key_and_list_the_repeats():
+	first, second, other = rec("A1", igst=1.0), rec("a1", igst=2.0), rec("A2")
+	keyed = KeyedRecords.of([first, other, second], COMPANY)
+	assert keyed.by_key == {first.natural_key(COMPANY): second, other.natural_key(COMPANY): other}
+	assert keyed.duplicates == [first.natural_key(COMPANY)]
+
+
+def test_records_keyed_for_another_company_gstin_are_refused():
+	keyed = KeyedRecords.of([rec("A1")], make_gstin("29", "AAACB1234C"))
+	with pytest.raises(ValueError, match="keyed for"):
+		plan(keyed, [])
+
+
+def test_records_are_slotted():
+	"""A download holds 100k records at once: no per-instance dict."""
+	assert not hasattr(rec("A1"), "__dict__")

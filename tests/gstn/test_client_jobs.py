@@ -175,3 +175,81 @@ def test_a_queued_answer_given_as_the_rtn_24_error_is_followed_too(small_parts, 
 	small_parts.api._getinv = as_error
 	client = connect(small_parts)
 	assert [r.document_number for r in client.get_records("B2B")] == [r["inum"] for r in rows]
+
+
+def test_get_sections_gives_each_section_as_get_records_does(small_parts, connect):
+	"""Queued (more than 10 records: FILEDET parts of 7) and direct sections alike."""
+	small_parts.state.generate(RECIPIENT, 240, seed=12)
+	client = connect(small_parts)
+	sections = ("B2B", "B2BA", "CN", "CNA", "DN", "DNA", "ECOM", "ECOMA", "IMPG")
+	results = list(client.get_sections(sections))
+	assert sorted(r.code for r in results) == sorted(sections)
+	assert all(r.error is None for r in results)
+	got = {r.code: r.records for r in results}
+	assert got == {code: client.get_records(code) for code in sections}
+	assert len(got["B2B"]) > 10 and 0 < len(got["DNA"]) <= 10  # both kinds were met
+
+
+def test_queued_sections_wait_for_gstn_together_not_one_after_another(tmp_path):
+	"""Every GETINV goes out before the first FILEDET, and each file is first polled `est`
+	after its own GETINV: the waits overlap instead of adding up (est 1 minute = 0.3 s here)."""
+	config = SandboxConfig(queue_threshold=10, part_size=50)
+	with SandboxServer(state_path=tmp_path / "s.json", port=0, config=config) as sb:
+		sb.state.generate(RECIPIENT, 400, seed=12)
+		calls: list[tuple[str, str, float]] = []
+		getinv, filedet = sb.api._getinv, sb.api._filedet
+
+		def recorded_getinv(gstin, section, base_url):
+			calls.append(("GETINV", section, time.monotonic()))
+			return getinv(gstin, section, base_url)
+
+		def recorded_filedet(gstin, token):
+			calls.append(("FILEDET", token, time.monotonic()))
+			return filedet(gstin, token)
+
+		sb.api._getinv, sb.api._filedet = recorded_getinv, recorded_filedet
+		client = GstnClient(make_settings(sb, est_unit=0.3))
+		client.request_otp()
+		client.authenticate(SANDBOX_OTP)
+		waits: list[float] = []
+		client.sleep = lambda seconds: (waits.append(seconds), time.sleep(seconds))
+		results = list(client.get_sections(("B2B", "CN", "DN", "ECOM")))
+		queued = sum(
+			len(sb.state.section_records(RECIPIENT, code)) > 10 for code in ("B2B", "CN", "DN", "ECOM")
+		)
+		assert queued >= 3 and all(r.error is None and r.records for r in results)
+		kinds = [kind for kind, _name, _at in calls]
+		assert kinds == ["GETINV"] * 4 + ["FILEDET"] * queued
+		asked = [at for kind, _name, at in calls if kind == "GETINV"]
+		polled = [at for kind, _name, at in calls if kind == "FILEDET"]
+		assert polled[0] - asked[0] >= 0.29  # never before GSTN's estimate
+		assert sum(waits) < 0.3 + 0.1  # one estimate in all, not one per queued section
+		client.close()
+
+
+def test_a_section_that_fails_is_reported_and_the_others_still_come(sandbox, connect):
+	sandbox.state.generate(RECIPIENT, 120, seed=3)
+	getinv = sandbox.api._getinv
+	sandbox.api._getinv = lambda gstin, section, base_url: (
+		{"b2bcn": {"nt_num": "1"}} if section == "CN" else getinv(gstin, section, base_url)
+	)
+	client = connect(sandbox)
+	results = {r.code: r for r in client.get_sections(("B2B", "CN", "DN"))}
+	assert isinstance(results["CN"].error, IMSValidationError) and results["CN"].records == []
+	assert results["B2B"].records and results["DN"].records
+	assert results["B2B"].error is None and results["DN"].error is None
+
+
+def test_closing_get_sections_stops_its_calls(sandbox, connect):
+	sandbox.state.generate(RECIPIENT, 120, seed=3)
+	client = connect(sandbox)
+
+	def getinvs() -> int:
+		return sum(n for name, n in sandbox.api.calls.items() if name.endswith(" GETINV"))
+
+	before = getinvs()
+	results = client.get_sections(("B2B", "CN", "DN", "ECOM"))
+	first = next(results)
+	results.close()
+	assert first.code == "B2B" and first.records
+	assert getinvs() - before == 1

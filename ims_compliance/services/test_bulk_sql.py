@@ -1,0 +1,146 @@
+import datetime as dt
+import threading
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from ims_compliance.services.bulk_sql import (
+	connection_escape,
+	insert_rows,
+	insert_statements,
+	render_column,
+	row_names,
+	run_ahead,
+	sql_literal,
+)
+
+TRICKY = ["plain", "it's", 'say "hi"', "back\\slash", "line\nbreak", "nul\x00", "a IFNULL(b", "ಕನ್ನಡ", ""]
+
+
+def connection_escape_string():
+	if frappe.db._conn is None:
+		frappe.db.connect()
+	return frappe.db._conn.escape_string
+
+
+def doubled_quotes(text: str) -> str:  # what pymysql does under NO_BACKSLASH_ESCAPES
+	return text.replace("'", "''")
+
+
+def bracketed(text: str) -> str:  # an escape function of unknown kind: called per value
+	return f"<{text}>"
+
+
+class TestSqlText(FrappeTestCase):
+	def test_literals(self):
+		escape = connection_escape_string()
+		self.assertEqual(sql_literal(None, escape), "NULL")
+		self.assertEqual(sql_literal(True, escape), "1")
+		self.assertEqual(sql_literal(0, escape), "0")
+		self.assertEqual(sql_literal(1180.5, escape), "1180.5")
+		self.assertEqual(sql_literal(dt.date(2025, 10, 1), escape), "'2025-10-01'")
+		self.assertEqual(
+			sql_literal(dt.datetime(2025, 10, 1, 9, 5, 7, 12), escape), "'2025-10-01 09:05:07.000012'"
+		)
+		self.assertEqual(sql_literal("it's", escape), "'it\\'s'")
+		self.assertEqual(sql_literal("a IFNULL(b", escape), "'a IFNULL' '(b'")
+		with self.assertRaises(ValueError):
+			sql_literal(float("nan"), escape)
+		with self.assertRaises(TypeError):
+			sql_literal(object(), escape)
+
+	def test_row_names_sort_in_order_and_never_repeat(self):
+		first, second = row_names(1000), row_names(1000)
+		self.assertEqual(first, sorted(first))
+		self.assertLess(first[-1], second[0])
+		self.assertEqual(len(set(first) | set(second)), 2000)
+		self.assertEqual({len(n) for n in first}, {19})
+
+	def test_a_column_renders_as_each_of_its_values_does(self):
+		"""render_column picks one way per column by its types; the text must be sql_literal's
+		for every value, whatever the connection's escaping."""
+		columns = [
+			TRICKY,
+			[*TRICKY, None],
+			[None, "x", None],
+			["GSTIN1", "GSTIN2"],
+			[1.5, 0.0, 2, 1e-07, 12345678901.25],
+			[None, 3.25, 0],
+			[True, False, None],
+			[1, 0, 7],
+			[dt.date(2025, 10, 1), None, dt.date(1999, 1, 31)],
+			[dt.datetime(2025, 10, 1, 9, 5, 7, 12), None],
+			[None, None],
+			["mixed", 1, True, dt.date(2025, 1, 1), None, 2.5],
+			[],
+		]
+		for escape in (connection_escape_string(), connection_escape(), doubled_quotes, bracketed):
+			for values in columns:
+				with self.subTest(escape=getattr(escape, "__name__", repr(escape)), values=values):
+					self.assertEqual(render_column(values, escape), [sql_literal(v, escape) for v in values])
+
+	def test_a_column_that_cannot_be_stored_is_refused(self):
+		escape = connection_escape()
+		with self.assertRaises(ValueError):
+			render_column([1.0, float("inf")], escape)
+		with self.assertRaises(ValueError):
+			render_column([None, float("nan")], escape)
+
+	def test_column_statements_are_the_row_statements(self):
+		"""insert_statements (column by column) builds the text insert_rows (row by row) does."""
+		escape = connection_escape()
+		rows = [(f"n{i}", TRICKY[i % len(TRICKY)], i * 1.25, dt.date(2025, 1, 1 + i % 28)) for i in range(23)]
+		fields = ["name", "remarks", "taxable_value", "document_date"]
+		constants = {"company": "IMS Test Company", "is_gone": 0, "modified": dt.datetime(2025, 1, 2, 3, 4)}
+		sent: list[str] = []
+		original = frappe.db.sql
+		frappe.db.sql = lambda query, *args, **kwargs: sent.append(query)
+		try:
+			insert_rows("X", fields, rows, constants=constants, chunk=10)
+		finally:
+			frappe.db.sql = original
+		columns = {f: [row[i] for row in rows] for i, f in enumerate(fields)}
+		statements = list(insert_statements("X", columns, escape=escape, constants=constants, chunk=10))
+		self.assertEqual(len(statements), 3)
+		self.assertEqual(statements, sent)
+		with self.assertRaises(ValueError):
+			list(insert_statements("X", {"a": [1, 2], "b": [1]}, escape=escape))
+
+
+class TestRunAhead(FrappeTestCase):
+	def test_items_come_in_order_made_on_another_thread(self):
+		made_on = set()
+
+		def items():
+			for i in range(50):
+				made_on.add(threading.get_ident())
+				yield i
+
+		self.assertEqual(list(run_ahead(items(), depth=2)), list(range(50)))
+		self.assertNotIn(threading.get_ident(), made_on)
+
+	def test_an_error_making_an_item_is_raised_in_its_place(self):
+		def items():
+			yield 1
+			yield 2
+			raise ValueError("item 3 cannot be made")
+
+		got = []
+		with self.assertRaisesRegex(ValueError, "item 3"):
+			for item in run_ahead(items()):
+				got.append(item)
+		self.assertEqual(got, [1, 2])
+
+	def test_a_caller_that_stops_stops_the_producer(self):
+		made = []
+
+		def items():
+			for i in range(10_000):
+				made.append(i)
+				yield i
+
+		ahead = run_ahead(items(), depth=1)
+		self.assertEqual(next(ahead), 0)
+		ahead.close()  # returns once the producer has stopped
+		self.assertLessEqual(len(made), 4)
+		self.assertFalse(any(t.name == "ims-run-ahead" for t in threading.enumerate()))
