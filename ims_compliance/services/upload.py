@@ -222,6 +222,12 @@ def upload(
 					break
 				released, run.released = run.released, []
 				run.plan(released)
+		run.apply_deferred()
+	except GstnError:
+		# raised by a GSTN call, at a committed point: GSTN's answer to the previous request is
+		# still written (any other exception is a crash: the resume polls that request again)
+		run.apply_deferred()
+		raise
 	finally:
 		run.result.api_calls = getattr(client, "calls", 0)
 	return run.result
@@ -240,6 +246,7 @@ class _Run(Planning, Sending, Recovery, RequestResults):
 		self.result = UploadResult()
 		self.planned: dict = {}  # request -> {row name: PlannedRow}, for this run's requests
 		self.released: list[str] = []  # rows that outgrew their body since planning: planned again
+		self.deferred = None  # (request, REQSTS answer) written during the next request's wait
 
 	def commit(self) -> None:
 		if self.commit_enabled:

@@ -22,7 +22,7 @@ OPEN = ("Queued", "Sending", "In Progress", "Unknown")
 
 class Recovery:
 	"""Needs from the run: gstin, client, poll, result, commit_enabled, commit(), set_request(),
-	await_result(), send_queued(), finish_from_gstn()."""
+	await_result(), apply_deferred(), send_queued(), finish_from_gstn()."""
 
 	def open_requests(self, *states: str) -> list[dict]:
 		return frappe.get_all(
@@ -61,6 +61,7 @@ class Recovery:
 		]
 		if not ready:
 			return
+		self.apply_deferred()  # written and committed before a download touches the rows
 		names = [r.name for r in ready]
 		sections = frappe.get_all(
 			supply_doctype(), filters={"upload_request": ("in", names)}, pluck="section", distinct=True

@@ -63,7 +63,7 @@ def checkpoint(stage: str, request: str) -> None:
 
 class Sending:
 	"""The sending step of an upload run. Needs from the run: gstin, client, poll, publish,
-	result, planned, released, commit(), set_request(), open_requests(), apply(),
+	result, planned, released, deferred, commit(), set_request(), open_requests(), apply(),
 	resolve_unknown()."""
 
 	def send_queued(self) -> bool:
@@ -213,7 +213,12 @@ class Sending:
 				)
 
 	def await_result(self, request: str, reference: str) -> bool:
-		"""Poll REQSTS with backoff within the budget; apply the answer. False if still IP."""
+		"""Poll REQSTS with backoff within the budget; apply the answer. False if still IP.
+
+		A plain "processed" answer (no error report) is kept back and written during the first
+		wait for the next request, while GSTN works on that one (`apply_deferred`): GSTN keeps
+		the answer, so a worker that dies before writing it leaves the request "In Progress",
+		and the resume polls it again."""
 		started = time.monotonic()
 		attempt = 0
 		while True:
@@ -221,6 +226,11 @@ class Sending:
 			polls = (frappe.db.get_value(REQUEST, request, "poll_count") or 0) + 1
 			self.set_request(request, poll_count=polls, last_polled_on=now_datetime())
 			if status.done:
+				self.apply_deferred()
+				if status.status == "P" and not status.record_errors:
+					self.commit()
+					self.deferred = (request, status)
+					return True
 				self.apply(request, status)
 				self.commit()
 				self.resolve_unknown(now=(request,))  # (only if apply() left it Unknown)
@@ -232,5 +242,16 @@ class Sending:
 				self.result.in_progress = True
 				return False
 			self.commit()
-			self.poll.sleep(wait)
+			began = time.monotonic()
+			self.apply_deferred()
+			self.poll.sleep(max(0.0, wait - (time.monotonic() - began)))
 			attempt += 1
+
+	def apply_deferred(self) -> None:
+		"""Write the answer `await_result` kept back, and commit."""
+		if self.deferred is None:
+			return
+		request, status = self.deferred
+		self.deferred = None
+		self.apply(request, status)
+		self.commit()
