@@ -298,27 +298,34 @@ def chunk_prepared(
 	gstin: str, request_type: str, items: Sequence[tuple[str, bytes]], max_bytes: int
 ) -> list[tuple[PreparedBody, list[int]]]:
 	"""`chunk_items` for records already serialised: consecutive items fill a body while its
-	exact wire size stays within `max_bytes`; each body comes with its items' indices in body
-	order (records grouped by section key)."""
+	exact wire size stays within `max_bytes` (a body exactly at the limit is allowed); each body
+	comes with its items' indices in body order (records grouped by section key)."""
 	empty, _ = prepare_body(gstin, request_type, [])
 	base = len(empty.wire)
 	chunks: list[tuple[PreparedBody, list[int]]] = []
 	start, size, keys = 0, base, set()
 	for index, (key, record) in enumerate(items):
-		# a record: its bytes and a comma; a new key: `"key":[]` and a comma (the first of each
-		# needs no comma: the estimate is at most 2 bytes over, never under)
-		extra = len(record) + 1 + (0 if key in keys else len(json.dumps(key)) + 4)
-		if base + extra > max_bytes:
-			raise IMSValidationError(f"one {key} record alone is larger than {max_bytes} bytes")
+		extra = _added_bytes(key, record, keys)
 		if size + extra > max_bytes:
-			chunks.append(_chunk(gstin, request_type, items, start, index))
-			start, size, keys = index, base, set()
-			extra = len(record) + 1 + len(json.dumps(key)) + 4
+			if keys:
+				chunks.append(_chunk(gstin, request_type, items, start, index))
+				start, size, keys = index, base, set()
+				extra = _added_bytes(key, record, keys)
+			if size + extra > max_bytes:
+				raise IMSValidationError(f"one {key} record alone is larger than {max_bytes} bytes")
 		keys.add(key)
 		size += extra
 	if start < len(items):
 		chunks.append(_chunk(gstin, request_type, items, start, len(items)))
 	return chunks
+
+
+def _added_bytes(key: str, record: bytes, keys) -> int:
+	"""Exactly what a record adds to a body holding `keys`: itself and a comma, or, first of its
+	key, `"key":[record]` and a comma unless it is the body's first key."""
+	if key in keys:
+		return len(record) + 1
+	return len(key) + 5 + len(record) + (1 if keys else 0)  # section keys need no JSON escapes
 
 
 def _chunk(
