@@ -13,7 +13,7 @@ import frappe
 from ims_compliance import api
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.sandbox.faults import FaultPlan
-from ims_compliance.services import gstr2b
+from ims_compliance.services import gstr2b, upload_plan, upload_send
 from ims_compliance.services import upload as service
 from ims_compliance.services.connection import CacheSessionStore, make_client
 from ims_compliance.services.download import download
@@ -485,6 +485,18 @@ class TestUploadChangesBeforeSending(UploadTestCase):
 
 		return patch.object(service, "_checkpoint", checkpoint), seen
 
+	def test_unchanged_rows_go_with_their_planned_records_without_being_read_again(self):
+		self.small_bodies(6_000)
+		wanted = self.set_actions(self.b2b_rows(120), pick=lambda i, r: ("Rejected", "Pending")[i % 2])
+		with (
+			patch.object(upload_send.Sending, "detach", side_effect=AssertionError("rows read again")),
+			patch.object(upload_send, "pending_from_row", side_effect=AssertionError("record built again")),
+		):
+			result = self.upload()
+		self.assertEqual((result.sent, result.processed), (len(wanted), len(wanted)))
+		self.assertGreater(result.requests, 2)
+		self.assert_in_sync()
+
 	def test_rows_changed_before_their_put_go_as_they_are_now(self):
 		self.small_bodies(6_000)
 		wanted = self.set_actions(self.b2b_rows(80), pick=lambda i, r: "Rejected")
@@ -516,6 +528,22 @@ class TestUploadChangesBeforeSending(UploadTestCase):
 		)
 		self.assertEqual((reverted.upload_request, reverted.upload_state), (None, ""))
 		self.assertEqual(self.sandbox.state.stats.get("stale_prev_status", 0), 0)
+		self.assert_in_sync()
+
+	def test_a_row_changed_and_changed_back_around_its_attach_is_applied_as_sent(self):
+		wanted = self.set_actions(self.b2b_rows(30), pick=lambda i, r: "Rejected")
+		row = sorted(wanted)[10]
+		attach = upload_plan.Planning.attach
+
+		def user_flips(run, request, kind, names, refused):
+			frappe.db.set_value(supply_doctype(), row, "action", "Pending")  # after the read
+			attach(run, request, kind, names, refused)
+			frappe.db.set_value(supply_doctype(), row, "action", "Rejected")  # back before the PUT
+
+		with patch.object(upload_plan.Planning, "attach", user_flips):
+			result = self.upload()
+		self.assertEqual(result.sent, len(wanted))
+		self.assertEqual(frappe.db.get_value(supply_doctype(), row, "gstn_action"), "Rejected")
 		self.assert_in_sync()
 
 	def test_rows_grown_past_the_body_limit_go_in_another_request_of_the_same_run(self):

@@ -34,7 +34,13 @@ from ims_compliance.gstn.errors import (
 )
 from ims_compliance.gstn.payloads import RESET_REQUEST, body_size
 from ims_compliance.gstn.upload import fit_body, pending_from_row
-from ims_compliance.services.upload_plan import CHUNK, FINGERPRINT, rows_by_name
+from ims_compliance.services.upload_plan import (
+	CHUNK,
+	FINGERPRINT,
+	REQUEST_DIGEST,
+	request_digest,
+	rows_by_name,
+)
 from ims_compliance.services.upload_results import REQUEST
 
 
@@ -82,7 +88,7 @@ class Sending:
 	def send(self, request: str, kind: str) -> bool:
 		"""One request: its body from its rows as they are now, mark it Sending, PUT, then
 		follow it. False when the run must stop here (GSTN busy or unreachable; resumed later)."""
-		names, records, rebuilt = self.body_rows(request, kind)
+		names, records, sent_actions = self.body_rows(request, kind)
 		body, fitted, overflow = fit_body(self.gstin, kind, records, max_bytes=self.client.max_plain_bytes)
 		if overflow:
 			self.release(request, [names[i] for i in overflow])
@@ -91,7 +97,7 @@ class Sending:
 			self.set_request(request, status="Processed", record_count=0, completed_on=now_datetime())
 			self.commit()
 			return True
-		self.set_sent_actions(request, {name: rebuilt[name] for name in sent if name in rebuilt})
+		self.set_sent_actions(request, {name: sent_actions[name] for name in sent if name in sent_actions})
 		size = body_size(body)
 		self.set_request(
 			request, status="Sending", sent_on=now_datetime(), record_count=len(sent), body_bytes=size
@@ -134,12 +140,20 @@ class Sending:
 		self, request: str, kind: str
 	) -> tuple[list[str], list[tuple[str, bytes]], dict[str, Action]]:
 		"""The rows tied to the request that go in its body (name order), their records, and the
-		actions of those built again (their `sent_action` is set before the PUT). A row whose
-		action the user moved to the other kind of request (SAVE vs RESETIMS), or that needs
-		nothing now (upload state "" from a download or the action service), leaves it."""
+		`sent_action` to set before the PUT where it differs from the record's action (rows built
+		again; a row changed and changed back around attach()). A row whose action the user
+		moved to the other kind of request (SAVE vs RESETIMS), or that needs nothing now (upload
+		state "" from a download or the action service), leaves it."""
 		planned = self.planned.pop(request, {})
+		if planned:
+			count, total = frappe.db.sql(
+				f"select {REQUEST_DIGEST} from {supply_table()} where upload_request = %s", request
+			)[0]
+			if (count, int(total or 0)) == request_digest(planned):  # nothing changed since planning
+				names = sorted(planned)
+				return names, [(planned[n].key, planned[n].record) for n in names], {}
 		current = frappe.db.sql(
-			f"""select name, {FINGERPRINT}, action, upload_state from {supply_table()}
+			f"""select name, {FINGERPRINT}, action, upload_state, sent_action from {supply_table()}
 			where upload_request = %s order by name""",
 			request,
 		)
@@ -149,9 +163,9 @@ class Sending:
 		rows = {row["name"]: row for row in rows_by_name(list(stale))} if stale else {}
 		names: list[str] = []
 		records: list[tuple[str, bytes]] = []
-		rebuilt: dict[str, Action] = {}
+		sent_actions: dict[str, Action] = {}
 		leave: list[str] = []
-		for name, _digest, action, state in current:
+		for name, _digest, action, state, sent_action in current:
 			if name in stale:
 				if name not in rows:  # deleted since: nothing to send
 					continue
@@ -163,11 +177,13 @@ class Sending:
 			if name in stale:
 				item = pending_from_row(rows[name])
 				records.append(item.wire_record())
-				rebuilt[name] = item.action
+				sent_actions[name] = item.action
 			else:
 				records.append((planned[name].key, planned[name].record))
+				if sent_action != planned[name].action.value:
+					sent_actions[name] = planned[name].action
 		self.detach(request, leave)
-		return names, records, rebuilt
+		return names, records, sent_actions
 
 	def detach(self, request: str, names: list[str]) -> None:
 		"""Rows that leave the request before it is sent: pending again when their action
@@ -194,9 +210,8 @@ class Sending:
 		self.released.extend(names)
 
 	def set_sent_actions(self, request: str, actions: dict[str, Action]) -> None:
-		"""`sent_action` = the action in the row's record, for rows built again at sending (the
-		others kept the planned action that attach() set): the result applies exactly what GSTN
-		was sent, whatever the row says by then."""
+		"""`sent_action` = the action in the row's record where it differs (see `body_rows`):
+		the result applies exactly what GSTN was sent, whatever the row says by then."""
 		by_action: dict[Action, list[str]] = {}
 		for name, action in actions.items():
 			by_action.setdefault(action, []).append(name)
