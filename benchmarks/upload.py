@@ -7,7 +7,8 @@ action other than GSTN's (A/R/P/N), then one `upload()` timed end to end: planni
 the requests, SAVE/RESETIMS bodies under 4 MB, REQSTS polling, applying every row's result and
 its IMS Action Log row. Prints time, requests, bytes and records/s per size; then the baseline:
 the same results applied row by row (a `frappe.db.set_value` + log insert per record, as a
-naive job would), timed on a sample and projected. Target: 100k in <= 60 s.
+naive job would), timed on a sample and projected. Target: 100k in <= 60 s (issue 7), <= 30 s
+on a 2-core machine (issue 18). `--profile FILE` writes a pyinstrument profile of the largest size.
 """
 
 from __future__ import annotations
