@@ -535,9 +535,9 @@ class TestUploadChangesBeforeSending(UploadTestCase):
 		row = sorted(wanted)[10]
 		attach = upload_plan.Planning.attach
 
-		def user_flips(run, request, kind, names, refused):
+		def user_flips(run, *args, **kwargs):
 			frappe.db.set_value(supply_doctype(), row, "action", "Pending")  # after the read
-			attach(run, request, kind, names, refused)
+			attach(run, *args, **kwargs)
 			frappe.db.set_value(supply_doctype(), row, "action", "Rejected")  # back before the PUT
 
 		with patch.object(upload_plan.Planning, "attach", user_flips):
@@ -570,6 +570,17 @@ class TestUploadChangesBeforeSending(UploadTestCase):
 		self.assertTrue(all(self.on_gstn(row).get("remarks") == note for row in grown))
 		self.assertFalse(self.rows(upload_state=("in", ("Pending Upload", "Uploading", "Failed"))))
 		self.assert_in_sync()
+
+	def test_planning_again_the_rows_released_from_a_body_ties_only_them(self):
+		first, failed, last = sorted(self.b2b_rows(3), key=lambda r: r.name)
+		self.set_actions([first, failed, last], pick=lambda i, r: "Rejected")
+		frappe.db.set_value(supply_doctype(), failed.name, {"upload_state": "Failed", "upload_error": "R5"})
+		run = service._Run(GSTIN, self.client, commit=False, publish=False, poll=None, user=None)
+		run.plan([first.name, last.name])  # the range between them holds a pending row not read
+		tied = {r.name for r in self.rows() if r.upload_request}
+		self.assertEqual(tied, {first.name, last.name})
+		run.plan()  # a whole plan reads it, and ties it
+		self.assertTrue(frappe.db.get_value(supply_doctype(), failed.name, "upload_request"))
 
 	def test_a_worker_killed_before_the_next_put_leaves_the_last_answer_to_the_resume(self):
 		self.small_bodies(20_000)

@@ -128,7 +128,7 @@ class Planning:
 					"requested_by": self.user,
 				}
 			).insert(ignore_permissions=True)
-			self.attach(doc.name, planned.kind, planned.names, refused)
+			self.attach(doc.name, planned.kind, planned.names, refused, only=names is not None)
 			self.planned[doc.name] = {
 				name: PlannedRow(fingerprints[name], key, record, action)
 				for name, action, (key, record) in zip(
@@ -137,12 +137,14 @@ class Planning:
 			}
 		self.commit()
 
-	def attach(self, request: str, kind: str, names, refused: list[str]) -> None:
+	def attach(self, request: str, kind: str, names, refused: list[str], *, only: bool = False) -> None:
 		"""Tie the planned rows to their request, `sent_action` = their action. A request's rows
 		are consecutive, in name order, among the pending rows of its kind: one UPDATE by that
 		primary-key range (half the time of the same rows by IN lists, issue 18), minus the rows
 		refused in it. A row that became pending of that kind since the read and lies in the
-		range is tied too: the sending step finds no planned record for it and builds one."""
+		range is tied too: the sending step finds no planned record for it and builds one.
+		`only`: the plan read only some pending rows (those released from an outgrown body), so
+		the range may hold pending rows it never checked: the planned names alone are tied."""
 		first, last = min(names), max(names)
 		skip = refused[bisect_left(refused, first) : bisect_right(refused, last)]
 		frappe.db.sql(
@@ -151,7 +153,7 @@ class Planning:
 			where name between %(first)s and %(last)s and company_gstin = %(gstin)s
 			and upload_state in %(states)s and (upload_request is null or upload_request = '')
 			and is_gone = 0 and action {"=" if kind == RESET_REQUEST else "!="} 'No Action'
-			{"and name not in %(skip)s" if skip else ""}""",
+			{"and name not in %(skip)s" if skip else ""} {"and name in %(names)s" if only else ""}""",
 			{
 				"request": request,
 				"first": first,
@@ -159,6 +161,7 @@ class Planning:
 				"gstin": self.gstin,
 				"states": PENDING,
 				"skip": tuple(skip),
+				"names": tuple(names) if only else (),  # (pymysql escapes every value given)
 			},
 		)
 
