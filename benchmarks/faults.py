@@ -1,6 +1,6 @@
 """Fault campaign for the upload pipeline (issue 7), on the bench against the built-in sandbox.
 
-Run: python benchmarks/faults.py [--runs 100] [--records 60] [--seed 0]
+Run: python benchmarks/faults.py [--runs 100] [--records 60] [--seed 0] [--body-bytes N]
 Each run, seeded: the sandbox holds N records, we download them, the "user" sets random
 actions (A/R/P/N), then uploads while the sandbox injects random 503s/500s, read timeouts,
 dropped connections and session expiry, sometimes keeps requests stuck in IP, and the
@@ -17,6 +17,7 @@ Prints totals and per-fault counts as `metric: value unit` lines.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import sys
 import tempfile
@@ -37,7 +38,7 @@ class WorkerKilled(Exception):
 	pass
 
 
-def in_bench(runs: int, records: int, seed: int) -> None:
+def in_bench(runs: int, records: int, seed: int, body_bytes: int | None = None) -> None:
 	from _bench import connect
 
 	frappe = connect()
@@ -67,6 +68,8 @@ def in_bench(runs: int, records: int, seed: int) -> None:
 
 	def client_for():
 		client = make_client(gstin)
+		if body_bytes:  # small bodies: several requests per run, so kills land between them
+			client.settings = dataclasses.replace(client.settings, max_body_bytes=body_bytes)
 		client.transport.retry = RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.1, seed=seed)
 		client.transport.timeout = (1.0, 0.6)
 		return client
@@ -253,10 +256,13 @@ def main() -> None:
 	parser.add_argument("--runs", type=int, default=100)
 	parser.add_argument("--records", type=int, default=60)
 	parser.add_argument("--seed", type=int, default=0)
+	parser.add_argument(
+		"--body-bytes", type=int, default=0, help="SAVE/RESETIMS body limit (default: GSTN's)"
+	)
 	parser.add_argument("--in-bench", action="store_true", help=argparse.SUPPRESS)
 	args = parser.parse_args()
 	if args.in_bench:
-		in_bench(args.runs, args.records, args.seed)
+		in_bench(args.runs, args.records, args.seed, args.body_bytes or None)
 		return
 	from _bench import bench_available, run_in_bench
 
@@ -264,7 +270,17 @@ def main() -> None:
 		print("bench_half_ran: 0 flag (no bench found; set IMS_BENCH and IMS_SITE)")
 		return
 	run_in_bench(
-		__file__, ["--runs", str(args.runs), "--records", str(args.records), "--seed", str(args.seed)]
+		__file__,
+		[
+			"--runs",
+			str(args.runs),
+			"--records",
+			str(args.records),
+			"--seed",
+			str(args.seed),
+			"--body-bytes",
+			str(args.body_bytes),
+		],
 	)
 
 

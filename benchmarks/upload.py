@@ -7,7 +7,8 @@ action other than GSTN's (A/R/P/N), then one `upload()` timed end to end: planni
 the requests, SAVE/RESETIMS bodies under 4 MB, REQSTS polling, applying every row's result and
 its IMS Action Log row. Prints time, requests, bytes and records/s per size; then the baseline:
 the same results applied row by row (a `frappe.db.set_value` + log insert per record, as a
-naive job would), timed on a sample and projected. Target: 100k in <= 60 s.
+naive job would), timed on a sample and projected. Target: 100k in <= 60 s (issue 7), <= 30 s
+on a 2-core machine (issue 18). `--profile FILE` writes a pyinstrument profile of the largest size.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ims_compliance.doctype_names import supply_doctype
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ims_compliance.doctype_names import supply_doctype
 
 
 def free_port() -> int:
@@ -33,10 +34,24 @@ def free_port() -> int:
 		return probe.getsockname()[1]
 
 
+def counting(sql, statements: list):
+	"""frappe.db.sql, counting the statements and the seconds spent in them."""
+
+	def counted(*args, **kwargs):
+		began = time.perf_counter()
+		try:
+			return sql(*args, **kwargs)
+		finally:
+			statements[0] += 1
+			statements[1] += time.perf_counter() - began
+
+	return counted
+
+
 CYCLE = {"No Action": "Accepted", "Accepted": "Rejected", "Rejected": "Pending", "Pending": "No Action"}
 
 
-def in_bench(sizes: list[int], baseline: int) -> None:
+def in_bench(sizes: list[int], baseline: int, profile: str | None = None) -> None:
 	from _bench import connect, peak_rss_mb
 
 	frappe = connect()
@@ -98,22 +113,33 @@ def in_bench(sizes: list[int], baseline: int) -> None:
 			pending = len(service.pending_rows(gstin))
 			start = time.perf_counter()
 			poll = service.PollPolicy(delays=(0.5, 1, 2))
-			if os.environ.get("IMS_PROFILE"):
-				import cProfile
-				import pstats
+			sql, statements = frappe.db.sql, [0, 0.0]
+			frappe.db.sql = counting(sql, statements)
+			profiler = None
+			if profile and size == sizes[-1]:
+				from pyinstrument import Profiler
 
-				profile = cProfile.Profile()
-				result = profile.runcall(service.upload, gstin, client=client, poll=poll)
-				pstats.Stats(profile).sort_stats("tottime").print_stats(30)
-			else:
+				profiler = Profiler(interval=0.005)
+				profiler.start()
+			try:
 				result = service.upload(gstin, client=client, poll=poll)
+			finally:
+				frappe.db.sql = sql
+				if profiler:
+					profiler.stop()
+					Path(profile).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
 			seconds = time.perf_counter() - start
+			if profiler:
+				print(f"upload_profile_{size}: 1 flag (pyinstrument text in {profile}; timing includes it)")
 			timings[size] = seconds
 			print(f"upload_pending_{size}: {pending} records")
 			print(f"upload_seconds_{size}: {seconds:.2f} s")
 			print(f"upload_records_per_second_{size}: {result.sent / seconds:.0f} records/s")
 			print(f"upload_requests_{size}: {result.requests} requests")
 			print(f"upload_bytes_{size}: {result.bytes} bytes")
+			print(f"upload_statements_{size}: {statements[0]} statements")
+			print(f"upload_statement_seconds_{size}: {statements[1]:.2f} s")
+			print(f"upload_api_calls_{size}: {result.api_calls} calls")
 			print(f"upload_processed_{size}: {result.processed} records")
 			print(f"upload_failed_{size}: {result.failed + result.refused} records")
 			left = frappe.db.count(
@@ -173,18 +199,20 @@ def main() -> None:
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--sizes", default="10000,100000")
 	parser.add_argument("--baseline", type=int, default=500)
+	parser.add_argument("--profile", help="write a pyinstrument profile of the largest size here")
 	parser.add_argument("--in-bench", action="store_true", help=argparse.SUPPRESS)
 	args = parser.parse_args()
 	sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 	if args.in_bench:
-		in_bench(sizes, args.baseline)
+		in_bench(sizes, args.baseline, args.profile)
 		return
 	from _bench import bench_available, run_in_bench
 
 	if not bench_available():
 		print("bench_half_ran: 0 flag (no bench found; set IMS_BENCH and IMS_SITE)")
 		return
-	run_in_bench(__file__, ["--sizes", args.sizes, "--baseline", str(args.baseline)])
+	extra = ["--profile", str(Path(args.profile).resolve())] if args.profile else []
+	run_in_bench(__file__, ["--sizes", args.sizes, "--baseline", str(args.baseline), *extra])
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ class Action(str, Enum):
 		"""Accept a code (A/R/P/N), a word in any case (accept, Accepted, no action, noaction)."""
 		if isinstance(value, Action):
 			return value
+		exact = _EXACT.get(value) if isinstance(value, str) else None
+		if exact is not None:  # the stored labels and codes: no normalising (100k rows an upload)
+			return exact
 		text = " ".join(str(value or "").replace("_", " ").split()).lower()
 		if text in _WORDS:
 			return _WORDS[text]
@@ -47,5 +50,7 @@ for _action, _code in _TO_CODE.items():
 		_WORDS[_word.lower()] = _action
 _WORDS.update({"accept": Action.ACCEPTED, "reject": Action.REJECTED, "keep pending": Action.PENDING})
 _WORDS.update({"none": Action.NO_ACTION, "reset": Action.NO_ACTION})
+
+_EXACT: dict[str, Action] = {**{a.value: a for a in Action}, **_FROM_CODE}
 
 ACTION_LABELS: tuple[str, ...] = tuple(a.value for a in Action)

@@ -34,6 +34,7 @@ from ims_compliance.gstn.gsp import GspContext, get_profile
 from ims_compliance.gstn.payloads import (
 	ActionUpdate,
 	Counts,
+	PreparedBody,
 	RequestStatus,
 	build_reset_bodies,
 	build_save_bodies,
@@ -269,14 +270,21 @@ class GstnClient:
 		endpoint: str,
 		params: dict[str, str],
 		*,
-		body: dict | None = None,
+		body: dict | PreparedBody | None = None,
 		ret_period: str | None = None,
 		_retried: bool = False,
 	) -> Any:
 		session = self._ensure_session()
 		sek = crypto.unb64(session["sek"]) if self.settings.encrypted else None
-		wire_body = body
-		if body is not None and sek is not None:
+		wire_body: Any = body
+		raw = None
+		if isinstance(body, PreparedBody):
+			wire_body = None
+			if sek is not None:
+				wire_body = {"action": body.action, **crypto.seal_json(sek, body.data)}
+			else:
+				raw = body.wire
+		elif body is not None and sek is not None:
 			wire_body = {"action": body.get("action"), **crypto.seal_request(sek, body.get("data"))}
 		try:
 			status, answer = self.transport.json(
@@ -285,6 +293,7 @@ class GstnClient:
 				params=params,
 				headers=self._headers(str(params.get("action") or ""), ret_period=ret_period),
 				body=wire_body,
+				raw=raw,
 			)
 			if sek is not None and str(answer.get("status_cd")) == "1" and answer.get("rek"):
 				answer = {"status_cd": "1", "data": crypto.open_response(sek, answer)}
@@ -434,11 +443,13 @@ class GstnClient:
 			# one part at a time: its archive is dropped while the caller parses its rows
 			yield read_part(content, files=listing, index=index, section_key=key)
 
-	def send_body(self, body: dict) -> str:
-		"""PUT one prepared SAVE/RESETIMS body; returns GSTN's reference_id."""
-		data = self._call("PUT", p.IMS_ENDPOINT, {"action": body["action"]}, body=body)
+	def send_body(self, body: dict | PreparedBody) -> str:
+		"""PUT one SAVE/RESETIMS body (a dict, or a `PreparedBody` sent as serialised);
+		returns GSTN's reference_id."""
+		action = body.action if isinstance(body, PreparedBody) else body["action"]
+		data = self._call("PUT", p.IMS_ENDPOINT, {"action": action}, body=body)
 		if not isinstance(data, Mapping) or not data.get("reference_id"):
-			raise ProtocolError(f"{body['action']} answer without reference_id")
+			raise ProtocolError(f"{action} answer without reference_id")
 		return str(data["reference_id"])
 
 	def _send_bodies(self, bodies: list[dict], *, wait: bool, on_sent: Sent | None) -> list[str]:

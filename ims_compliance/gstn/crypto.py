@@ -168,7 +168,12 @@ def _json_of_b64(text: bytes, what: str) -> Any:
 
 def seal_request(session_key: bytes, payload: Any) -> dict[str, str]:
 	"""A request's `data` = b64(AES(sek, b64(JSON))) and `hmac` = b64(HMAC(sek, b64(JSON)))."""
-	inner = _b64_json(payload)
+	return seal_json(session_key, json.dumps(payload, separators=(",", ":")).encode())
+
+
+def seal_json(session_key: bytes, text: bytes) -> dict[str, str]:
+	"""`seal_request` for JSON already serialised (a prepared SAVE body's `data`)."""
+	inner = base64.b64encode(text)
 	return {"data": b64(aes_encrypt(session_key, inner)), "hmac": hmac_b64(session_key, inner)}
 
 

@@ -163,9 +163,14 @@ class Transport:
 		params: Mapping[str, str] | None = None,
 		headers: Mapping[str, str] | None = None,
 		body: Any = None,
+		raw: bytes | None = None,
 	) -> tuple[int, dict]:
-		"""Send, retrying transient failures; return (HTTP status, decoded JSON object)."""
-		data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+		"""Send, retrying transient failures; return (HTTP status, decoded JSON object). `raw`: a
+		JSON body already serialised (a prepared SAVE body: records, no secrets), sent as is."""
+		if raw is not None:
+			data = raw
+		else:
+			data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
 		merged = {"Content-Type": "application/json", **(headers or {})}
 		started = time.monotonic()
 		response = self._attempts(
@@ -184,7 +189,7 @@ class Transport:
 			url=url,
 			params=dict(params or {}),
 			headers=dict(merged),
-			request=_clip(body),
+			request=_clip(body) if raw is None else _clip_raw(raw),
 			status=response.status_code,
 			response=_clip(decoded),
 			started=started,
@@ -255,6 +260,11 @@ def _never_sent(exc: requests.RequestException) -> bool:
 	reason = exc.args[0] if exc.args else None
 	reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
 	return isinstance(reason, NewConnectionError)
+
+
+def _clip_raw(data: bytes) -> str:
+	text = data[:_LOG_BODY_CHARS].decode("utf-8", "replace")
+	return text if len(data) <= _LOG_BODY_CHARS else f"{text}... ({len(data)} bytes)"
 
 
 def _clip(value: Any) -> Any:

@@ -27,17 +27,20 @@ from ims_compliance.gstn.payloads import (
 	RESET_REQUEST,
 	SAVE_REQUEST,
 	ActionUpdate,
+	PreparedBody,
 	RecordError,
 	RequestStatus,
 	check_update,
-	chunk_items,
+	chunk_prepared,
+	prepare_body,
+	record_json,
 	reset_payload,
 )
 from ims_compliance.gstn.protocol import MAX_BODY_BYTES
 
-#: Head room under the body limit: a body is rebuilt from the rows just before it is sent, and
-#: a user may edit remarks or a declaration in between.
-PLAN_MARGIN = 0.9
+#: Planned bodies are filled to the limit: their size is the exact size on the wire, and a row
+#: edited between planning and sending that no longer fits leaves its request (`fit_body`).
+PLAN_MARGIN = 1.0
 _DECLARED = (("declIgst", "declared_igst"), ("declCgst", "declared_cgst"))
 _DECLARED += (("declSgst", "declared_sgst"), ("declCess", "declared_cess"))
 #: The GST Inward Supply fields `pending_from_row` reads: the record as GSTN holds it (the
@@ -88,6 +91,10 @@ class PendingAction:
 			return reset_payload(self.record, self.record.gstn_action)
 		return self.update().to_payload()
 
+	def wire_record(self) -> tuple[str, bytes]:
+		"""(section key, the record's JSON as sent): what a body is assembled from."""
+		return SECTIONS[self.record.section].key, record_json(self.payload())
+
 
 def pending_from_row(row: Mapping) -> PendingAction:
 	"""A GST Inward Supply row (DocType field names) as the action to upload. The trade name is
@@ -136,12 +143,18 @@ def pending_from_row(row: Mapping) -> PendingAction:
 
 @dataclass(frozen=True)
 class PlannedRequest:
-	"""One SAVE or RESETIMS body and the rows in it (in body order)."""
+	"""One SAVE or RESETIMS body and the rows in it (in body order): `records` holds each row's
+	(section key, record JSON), so the body can be sent again from them without rebuilding."""
 
 	kind: str
-	body: dict
+	prepared: PreparedBody
 	names: tuple[str, ...]
 	actions: tuple[Action, ...]
+	records: tuple[tuple[str, bytes], ...] = ()
+
+	@property
+	def body(self) -> dict:
+		return self.prepared.as_dict()
 
 
 @dataclass(frozen=True)
@@ -169,42 +182,61 @@ def plan_requests(
 	max_bytes: int = MAX_BODY_BYTES,
 	margin: float = PLAN_MARGIN,
 ) -> UploadPlan:
-	"""SAVE bodies first (A/R/P), then RESETIMS (N), each under `max_bytes * margin`. A record
-	GSTN would refuse for sure (R4, R5) is reported in `refused` and not sent."""
+	"""SAVE bodies first (A/R/P), then RESETIMS (N), each at most `max_bytes * margin` bytes on
+	the wire. A record GSTN would refuse for sure (R4, R5) is reported in `refused`, not sent.
+	Each record is serialised once, here."""
 	plan = UploadPlan()
-	by_kind: dict[str, list[tuple[str, dict, PendingAction]]] = {SAVE_REQUEST: [], RESET_REQUEST: []}
+	by_kind: dict[str, list[tuple[tuple[str, bytes], PendingAction]]] = {SAVE_REQUEST: [], RESET_REQUEST: []}
 	for item in pending:
 		key = SECTIONS[item.record.section].key
 		if item.kind == SAVE_REQUEST:
+			update = item.update()
 			try:
-				check_update(item.update(), location=f"{key} {item.record.document_number}")
+				check_update(update, location=f"{key} {item.record.document_number}")
 			except IMSValidationError as exc:
 				plan.refused.append(Refused(name=item.name, message=exc.message))
 				continue
-		by_kind[item.kind].append((key, item.payload(), item))
+			record = record_json(update.to_payload())
+		else:
+			record = record_json(item.payload())
+		by_kind[item.kind].append(((key, record), item))
 	limit = int(max_bytes * margin)
 	for kind in (SAVE_REQUEST, RESET_REQUEST):
 		items = by_kind[kind]
-		for body, indices in chunk_items(gstin, kind, [(k, p) for k, p, _ in items], limit):
+		for body, indices in chunk_prepared(gstin, kind, [wire for wire, _ in items], limit):
 			plan.requests.append(
 				PlannedRequest(
 					kind=kind,
-					body=body,
-					names=tuple(items[i][2].name for i in indices),
-					actions=tuple(items[i][2].action for i in indices),
+					prepared=body,
+					names=tuple(items[i][1].name for i in indices),
+					actions=tuple(items[i][1].action for i in indices),
+					records=tuple(items[i][0] for i in indices),
 				)
 			)
 	return plan
 
 
+def fit_body(
+	gstin: str, kind: str, records: Sequence[tuple[str, bytes]], *, max_bytes: int
+) -> tuple[PreparedBody, list[int], list[int]]:
+	"""The one body for rows already assigned to a stored request, from their records as they
+	are just before sending: the body, the indices of the records in it (body order) and of
+	those that no longer fit (a row edited since planning grew): those go back to pending."""
+	chunks = chunk_prepared(gstin, kind, records, max_bytes)
+	if not chunks:
+		return prepare_body(gstin, kind, [])[0], [], []
+	body, fitted = chunks[0]
+	return body, fitted, [i for _, indices in chunks[1:] for i in indices]
+
+
 def build_body(gstin: str, kind: str, pending: Sequence[PendingAction], *, max_bytes: int) -> dict:
-	"""The one body for rows already assigned to a stored request, built just before sending
-	(so `prev_status` is GSTN's status as we know it at that moment)."""
-	items = [(SECTIONS[p.record.section].key, p.payload()) for p in pending]
-	chunks = chunk_items(gstin, kind, items, max_bytes)
-	if len(chunks) != 1:
-		raise IMSValidationError(f"the request's {len(items)} records no longer fit in one body")
-	return chunks[0][0]
+	"""The one body for rows already assigned to a stored request, as a dict; an error when
+	they no longer fit in one body (`fit_body` says which do)."""
+	body, _, overflow = fit_body(gstin, kind, [p.wire_record() for p in pending], max_bytes=max_bytes)
+	if overflow:
+		count = len(pending)
+		raise IMSValidationError(f"the request's {count} records no longer fit in one body")
+	return body.as_dict()
 
 
 @dataclass(frozen=True)

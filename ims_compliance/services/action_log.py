@@ -115,3 +115,52 @@ def copy_record_fields(log_names: list[str] | None = None) -> None:
 		return
 	for start in range(0, len(log_names), 5000):
 		frappe.db.sql(f"{statement} where log.name in %(names)s", {"names": log_names[start : start + 5000]})
+
+
+def log_supplies(
+	where: str,
+	values: dict,
+	*,
+	from_column: str,
+	to_column: str,
+	remarks: str | None,
+	source: str,
+	user: str | None = None,
+) -> int:
+	"""One log row per inward supply matching `where` (SQL over the supply table, alias `s`,
+	with `values` as its parameters), written by ONE INSERT ... SELECT: the from/to actions are
+	the row's `from_column`/`to_column`, the record's fields are copied in the same statement,
+	and the names are `row_names`' time-ordered names, numbered in primary-key order.
+
+	An upload result logs every row of a request (20,000 at a time): reading them into Python
+	only to write them back cost more than the result's own UPDATE (issue 18)."""
+	from ims_compliance.services.ingest import row_names
+
+	if source not in SOURCES:
+		raise ValueError(f"unknown action log source {source!r}")
+	allowed = {"action", "gstn_action", "sent_action"}
+	if from_column not in allowed or to_column not in allowed:
+		raise ValueError(f"not an action column: {from_column!r} / {to_column!r}")
+	user = user or frappe.session.user
+	now = frappe.utils.now_datetime()
+	prefix = row_names(1)[0][:-5]  # the names' time and random part; the last 5 are the sequence
+	record = ", ".join(f"s.`{f}`" for f in RECORD_FIELDS)
+	frappe.db.sql(
+		f"""insert into `tabIMS Action Log` (name, creation, modified, modified_by, owner, docstatus,
+			idx, inward_supply, from_action, to_action, source, user, timestamp, remarks,
+			{", ".join(f"`{f}`" for f in RECORD_FIELDS)})
+		select concat(%(_prefix)s, lpad(lower(conv(row_number() over (order by s.name) - 1, 10, 36)), 5, '0')),
+			%(_now)s, %(_now)s, %(_user)s, %(_user)s, 0, 0, s.name, s.`{from_column}`, s.`{to_column}`,
+			%(_source)s, %(_user)s, %(_now)s, %(_remarks)s, {record}
+		from {supply_table()} s where {where}
+		order by s.name""",
+		{
+			**values,
+			"_prefix": prefix,
+			"_now": now,
+			"_user": user,
+			"_source": source,
+			"_remarks": remarks,
+		},
+	)
+	return frappe.db._cursor.rowcount

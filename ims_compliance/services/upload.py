@@ -3,69 +3,58 @@
 Safety comes from the order of commits, not from hoping nothing fails:
 1. every request of a run is stored as an IMS Upload Request ("Queued") and its rows are
    linked to it (`upload_request`, `sent_action`, upload state "Uploading") BEFORE anything is
-   sent;
+   sent (`upload_plan`);
 2. just before the PUT the request becomes "Sending" (committed); GSTN's reference id makes it
-   "In Progress" (committed); the body is rebuilt from the rows at that moment, so its
-   `prev_status` is GSTN's status as we last knew it;
+   "In Progress" (committed); the body is the rows as they are at that moment, so its
+   `prev_status` is GSTN's status as we last knew it (`upload_send`);
 3. REQSTS is polled with backoff in the job; the answer is applied to every linked row in the
-   same transaction that closes the request.
+   same transaction that closes the request (`upload_results`).
 A request left "Sending" (the worker died mid-PUT) or "Unknown" (the answer was lost) may or
 may not have reached GSTN: its rows are never sent again until a download, taken once GSTN has
-certainly finished with it (a later request of ours was processed, or enough time passed), says
-what GSTN holds. So no row is sent twice with a stale `prev_status`, and none is lost.
+certainly finished with it, says what GSTN holds (`upload_recovery`). So no row is sent twice
+with a stale `prev_status`, and none is lost.
+
+This module is the entry point: the job, its enqueueing and notification, the run that chains
+the steps, the scheduler's resume, the summary and the offline export.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count
-from frappe.utils import add_to_date, get_datetime, now_datetime
+from frappe.utils import now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
-from ims_compliance.core.actions import Action
-from ims_compliance.doctype_names import supply_doctype, supply_table
-from ims_compliance.gstn.errors import (
-	GstnError,
-	GstnUnavailable,
-	OtpRequired,
-	OutcomeUnknown,
-	RequestInProgress,
-	StopJob,
-)
-from ims_compliance.gstn.payloads import RESET_REQUEST, body_size
-from ims_compliance.gstn.upload import (
-	PENDING_FIELDS,
-	build_body,
-	pending_from_row,
-	plan_requests,
-)
+from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.gstn.errors import GstnError, OtpRequired, StopJob
+from ims_compliance.gstn.upload import pending_from_row
+from ims_compliance.services.upload_plan import PENDING, ROW_FIELDS, Planning, pending_rows
+from ims_compliance.services.upload_recovery import OPEN, Recovery
 from ims_compliance.services.upload_results import REQUEST, RequestResults
+from ims_compliance.services.upload_send import PollPolicy, Sending
 
-#: States of a request whose rows are still tied to it.
-OPEN = ("Queued", "Sending", "In Progress", "Unknown")
-#: Upload states of rows waiting to be sent ("Failed" ones go again on the next upload).
-PENDING = ("Pending Upload", "Failed")
-ROW_FIELDS = (*PENDING_FIELDS, "upload_state")
-
-
-@dataclass
-class PollPolicy:
-	"""REQSTS backoff: seconds between polls (the last repeats) and how long the job itself
-	waits before leaving a request to the scheduler's resume. `settle` is how long after an
-	unanswered PUT GSTN has surely finished with it (its outcome is then read by a download)."""
-
-	delays: tuple[float, ...] = (1, 2, 3, 5, 8, 13, 20, 30, 60)
-	budget: float = 900.0
-	settle: float = 300.0
-	sleep: Callable[[float], None] = time.sleep
-
-	def delay(self, attempt: int) -> float:
-		return self.delays[min(attempt, len(self.delays) - 1)]
+__all__ = [
+	"OPEN",
+	"PENDING",
+	"REQUEST",
+	"ROW_FIELDS",
+	"PollPolicy",
+	"UploadResult",
+	"enqueue_upload",
+	"job_id",
+	"offline_upload_files",
+	"pending_rows",
+	"resume_open_requests",
+	"summary_text",
+	"upload",
+	"upload_job",
+	"upload_summary",
+]
+#: Times a run plans again the rows that outgrew their body between planning and sending.
+MAX_PLANS = 3
 
 
 @dataclass
@@ -94,20 +83,6 @@ def _checkpoint(stage: str, request: str) -> None:
 
 
 # --- what is pending ----------------------------------------------------------------------
-def pending_rows(company_gstin: str) -> list[dict]:
-	"""Rows whose action GSTN does not have, not tied to an open request, not gone."""
-	table = frappe.qb.DocType(supply_doctype())
-	return (
-		frappe.qb.from_(table)
-		.select(*[table[f] for f in ROW_FIELDS])
-		.where(table.company_gstin == company_gstin)
-		.where(table.upload_state.isin(PENDING))
-		.where((table.upload_request.isnull()) | (table.upload_request == ""))
-		.where(table.is_gone == 0)
-		.orderby(table.name)
-	).run(as_dict=True)
-
-
 def upload_summary(company_gstin: str) -> dict:
 	"""What "Upload to GSTN" would send, by action, and the requests still open."""
 	table = frappe.qb.DocType(supply_doctype())
@@ -242,13 +217,25 @@ def upload(
 	try:
 		if run.settle_open() and not resume:
 			run.plan()
-			run.send_queued()
+			for _again in range(MAX_PLANS):
+				if not run.send_queued() or not run.released:
+					break
+				released, run.released = run.released, []
+				run.plan(released)
+		run.apply_deferred()
+	except GstnError:
+		# raised by a GSTN call, at a committed point: GSTN's answer to the previous request is
+		# still written (any other exception is a crash: the resume polls that request again)
+		run.apply_deferred()
+		raise
 	finally:
 		run.result.api_calls = getattr(client, "calls", 0)
 	return run.result
 
 
-class _Run(RequestResults):
+class _Run(Planning, Sending, Recovery, RequestResults):
+	"""One upload run: the steps (planning, sending, recovery, results) share its state."""
+
 	def __init__(self, gstin: str, client, *, commit: bool, publish: bool, poll: PollPolicy, user):
 		self.gstin = gstin
 		self.client = client
@@ -257,239 +244,13 @@ class _Run(RequestResults):
 		self.poll = poll
 		self.user = user or frappe.session.user
 		self.result = UploadResult()
+		self.planned: dict = {}  # request -> {row name: PlannedRow}, for this run's requests
+		self.released: list[str] = []  # rows that outgrew their body since planning: planned again
+		self.deferred = None  # (request, REQSTS answer) written during the next request's wait
 
 	def commit(self) -> None:
 		if self.commit_enabled:
 			frappe.db.commit()  # nosemgrep: each step of an upload must survive a crash
-
-	# --- open requests ---------------------------------------------------------------------
-	def open_requests(self, *states: str) -> list[dict]:
-		return frappe.get_all(
-			REQUEST,
-			filters={"company_gstin": self.gstin, "status": ("in", states or OPEN)},
-			fields=["name", "status", "request_type", "reference_id", "sent_on", "creation"],
-			order_by="creation asc",
-		)
-
-	def settle_open(self) -> bool:
-		"""Poll what an earlier run left with GSTN, resolve what may have reached it, send what
-		was planned but not sent. False when GSTN is still busy (the scheduler comes back)."""
-		for request in self.open_requests("In Progress"):
-			if not self.await_result(request.name, request.reference_id):
-				return False
-		for request in self.open_requests("Sending"):
-			self.set_request(
-				request.name, status="Unknown", gstn_error=_("The worker stopped while sending.")
-			)
-		self.commit()
-		self.resolve_unknown()
-		return self.send_queued()
-
-	def resolve_unknown(self, now: tuple[str, ...] = ()) -> None:
-		"""Requests whose PUT got no answer: once GSTN is surely done with them (`settle`
-		seconds after they were sent), download their sections and let GSTN's records say, row
-		by row, whether the action landed. Not sooner: a PUT whose answer was lost may reach
-		GSTN after a later request of ours (a slow connection), so a later request's result
-		proves nothing about it; the fault campaign caught exactly that. `now`: requests known to
-		be finished (GSTN answered, but with errors we cannot place) resolve at once."""
-		limit = add_to_date(now_datetime(), seconds=-self.poll.settle)
-		ready = [
-			r
-			for r in self.open_requests("Unknown")
-			if r.name in now or not r.sent_on or get_datetime(r.sent_on) <= limit
-		]
-		if not ready:
-			return
-		names = [r.name for r in ready]
-		sections = frappe.get_all(
-			supply_doctype(), filters={"upload_request": ("in", names)}, pluck="section", distinct=True
-		)
-		if sections:
-			from ims_compliance.services.download import download
-
-			download(self.gstin, sections=sections, client=self.client, commit=self.commit_enabled)
-		for name in names:
-			self.result.resynced += self.finish_from_gstn(name)
-			self.set_request(name, status="Resolved by Download", completed_on=now_datetime())
-		self.commit()
-
-	# --- planning --------------------------------------------------------------------------
-	def plan(self) -> None:
-		rows = pending_rows(self.gstin)
-		if not rows:
-			return
-		pending = [pending_from_row(row) for row in rows]
-		plan = plan_requests(self.gstin, pending, max_bytes=self.client.max_plain_bytes)
-		run = frappe.generate_hash(length=10)
-		if plan.refused:
-			self.refuse(plan.refused)
-		for planned in plan.requests:
-			doc = frappe.get_doc(
-				{
-					"doctype": REQUEST,
-					"company_gstin": self.gstin,
-					"request_type": planned.kind,
-					"status": "Queued",
-					"upload_run": run,
-					"record_count": len(planned.names),
-					"requested_by": self.user,
-				}
-			).insert(ignore_permissions=True)
-			self.attach(doc.name, planned.names, planned.actions)
-		self.commit()
-
-	def attach(self, request: str, names, actions) -> None:
-		"""Tie the planned rows to their request (plain SQL: a query builder renders 5,000-name
-		IN lists term by term, which costs more than the update itself)."""
-		by_action: dict[Action, list[str]] = {}
-		for name, action in zip(names, actions, strict=True):
-			by_action.setdefault(action, []).append(name)
-		for action, chunk_names in by_action.items():
-			for start in range(0, len(chunk_names), 5000):
-				frappe.db.sql(
-					f"""update {supply_table()} set upload_request = %(request)s, sent_action = %(action)s,
-					upload_state = 'Uploading', upload_error = null where name in %(names)s""",
-					{
-						"request": request,
-						"action": action.value,
-						"names": tuple(chunk_names[start : start + 5000]),
-					},
-				)
-
-	def refuse(self, refused) -> None:
-		"""Rows GSTN would refuse for sure (R4, R5) stay failed with the rule, unsent."""
-		table = frappe.qb.DocType(supply_doctype())
-		by_message: dict[str, list[str]] = {}
-		for item in refused:
-			by_message.setdefault(item.message, []).append(item.name)
-		for message, names in by_message.items():
-			(
-				frappe.qb.update(table)
-				.set(table.upload_state, "Failed")
-				.set(table.upload_error, message)
-				.where(table.name.isin(names))
-			).run()
-		self.result.refused += len(refused)
-
-	# --- sending ---------------------------------------------------------------------------
-	def send_queued(self) -> bool:
-		queued = self.open_requests("Queued")
-		for index, request in enumerate(queued):
-			if self.publish:
-				frappe.publish_progress(
-					index * 100 / max(len(queued), 1),
-					title=_("Uploading to GSTN ({0})").format(self.gstin),
-					description=_("Request {0} of {1}").format(index + 1, len(queued)),
-				)
-			if not self.send(request.name, request.request_type):
-				return False
-		return True
-
-	def rows_of(self, request: str) -> list[dict]:
-		return frappe.get_all(
-			supply_doctype(),
-			filters={"upload_request": request},
-			fields=[*ROW_FIELDS, "sent_action"],
-			order_by="name asc",
-		)
-
-	def send(self, request: str, kind: str) -> bool:
-		"""One request: rebuild its body from its rows, mark it Sending, PUT, then follow it.
-		False when the run must stop here (GSTN busy or unreachable; resumed later)."""
-		rows = self.rows_of(request)
-		sendable = []
-		for row in rows:
-			# the user may have changed the action since planning: send what is wanted now,
-			# in the same kind of request, or nothing when GSTN already has it
-			# ("" = the action service found nothing left to upload for this row)
-			wanted = Action.parse(row.action)
-			if (wanted is Action.NO_ACTION) != (kind == RESET_REQUEST) or not row.upload_state:
-				continue
-			row.sent_action = wanted.value
-			sendable.append(row)
-		self.detach_unsent(request, kind)
-		if not sendable:
-			self.set_request(request, status="Processed", record_count=0, completed_on=now_datetime())
-			self.commit()
-			return True
-		pending = [pending_from_row(row) for row in sendable]
-		body = build_body(self.gstin, kind, pending, max_bytes=self.client.max_plain_bytes)
-		size = body_size(body)
-		frappe.db.sql(f"update {supply_table()} set sent_action = action where upload_request = %s", request)
-		self.set_request(
-			request, status="Sending", sent_on=now_datetime(), record_count=len(sendable), body_bytes=size
-		)
-		self.commit()
-		_checkpoint("before-send", request)
-		try:
-			reference = self.client.send_body(body)
-		except OutcomeUnknown as exc:
-			self.set_request(request, status="Unknown", gstn_error=str(exc))
-			self.commit()
-			self.result.messages.append(str(exc))
-			return True  # resolved by a download once GSTN is surely done with it
-		except RequestInProgress:
-			self.set_request(request, status="Queued", sent_on=None)
-			self.commit()
-			self.result.in_progress = True
-			return False
-		except (OtpRequired, GstnUnavailable, StopJob):
-			# StopJob: HTTP 429 / AUTH403 / the call cap; the GSP refused before GSTN saw it
-			self.set_request(request, status="Queued", sent_on=None)
-			self.commit()
-			raise
-		except GstnError as exc:  # the whole request refused (schema, size): nothing reached GSTN
-			self.fail_rows(request, f"{exc.code}: {exc.message}")
-			self.set_request(request, status="Failed", gstn_error=str(exc), completed_on=now_datetime())
-			self.result.failed += len(sendable)
-			self.commit()
-			return True
-		_checkpoint("after-send", request)
-		self.set_request(request, status="In Progress", reference_id=reference)
-		self.commit()
-		_checkpoint("after-reference", request)
-		self.result.requests += 1
-		self.result.sent += len(sendable)
-		self.result.bytes += size
-		return self.await_result(request, reference)
-
-	def detach_unsent(self, request: str, kind: str) -> None:
-		"""Rows whose action changed since planning to another kind of request (SAVE vs
-		RESETIMS), or to GSTN's own status (upload state "" from the action service), leave the
-		request; they are pending again or need nothing."""
-		no_action = "=" if kind != RESET_REQUEST else "!="
-		frappe.db.sql(
-			f"""update {supply_table()} set upload_request = null, sent_action = '',
-			upload_state = case when action != gstn_action then 'Pending Upload'
-				when upload_state = 'Pending Upload' then 'Pending Upload' else '' end
-			where upload_request = %(request)s
-			and (ifnull(upload_state, '') = '' or action {no_action} 'No Action')""",
-			{"request": request},
-		)
-
-	# --- results ---------------------------------------------------------------------------
-	def await_result(self, request: str, reference: str) -> bool:
-		"""Poll REQSTS with backoff within the budget; apply the answer. False if still IP."""
-		started = time.monotonic()
-		attempt = 0
-		while True:
-			status = self.client.request_status(reference)
-			polls = (frappe.db.get_value(REQUEST, request, "poll_count") or 0) + 1
-			self.set_request(request, poll_count=polls, last_polled_on=now_datetime())
-			if status.done:
-				self.apply(request, status)
-				self.commit()
-				self.resolve_unknown(now=(request,))  # (only if apply() left it Unknown)
-				return True
-			wait = self.poll.delay(attempt)
-			if time.monotonic() - started + wait > self.poll.budget:
-				self.set_request(request, next_poll_on=add_to_date(now_datetime(), seconds=wait))
-				self.commit()
-				self.result.in_progress = True
-				return False
-			self.commit()
-			self.poll.sleep(wait)
-			attempt += 1
 
 	def set_request(self, request: str, **values) -> None:
 		frappe.db.set_value(REQUEST, request, values, update_modified=True)
