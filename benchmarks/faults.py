@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ims_compliance.doctype_names import supply_doctype
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ims_compliance.doctype_names import supply_doctype
 
 ACTIONS = ("Accepted", "Rejected", "Pending", "No Action")
 CODES = {"Accepted": "A", "Rejected": "R", "Pending": "P", "No Action": "N"}
