@@ -13,7 +13,7 @@ from frappe.query_builder.functions import Function
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.books import BILL_LINK_COLUMNS, HEADS
-from ims_compliance.services.ingest import update_rows
+from ims_compliance.services.bulk_sql import update_rows
 
 #: What a record holds of its last result besides its status and link, read with the supplies so
 #: that only records whose result changed are written. The reasons (JSON text, often hundreds of
@@ -73,7 +73,7 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 	`stored`: what the records hold now (read_supplies(with_stored=True), by name); `bills`: what
 	the Purchase Invoices of the window show now (read_purchases(with_links=True)). Only records
 	whose result differs from `stored`, and only bills whose link, status or action differs, are
-	written, each side by UPDATEs joined to a derived table of values (services.ingest.update_rows),
+	written, each side by UPDATEs joined to a derived table of values (services.bulk_sql.update_rows),
 	sorted by name. At 100k the tables no longer fit the server's buffer pool: rows written in the
 	engine's order touched a random page each (the write grew ~20x for 10x the data), rows in key
 	order share their pages. The records are compared and written WRITE_SLICE at a time in that
