@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ims_compliance.doctype_names import supply_doctype
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ims_compliance.doctype_names import supply_doctype  # after the path is set
 
 
 def purchases_like(supplies, seed: int = 1):
