@@ -102,21 +102,13 @@ class StoredRow:
 		return cls(
 			key=row["ims_key"],
 			gstn_hash=row.get("gstn_hash") or None,
-			gstn_action=_stored_action(row.get("gstn_action")),
-			action=_stored_action(row.get("action")),
+			gstn_action=Action.parse(row.get("gstn_action") or Action.NO_ACTION),
+			action=Action.parse(row.get("action") or Action.NO_ACTION),
 			upload_state=row.get("upload_state") or None,
 			is_gone=bool(row.get("is_gone")),
 			name=row.get("name"),
 			values={f: row[f] for f in (*DIFF_FIELDS, *STATUS_FIELDS) if f in row},
 		)
-
-
-_ACTION_BY_VALUE = {action.value: action for action in Action}
-
-
-def _stored_action(value: object) -> Action:
-	"""An action column's value: the stored word itself first (every row of a re-download)."""
-	return _ACTION_BY_VALUE.get(value) or Action.parse(value or Action.NO_ACTION)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
