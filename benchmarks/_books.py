@@ -350,3 +350,16 @@ def reset_reconciled(frappe, run: str) -> None:
 		f"PB{run}%",
 	)
 	frappe.db.commit()
+
+
+def delete_bench_rows(frappe, tag: str) -> None:
+	"""Everything insert_bench_rows made under `tag` (records RC<tag>*, bills PB<tag>* with their
+	lines and taxes) and the action log of those records."""
+	frappe.db.sql("delete from `tabIMS Action Log` where inward_supply like %s", f"RC{tag}%")
+	for doctype, prefix in (
+		(supply_doctype(), f"RC{tag}%"),
+		("Purchase Invoice", f"PB{tag}%"),
+		("Purchase Invoice Item", f"PB{tag}%"),
+		("Purchase Taxes and Charges", f"PB{tag}%"),
+	):
+		frappe.db.sql(f"delete from `tab{doctype}` where name like %s", prefix)

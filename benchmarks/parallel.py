@@ -138,12 +138,11 @@ def run_round(frappe, gstins: list[str], tags: list[str], workers: int, size: in
 
 def in_bench(size: int, worker_counts: list[int]) -> None:
 	from _bench import connect
-	from _books import insert_bench_rows
+	from _books import delete_bench_rows, insert_bench_rows
 
 	frappe = connect()
 	from ims_compliance.core.gstin import make_gstin
 	from ims_compliance.core.matching.generate import generate
-	from ims_compliance.doctype_names import supply_doctype
 	from ims_compliance.services import reconcile as service
 
 	company = frappe.get_all("Company", pluck="name", limit=1)[0]
@@ -208,14 +207,7 @@ def in_bench(size: int, worker_counts: list[int]) -> None:
 		)
 	finally:
 		for tag in tags:
-			frappe.db.sql("delete from `tabIMS Action Log` where inward_supply like %s", f"RC{tag}%")
-			for doctype, prefix in (
-				(supply_doctype(), f"RC{tag}%"),
-				("Purchase Invoice", f"PB{tag}%"),
-				("Purchase Invoice Item", f"PB{tag}%"),
-				("Purchase Taxes and Charges", f"PB{tag}%"),
-			):
-				frappe.db.sql(f"delete from `tab{doctype}` where name like %s", prefix)
+			delete_bench_rows(frappe, tag)
 		settings = frappe.get_single("IMS Settings")
 		settings.company_gstins = [row for row in settings.company_gstins if row.gstin not in gstins]
 		settings.save()

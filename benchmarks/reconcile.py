@@ -35,6 +35,7 @@ import pandas as pd
 from _books import (
 	StagePeaks,
 	StatementCounter,
+	delete_bench_rows,
 	insert_bench_rows,
 	pool_mb,
 	pool_reads,
@@ -312,13 +313,7 @@ def in_bench(size: int, *, reuse: str | None = None, keep: bool = False, profile
 		frappe.db.sql("delete from `tabIMS Action Log` where inward_supply like %s", f"RC{run}%")
 		frappe.db.commit()
 		if not keep:
-			for doctype, prefix in (
-				(supply_doctype(), f"RC{run}%"),
-				("Purchase Invoice", f"PB{run}%"),
-				("Purchase Invoice Item", f"PB{run}%"),
-				("Purchase Taxes and Charges", f"PB{run}%"),
-			):
-				frappe.db.sql(f"delete from `tab{doctype}` where name like %s", prefix)
+			delete_bench_rows(frappe, run)
 			frappe.db.commit()
 
 
