@@ -69,9 +69,10 @@ def sql_literal(value: object, escape: Escape) -> str:
 
 
 def _escaper(escape: Escape) -> tuple[str | None, Callable[[list[str]], list[str]]]:
-	"""The characters `escape` changes (None: unknown) and a function escaping a list of str exactly as it does:
-	without a Python call per value when the connection escapes as pymysql does by default
-	(backslashes) or under NO_BACKSLASH_ESCAPES (quotes doubled); else `escape` per value."""
+	"""The characters `escape` changes (None: unknown) and a function escaping a list of str
+	exactly as it does: without a Python call per value when the connection escapes as pymysql
+	does by default (backslashes) or under NO_BACKSLASH_ESCAPES (quotes doubled); else `escape`
+	per value."""
 	escaped = escape(_PROBE)
 	if escaped == _PROBE.translate(_BACKSLASH_ESCAPES):
 		return _BACKSLASH_SPECIALS, lambda values: list(
