@@ -31,6 +31,9 @@ STORED_RESULT_COLUMNS = (
 	"purchase_total_tax",
 	"purchase_net_total",
 )
+#: What a new result is compared with: the status and the stored result (the action columns are
+#: read for P2's revert only).
+COMPARED_COLUMNS = ("match_status", *(c for c in STORED_RESULT_COLUMNS if c not in ("action", "gstn_action")))
 
 
 def stored_result_terms(table) -> list:
@@ -96,20 +99,7 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 		frame[c].to_numpy()
 		for c in ("match_status", "score", "reasons", "recommended_action", "needs_review")
 	] + [reason.to_numpy() if reason is not None else np.full(len(names), "", dtype=object)]
-	old_columns = [
-		stored[c].to_numpy()
-		for c in (
-			"match_status",
-			"match_score",
-			"match_reasons_md5",
-			"recommended_action",
-			"needs_review",
-			"recommendation_reason",
-			"purchase_taxable_value",
-			"purchase_total_tax",
-			"purchase_net_total",
-		)
-	]
+	old_columns = [stored[c].to_numpy() for c in COMPARED_COLUMNS]
 	order = np.argsort(np.array(names, dtype=object), kind="stable")
 	pending: list[tuple] = []
 	written = 0
