@@ -29,7 +29,8 @@ class TestCompanyRestriction(SecurityCase):
 		frappe.set_user(RESTRICTED_USER)
 		view = api.get_document_view({"company_gstin": OTHER_GSTIN})
 		self.assertEqual((view["rows"], view["total"]), ([], 0))
-		names = {r.name for r in api.get_document_view({}, page_length=500)["rows"]}
+		# no company filter; the fixtures' numbers (SEC-A-, SEC-B-) keep other tests' rows off the page
+		names = {r.name for r in api.get_document_view({"document_number": "SEC-"}, page_length=500)["rows"]}
 		self.assertIn(self.ours, names)
 		self.assertNotIn(self.theirs, names)
 		self.assertFalse([r for r in api.get_match_summary({"company_gstin": OTHER_GSTIN}) if r["records"]])
@@ -111,6 +112,46 @@ class TestCompanyRestriction(SecurityCase):
 		)
 		self.assertEqual(response.status_code, 200)
 		self.assertEqual(response.json["message"]["rows"], [])
+
+	def test_http_pages_by_number_and_by_cursor_and_summaries_keep_the_restriction(self):
+		"""Issue 18's read paths over REST as the Company-restricted user: a deep page read in two
+		steps (names, then rows), a page by cursor, and the summaries folded from one GROUP BY."""
+		from unittest.mock import patch
+
+		from ims_compliance.services import queries
+
+		def get(method: str, **args) -> dict:
+			query = "&".join(
+				f"{k}={quote(v if isinstance(v, str) else json.dumps(v))}" for k, v in args.items()
+			)
+			response = self.http(
+				"get", f"/api/method/ims_compliance.api.{method}?{query}", self.restricted_user
+			)
+			self.assertEqual(response.status_code, 200, response.json)
+			return response.json["message"]
+
+		seen = set()
+		with patch.object(queries, "DEFERRED_FROM", 0):  # every page by number goes the two-step way
+			for start in range(0, 3):  # both fixtures' numbers start SEC-: only ours may come back
+				page = get(
+					"get_document_view",
+					filters={"document_number": "SEC-"},
+					start=str(start),
+					page_length="1",
+				)
+				seen |= {row["name"] for row in page["rows"]}
+				if page["next"]:
+					after = get(
+						"get_document_view", filters={}, start=str(start), page_length="1", after=page["next"]
+					)
+					seen |= {row["name"] for row in after["rows"]}
+		self.assertIn(self.ours, seen)
+		self.assertNotIn(self.theirs, seen)
+		for method in ("get_match_summary", "get_action_totals"):
+			rows = get(method, filters={"company_gstin": OTHER_GSTIN})
+			self.assertFalse([row for row in rows if row["records"]], method)
+		summary = get("get_actions_summary", filters={"company_gstin": OTHER_GSTIN})
+		self.assertEqual(summary, {"by_document_type": [], "by_match_status": []})
 
 
 class TestPurchaseInvoicePermission(SecurityCase):
