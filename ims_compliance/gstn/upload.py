@@ -254,11 +254,18 @@ class SentRecord:
 class RequestOutcome:
 	"""Per-row meaning of a finished request: `failed` name -> the error GSTN gave; `resync`
 	names GSTN refused because our copy is stale (IMSSAV0010); `unmatched` report lines that
-	name no sent row (the caller must not assume the rest succeeded)."""
+	name no sent row; `unreported` refusals GSTN counted (`err_cnt`, or PE with no report) but
+	did not name. With either of the last two the caller must not assume the rest succeeded."""
 
 	failed: dict[str, RecordError] = field(default_factory=dict)
 	resync: set[str] = field(default_factory=set)
 	unmatched: list[RecordError] = field(default_factory=list)
+	unreported: int = 0
+
+	@property
+	def complete(self) -> bool:
+		"""Every refusal GSTN counted is placed on a row we sent."""
+		return not self.unmatched and not self.unreported
 
 	def succeeded(self, names: Iterable[str]) -> list[str]:
 		return [name for name in names if name not in self.failed]
@@ -276,6 +283,10 @@ def match_errors(sent: Iterable[SentRecord], status: RequestStatus) -> RequestOu
 	outcome = RequestOutcome()
 	if status.status == "ER":
 		return outcome  # the whole request failed; the caller keeps every row pending
+	# A refusal GSTN counts but does not name (a PE answer without its report, or fewer report
+	# lines than err_cnt) could be any sent row: none of them may be taken as landed.
+	named = len(status.record_errors)
+	outcome.unreported = max(status.errors - named, 1 if status.status == "PE" and not named else 0)
 	exact: dict[tuple, list[str]] = {}
 	loose: dict[tuple, list[str]] = {}
 	for record in sent:

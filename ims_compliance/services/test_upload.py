@@ -7,6 +7,7 @@ from unittest.mock import patch
 import frappe
 
 from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.gstn.sandbox.faults import FaultPlan
 from ims_compliance.services import upload as service
 from ims_compliance.services.connection import CacheSessionStore
 from ims_compliance.tests.upload_case import GSTIN, UploadTestCase
@@ -87,6 +88,41 @@ class TestUploadResults(UploadTestCase):
 		self.assertEqual((again.sent, again.processed, again.failed), (25, 25, 0))
 		self.assertEqual(self.sandbox.state.stats["saved"] - saved_before, 25)
 		self.assertFalse(self.rows(upload_state=("in", ("Failed", "Pending Upload", "Uploading"))))
+		self.assert_in_sync()
+
+	def test_pe_without_its_error_report_takes_no_row_as_landed_and_asks_gstns_records(self):
+		"""GSTN counts refusals (err_cnt) but its error_report is lost: no sent row may be marked
+		as taken on trust; GSTN's records decide each row."""
+		rows = self.rows()
+		wanted = self.set_actions(rows, pick=lambda i, row: "Rejected")
+		refused = [r for r in rows if r.name in wanted][:3]
+		for row in refused:
+			self.sandbox.control(
+				"refuse",
+				{
+					"gstin": GSTIN,
+					"section": row.section,
+					"stin": row.supplier_gstin,
+					"number": row.document_number,
+					"code": "IMSSAV0099",
+					"message": "refused for the test",
+				},
+			)
+		self.sandbox.set_faults(FaultPlan(lost_error_reports=True))
+		result = self.upload()
+		self.assertTrue(any("does not name" in m for m in result.messages), result.messages)
+		request = frappe.get_all(
+			"IMS Upload Request", filters={"company_gstin": GSTIN}, fields=["status", "error_count"]
+		)
+		self.assertEqual([(r.status, r.error_count) for r in request], [("Resolved by Download", 3)])
+		after = {r.name: r for r in self.rows()}
+		for row in refused:  # GSTN kept its old status: still to send
+			self.assertNotEqual(after[row.name].gstn_action, "Rejected", row.name)
+			self.assertEqual(after[row.name].upload_state, "Pending Upload", row.name)
+		taken = [after[n] for n in wanted if n not in {r.name for r in refused}]
+		self.assertTrue(taken)
+		self.assertTrue(all(r.gstn_action == "Rejected" and r.upload_state == "Uploaded" for r in taken))
+		self.assertFalse(self.rows(upload_request=("is", "set")))
 		self.assert_in_sync()
 
 	def test_a_supplier_edit_answered_imssav0010_downloads_the_record_again(self):  # R9

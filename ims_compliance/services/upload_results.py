@@ -76,7 +76,7 @@ class RequestResults:
 			self.result.failed += count
 			return
 		outcome = RequestOutcome()
-		if status.record_errors:
+		if status.record_errors or status.errors or status.status == "PE":
 			sent = frappe.db.sql(
 				f"""select name, section, supplier_gstin, document_number, supplier_period
 				from {supply_table()} where upload_request = %s""",
@@ -90,16 +90,19 @@ class RequestResults:
 				status,
 			)
 		failed = outcome.failed
-		if outcome.unmatched:
+		if not outcome.complete:
 			# GSTN refused something we cannot place: let its records decide for this request
 			self.fail_named(failed)
 			self.set_request(request, **{**values, "status": "Unknown"})
 			self.result.failed += len(failed)
-			self.result.messages.append(
-				_("{0} errors of request {1} name no record we sent; reading GSTN's records").format(
-					len(outcome.unmatched), request
+			if outcome.unmatched:
+				message = _("{0} errors of request {1} name no record we sent; reading GSTN's records")
+				self.result.messages.append(message.format(len(outcome.unmatched), request))
+			if outcome.unreported:
+				message = _(
+					"GSTN counted {0} errors in request {1} that its error report does not name; reading GSTN's records"
 				)
-			)
+				self.result.messages.append(message.format(outcome.unreported, request))
 			return
 		self.fail_named(failed)
 		landed = self.mark_landed(request)

@@ -214,3 +214,31 @@ def test_planned_body_is_json_the_sandbox_schema_accepts():
 	for request in plan.requests:
 		body = json.loads(json.dumps(request.body))
 		check_envelope(body, gstin=RECIPIENT, action=body["action"])
+
+
+def test_pe_without_its_error_report_places_nothing_and_is_not_complete():
+	"""A PE answer whose error_report is missing: no row may be taken as landed."""
+	records = [sent(1), sent(2)]
+	outcome = match_errors(records, parse_request_status({"status_cd": "PE", "proc_cnt": 1, "err_cnt": 1}))
+	assert not outcome.failed and outcome.unreported == 1 and not outcome.complete
+	bare = match_errors(records, parse_request_status({"status_cd": "PE", "proc_cnt": 1}))
+	assert bare.unreported == 1 and not bare.complete
+
+
+def test_fewer_report_lines_than_err_cnt_leave_the_rest_unreported():
+	records = [sent(1), sent(2), sent(3)]
+	status = parse_request_status(
+		{"status_cd": "PE", "proc_cnt": 1, "err_cnt": 2, "error_report": {"b2b": [entry("INV-1")]}}
+	)
+	outcome = match_errors(records, status)
+	assert set(outcome.failed) == {"row-1"} and outcome.unreported == 1 and not outcome.complete
+
+
+def test_a_full_report_is_complete():
+	records = [sent(1), sent(2)]
+	status = parse_request_status(
+		{"status_cd": "PE", "proc_cnt": 1, "err_cnt": 1, "error_report": {"b2b": [entry("INV-2")]}}
+	)
+	outcome = match_errors(records, status)
+	assert set(outcome.failed) == {"row-2"} and outcome.unreported == 0 and outcome.complete
+	assert match_errors(records, parse_request_status({"status_cd": "P", "proc_cnt": 2})).complete

@@ -27,6 +27,7 @@ class FaultPlan:
 	stuck_requests: bool = False  # SAVE/RESET/GEN2B requests stay IP forever
 	process_delay: float = 0.0  # seconds before a request can leave IP (it always answers IP once)
 	failed_requests: bool = False  # SAVE/RESET/GEN2B requests end ER (GSTN could not process them)
+	lost_error_reports: bool = False  # SAVE/RESET answers PE with err_cnt but no error_report
 
 	@classmethod
 	def from_dict(cls, data: dict) -> FaultPlan:

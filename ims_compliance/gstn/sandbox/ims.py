@@ -53,6 +53,7 @@ class ImsHandlers(FileHandlers):
 				stuck=plan.stuck_requests,
 				delay=plan.process_delay,
 				fail=plan.failed_requests,
+				lose_report=plan.lost_error_reports,
 			)
 			return {"reference_id": ref}
 		raise Refusal(v.GEN5002, f"unknown IMS call {method} action={action!r}")

@@ -60,6 +60,7 @@ def submit(
 	stuck: bool = False,
 	delay: float = 0.0,
 	fail: bool = False,
+	lose_report: bool = False,
 ) -> str:
 	"""Queue a SAVE/RESET (payload = invdata) or GEN2B (payload = {itcprd}); one at a time per GSTIN."""
 	now = time.time()
@@ -81,6 +82,7 @@ def submit(
 			"ready_at": now + delay,
 			"stuck": stuck,
 			"fail": fail,
+			"lose_report": lose_report,
 		}
 		state.dirty = True
 		return ref
@@ -243,7 +245,7 @@ def _apply(state: SandboxState, request: dict) -> None:
 			state.stats[name] = state.stats.get(name, 0) + 1
 	errors = sum(len(v) for v in report.values())
 	request.update(status_cd="PE" if errors else "P", proc_cnt=processed, err_cnt=errors)
-	if report:
+	if report and not request.get("lose_report"):  # (a fault: the count without the report)
 		request["error_report"] = report
 
 
