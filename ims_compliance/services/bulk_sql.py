@@ -261,31 +261,122 @@ def insert_rows(
 	return count
 
 
+#: The owner an upsert row carries (a user id no account can have): a row that found no row to
+#: update was inserted with it, and is found by it and removed (see update_rows).
+MISSING_ROW_OWNER = "ims::no-such-row"
+
+
 def update_rows(doctype: str, rows: list[dict], *, chunk: int = 1000) -> int:
 	"""Set-based UPDATE of existing rows by name: `rows` are dicts with "name" and the columns to
-	set. Rows setting the same columns share statements joining the table to a derived table of
-	their values, so 10,000 status changes are ten statements, not 10,000 (a per-row set_value
-	took about 1 ms each). A name that no longer exists simply matches nothing."""
-	conn = _connection()
-	escape = conn.escape_string
-	shapes: dict[tuple, list[dict]] = {}
+	set; rows setting the same columns share statements (`update_stream`), so 10,000 status
+	changes are ten statements, not 10,000 (a per-row set_value took about 1 ms each). A name
+	that no longer exists changes nothing."""
+	shapes: dict[tuple, list[tuple]] = {}
 	for row in rows:
-		shapes.setdefault(tuple(row), []).append(row)
+		shapes.setdefault(tuple(row), []).append(tuple(row.values()))
 	for fields, group in shapes.items():
-		if "name" not in fields:
-			raise ValueError("update_rows needs each row's name")
-		assign = ", ".join(f"t.`{f}` = v.`{f}`" for f in fields if f != "name")
-		for start in range(0, len(group), chunk):
-			part = group[start : start + chunk]
-			first = ", ".join(f"{sql_literal(part[0][f], escape)} AS `{f}`" for f in fields)
-			rest = (
-				" UNION ALL SELECT " + ", ".join([sql_literal(row[f], escape) for f in fields])
-				for row in part[1:]
-			)
-			frappe.db.sql(
-				f"UPDATE `tab{doctype}` t JOIN (SELECT {first}{''.join(rest)}) v ON t.`name` = v.`name` SET {assign}"
-			)
+		update_stream(doctype, fields, group, chunk=chunk)
 	return len(rows)
+
+
+def update_stream(doctype: str, fields: Sequence[str], rows: Iterable[tuple], *, chunk: int = 1000) -> int:
+	"""UPDATE existing rows by name from `rows`, tuples in `fields` order ("name" among them),
+	which may be produced lazily: producing and rendering them runs on a helper thread
+	(`run_ahead`) while the server runs the statement before, so `rows` must not touch Frappe.
+
+	The statements are INSERT ... ON DUPLICATE KEY UPDATE of those columns: MariaDB runs them
+	about a third faster than an UPDATE joined to a derived table of the same values (that one
+	buffers the joined rows before updating them; 100k result rows: 2.9-3.7 s against 5.0-5.3 s,
+	issue 18). Where such a statement finds no row it inserts one: it carries MISSING_ROW_OWNER as
+	its owner and is deleted again in the same transaction, so no reader ever sees it (looked for
+	only when the server's count of changed rows says an insert may have happened: 2 per changed
+	row, 1 per insert, 0 per unchanged). Tables where an insert could fail or hit another row (a
+	column NOT NULL without a default, a set column in a unique index) get the joined UPDATE.
+	Returns how many rows were given."""
+	fields = tuple(fields)
+	if "name" not in fields:
+		raise ValueError("update_rows needs each row's name")
+	upsert = _upsert_allowed(doctype, fields)
+	make = upsert_statements if upsert else joined_update_statements
+	count = 0
+	for statement, names in run_ahead(make(doctype, fields, rows, escape=connection_escape(), chunk=chunk)):
+		execute(statement)
+		count += len(names)
+		if upsert and frappe.db._cursor.rowcount != 2 * len(names):
+			frappe.db.sql(
+				f"delete from `tab{doctype}` where name in %(names)s and owner = %(owner)s",
+				{"names": tuple(names), "owner": MISSING_ROW_OWNER},
+			)
+	return count
+
+
+def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+	rows = iter(rows)
+	while part := list(islice(rows, size)):
+		yield part
+
+
+def upsert_statements(
+	doctype: str, fields: Sequence[str], rows: Iterable[tuple], *, escape: Escape, chunk: int = 1000
+) -> Iterator[tuple[str, list[str]]]:
+	"""INSERT ... ON DUPLICATE KEY UPDATE text for `rows` (tuples in `fields` order), `chunk`
+	rows a statement, with the names each one covers. Pure: runs ahead."""
+	at = fields.index("name")
+	assign = ", ".join(f"`{f}` = VALUES(`{f}`)" for f in fields if f != "name")
+	head = f"INSERT INTO `tab{doctype}` (`owner`, {', '.join(f'`{f}`' for f in fields)}) VALUES ("
+	owner = sql_literal(MISSING_ROW_OWNER, escape) + ","
+	between = "),(" + owner
+	for part in _chunks(rows, chunk):
+		rendered = [render_column(column, escape) for column in zip(*part, strict=True)]
+		values = between.join(map(",".join, zip(*rendered, strict=True)))
+		yield f"{head}{owner}{values}) ON DUPLICATE KEY UPDATE {assign}", [row[at] for row in part]
+
+
+def joined_update_statements(
+	doctype: str, fields: Sequence[str], rows: Iterable[tuple], *, escape: Escape, chunk: int = 1000
+) -> Iterator[tuple[str, list[str]]]:
+	"""UPDATE text joining the table to a derived table of `rows`' values (tuples in `fields`
+	order), `chunk` rows a statement, with the names each one covers. Pure: runs ahead."""
+	at = fields.index("name")
+	assign = ", ".join(f"t.`{f}` = v.`{f}`" for f in fields if f != "name")
+	for part in _chunks(rows, chunk):
+		first = ", ".join(f"{sql_literal(v, escape)} AS `{f}`" for f, v in zip(fields, part[0], strict=True))
+		rest = "".join(
+			" UNION ALL SELECT " + ", ".join([sql_literal(v, escape) for v in row]) for row in part[1:]
+		)
+		yield (
+			f"UPDATE `tab{doctype}` t JOIN (SELECT {first}{rest}) v ON t.`name` = v.`name` SET {assign}",
+			[row[at] for row in part],
+		)
+
+
+_UPSERT_FACTS: dict[tuple[str, str], tuple[frozenset, frozenset]] = {}
+
+
+def _upsert_allowed(doctype: str, fields: Sequence[str]) -> bool:
+	"""Whether an upsert of `fields` can only update existing rows or insert one that is
+	removed at once: no column NOT NULL without a default outside `fields` (the insert would
+	fail), no set column in a unique index besides the name (the insert could update another
+	row), and an `owner` column to mark inserts with."""
+	key = (frappe.local.site, doctype)
+	if key not in _UPSERT_FACTS:
+		columns = frappe.db.sql(
+			"""select column_name, is_nullable = 'NO' and column_default is null
+			and extra not like '%%auto_increment%%'
+			from information_schema.columns where table_schema = database() and table_name = %s""",
+			f"tab{doctype}",
+		)
+		unique = frappe.db.sql(
+			"""select column_name from information_schema.statistics where table_schema = database()
+			and table_name = %s and non_unique = 0 and index_name != 'PRIMARY'""",
+			f"tab{doctype}",
+		)
+		required = frozenset(c for c, needs_value in columns if needs_value) - {"name"}
+		if not any(c == "owner" for c, _ in columns):
+			required |= {"owner"}  # (read as: no upsert)
+		_UPSERT_FACTS[key] = (required, frozenset(c for (c,) in unique))
+	required, unique = _UPSERT_FACTS[key]
+	return "owner" not in fields and not (required - set(fields)) and not (unique & set(fields))
 
 
 def _connection():

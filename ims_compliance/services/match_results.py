@@ -13,7 +13,7 @@ from frappe.query_builder.functions import Function
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.books import BILL_LINK_COLUMNS, HEADS
-from ims_compliance.services.bulk_sql import update_rows
+from ims_compliance.services.bulk_sql import update_stream
 
 #: What a record holds of its last result besides its status and link, read with the supplies so
 #: that only records whose result changed are written. The reasons (JSON text, often hundreds of
@@ -64,9 +64,8 @@ RESULT_COLUMNS = (
 )
 
 
-#: Records handled per slice of the write: a multiple of update_rows' 1,000-row statements, so
-#: the statements are the same as for one call, while only this many result rows (and their
-#: JSON and dicts) exist at a time instead of 100k (issue 18).
+#: Records compared per slice of the write: only this many records' columns are turned into
+#: Python objects at a time instead of 100k (issue 18).
 WRITE_SLICE = 10000
 
 
@@ -76,11 +75,11 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 	`stored`: what the records hold now (read_supplies(with_stored=True), by name); `bills`: what
 	the Purchase Invoices of the window show now (read_purchases(with_links=True)). Only records
 	whose result differs from `stored`, and only bills whose link, status or action differs, are
-	written, each side by UPDATEs joined to a derived table of values (services.bulk_sql.update_rows),
-	sorted by name. At 100k the tables no longer fit the server's buffer pool: rows written in the
-	engine's order touched a random page each (the write grew ~20x for 10x the data), rows in key
-	order share their pages. The records are compared and written WRITE_SLICE at a time in that
-	order. Returns how many records were written."""
+	written, each side by set-based statements (services.bulk_sql.update_stream), sorted by name.
+	At 100k the tables no longer fit a small buffer pool: rows written in the engine's order
+	touched a random page each (the write grew ~20x for 10x the data), rows in key order share
+	their pages. The records are compared WRITE_SLICE at a time in that order, on update_stream's
+	helper thread while the server writes the rows before. Returns how many records were written."""
 	import numpy as np
 
 	frame = supplies_result.reset_index() if "name" not in supplies_result.columns else supplies_result
@@ -101,42 +100,35 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 	] + [reason.to_numpy() if reason is not None else np.full(len(names), "", dtype=object)]
 	old_columns = [stored[c].to_numpy() for c in COMPARED_COLUMNS]
 	order = np.argsort(np.array(names, dtype=object), kind="stable")
-	pending: list[tuple] = []
-	written = 0
-	for start in range(0, len(order), WRITE_SLICE):
-		part = order[start : start + WRITE_SLICE]
-		new = zip(*(c[part].tolist() for c in new_columns), strict=True)
-		old = zip(*(c[part].tolist() for c in old_columns), strict=True)
-		for i, (status, score, reasons, recommended, review, why), before in zip(
-			part.tolist(), new, old, strict=True
-		):
-			purchase = links[i]
-			row = (
-				names[i],
-				status,
-				purchase,
-				round(float(score or 0), 6),
-				json.dumps(reasons, default=str) if reasons else None,
-				recommended or "",
-				1 if review else 0,
-				why or "",
-				*amounts(purchase),
-			)
-			if _result_key((*row[1:4], _md5(row[4]), *row[5:])) != _result_key(
-				(before[0], old_links[i], *before[1:])
+
+	def changed():  # runs ahead on update_stream's helper thread: no Frappe here
+		for start in range(0, len(order), WRITE_SLICE):
+			part = order[start : start + WRITE_SLICE]
+			new = zip(*(c[part].tolist() for c in new_columns), strict=True)
+			old = zip(*(c[part].tolist() for c in old_columns), strict=True)
+			for i, (status, score, reasons, recommended, review, why), before in zip(
+				part.tolist(), new, old, strict=True
 			):
-				pending.append(row)
-		while len(pending) >= WRITE_SLICE:
-			written += _update_records(pending[:WRITE_SLICE])
-			pending = pending[WRITE_SLICE:]
-	written += _update_records(pending)
+				purchase = links[i]
+				row = (
+					names[i],
+					status,
+					purchase,
+					round(float(score or 0), 6),
+					json.dumps(reasons, default=str) if reasons else None,
+					recommended or "",
+					1 if review else 0,
+					why or "",
+					*amounts(purchase),
+				)
+				if _result_key((*row[1:4], _md5(row[4]), *row[5:])) != _result_key(
+					(before[0], old_links[i], *before[1:])
+				):
+					yield row
+
+	written = update_stream(supply_doctype(), ("name", *RESULT_COLUMNS), changed())
 	_write_bills(names, links, old_links, frame["match_status"].tolist(), actions, bills)
 	return written
-
-
-def _update_records(rows: list[tuple]) -> int:
-	update_rows(supply_doctype(), [dict(zip(("name", *RESULT_COLUMNS), row, strict=True)) for row in rows])
-	return len(rows)
 
 
 def _text(value) -> str | None:
@@ -180,8 +172,7 @@ def _write_bills(names, links, old_links, statuses, actions, bills) -> None:
 	"""The Purchase Invoice side (what a bill shows of its record): set where a record links it,
 	cleared where a record of this run used to link it or the bill points at one of this run's
 	records that no longer links it. Bills already showing the right values are not written. The
-	window's bills are compared as they are walked (no second map of 100k bills), and written
-	WRITE_SLICE at a time."""
+	window's bills are compared as they are walked (no second map of 100k bills)."""
 	desired = {
 		link: (name, status, action)
 		for name, link, status, action in zip(names, links, statuses, actions, strict=True)
@@ -209,15 +200,9 @@ def _write_bills(names, links, old_links, statuses, actions, bills) -> None:
 	for bill in old_links:
 		if bill and bill not in desired and bill not in window:
 			values[bill] = blank  # outside the window: cleared as before, its state unknown
-	ordered = sorted(values)
-	for start in range(0, len(ordered), WRITE_SLICE):
-		update_rows(
-			"Purchase Invoice",
-			[
-				dict(zip(("name", *BILL_LINK_COLUMNS), (bill, *values[bill]), strict=True))
-				for bill in ordered[start : start + WRITE_SLICE]
-			],
-		)
+	update_stream(
+		"Purchase Invoice", ("name", *BILL_LINK_COLUMNS), ((bill, *values[bill]) for bill in sorted(values))
+	)
 
 
 def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | None]:

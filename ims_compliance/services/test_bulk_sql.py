@@ -4,7 +4,10 @@ import threading
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.bulk_sql import (
+	MISSING_ROW_OWNER,
+	_upsert_allowed,
 	connection_escape,
 	insert_rows,
 	insert_statements,
@@ -12,6 +15,7 @@ from ims_compliance.services.bulk_sql import (
 	row_names,
 	run_ahead,
 	sql_literal,
+	update_rows,
 )
 
 TRICKY = ["plain", "it's", 'say "hi"', "back\\slash", "line\nbreak", "nul\x00", "a IFNULL(b", "ಕನ್ನಡ", ""]
@@ -144,3 +148,54 @@ class TestRunAhead(FrappeTestCase):
 		ahead.close()  # returns once the producer has stopped
 		self.assertLessEqual(len(made), 4)
 		self.assertFalse(any(t.name == "ims-run-ahead" for t in threading.enumerate()))
+
+
+class TestUpdateRows(FrappeTestCase):
+	"""update_rows is an upsert on the bench's tables: it must only ever update."""
+
+	def make_todos(self, count: int) -> list[str]:
+		return [
+			frappe.get_doc({"doctype": "ToDo", "description": f"bulk {i}", "priority": "Low"}).insert().name
+			for i in range(count)
+		]
+
+	def test_values_land_on_their_rows_and_a_missing_name_leaves_no_row(self):
+		names = self.make_todos(len(TRICKY))
+		rows = [
+			{"name": n, "description": text, "priority": "High"}
+			for n, text in zip(names, TRICKY, strict=True)
+		]
+		rows.append({"name": "no-such-todo-xyz", "description": "ghost", "priority": "High"})
+		self.assertTrue(_upsert_allowed("ToDo", ("name", "description", "priority")))
+		update_rows("ToDo", rows, chunk=4)
+		got = dict(
+			frappe.get_all(
+				"ToDo", filters={"name": ("in", names)}, fields=["name", "description"], as_list=True
+			)
+		)
+		self.assertEqual([got[n] for n in names], TRICKY)
+		self.assertEqual(frappe.db.count("ToDo", {"priority": "High", "name": ("in", names)}), len(names))
+		self.assertFalse(frappe.db.exists("ToDo", "no-such-todo-xyz"))
+		self.assertEqual(frappe.db.count("ToDo", {"owner": MISSING_ROW_OWNER}), 0)
+		owners = {frappe.db.get_value("ToDo", n, "owner") for n in names}
+		self.assertEqual(owners, {frappe.session.user})  # the upsert never touched them
+
+	def test_rows_already_holding_the_values_are_kept(self):
+		"""The server counts 0 for an unchanged row: the removal of inserted rows runs, and must
+		remove nothing real."""
+		names = self.make_todos(3)
+		update_rows("ToDo", [{"name": n, "priority": "Low"} for n in names])  # all unchanged
+		self.assertEqual(frappe.db.count("ToDo", {"name": ("in", names)}), 3)
+		update_rows("ToDo", [{"name": names[0], "priority": "Medium"}, {"name": names[1], "priority": "Low"}])
+		got = dict(
+			frappe.get_all("ToDo", filters={"name": ("in", names)}, fields=["name", "priority"], as_list=True)
+		)
+		self.assertEqual(got, {names[0]: "Medium", names[1]: "Low", names[2]: "Low"})
+
+	def test_a_set_column_in_a_unique_index_takes_the_joined_update(self):
+		self.assertFalse(_upsert_allowed(supply_doctype(), ("name", "ims_key")))
+		self.assertTrue(_upsert_allowed(supply_doctype(), ("name", "match_status", "purchase_invoice")))
+		self.assertFalse(_upsert_allowed("ToDo", ("name", "owner")))
+		names = self.make_todos(2)
+		update_rows("ToDo", [{"name": n, "owner": "Administrator"} for n in names])  # joined UPDATE
+		self.assertEqual({frappe.db.get_value("ToDo", n, "owner") for n in names}, {"Administrator"})
