@@ -183,25 +183,32 @@ def insert_purchase_invoices(frappe, p, *, run: str, company: str, gstin: str, a
 
 
 class StatementCounter:
-	"""Counts the statements frappe.db.sql sends while it is installed, by their first word."""
+	"""Counts the statements the job's connection sent while it is installed, by kind, as the
+	server counts them (its session `Com_*` counters): statements sent past frappe.db.sql (the
+	bulk writes' own cursor calls) are counted too. The two SHOW STATUS reads are left out."""
 
 	def __init__(self, frappe):
 		self.frappe, self.counts = frappe, {}
 
+	def _read(self) -> dict[str, int]:
+		rows = self.frappe.db.sql("show session status like 'Com\\_%%'")
+		return {name[4:]: int(value) for name, value in rows if str(value).isdigit()}
+
 	def __enter__(self):
-		db = self.frappe.db
-		self.original = db.sql
-
-		def counted(query, *args, **kwargs):
-			word = str(query).lstrip().split(None, 1)[0].lower() if str(query).strip() else "?"
-			self.counts[word] = self.counts.get(word, 0) + 1
-			return self.original(query, *args, **kwargs)
-
-		db.sql = counted
+		self.before = self._read()
 		return self
 
 	def __exit__(self, *exc):
-		self.frappe.db.sql = self.original
+		after = self._read()
+		self.counts = {
+			kind: count - self.before.get(kind, 0)
+			for kind, count in sorted(after.items())
+			if count - self.before.get(kind, 0) > 0
+		}
+		if self.counts.get("show_status"):
+			self.counts["show_status"] -= 1  # the read in __enter__ (the one in __exit__ is not in `after`)
+			if not self.counts["show_status"]:
+				del self.counts["show_status"]
 
 	@property
 	def total(self) -> int:

@@ -243,21 +243,23 @@ def insert_rows(
 	chunk: int = 2000,
 ) -> int:
 	"""Multi-row INSERTs of `rows` (tuples in `fields` order) with `constants` appended to every
-	row; the text goes to frappe.db.sql without parameters, so nothing is formatted twice."""
-	escape = _connection().escape_string
-	constants = constants or {}
-	columns = ", ".join(f"`{f}`" for f in (*fields, *constants))
-	tail = "".join("," + sql_literal(v, escape) for v in constants.values()) + ")"
-	head = f"INSERT INTO `tab{doctype}` ({columns}) VALUES "
-	count, batch = 0, []
-	for row in rows:
-		batch.append("(" + ",".join([sql_literal(v, escape) for v in row]) + tail)
-		if len(batch) == chunk:
-			frappe.db.sql(head + ",".join(batch))
-			count, batch = count + len(batch), []
-	if batch:
-		frappe.db.sql(head + ",".join(batch))
-		count += len(batch)
+	row. `rows` may be produced lazily: producing and rendering them (column by column, as
+	`insert_statements`) runs on a helper thread while the server runs the statement before, so
+	`rows` must not touch Frappe. Returns how many rows were inserted."""
+	escape = connection_escape()
+
+	def statements() -> Iterator[tuple[str, int]]:
+		for part in _chunks(rows, chunk):
+			columns = dict(zip(fields, zip(*part, strict=True), strict=True))
+			for statement in insert_statements(
+				doctype, columns, escape=escape, constants=constants, chunk=chunk
+			):
+				yield statement, len(part)
+
+	count = 0
+	for statement, size in run_ahead(statements()):
+		execute(statement)
+		count += size
 	return count
 
 

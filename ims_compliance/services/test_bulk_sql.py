@@ -1,5 +1,6 @@
 import datetime as dt
 import threading
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -90,23 +91,30 @@ class TestSqlText(FrappeTestCase):
 		with self.assertRaises(ValueError):
 			render_column([None, float("nan")], escape)
 
-	def test_column_statements_are_the_row_statements(self):
-		"""insert_statements (column by column) builds the text insert_rows (row by row) does."""
+	def test_insert_rows_sends_each_value_as_sql_literal_renders_it(self):
+		"""insert_rows renders column by column on a helper thread; the text must be what
+		sql_literal makes of each value, row by row, in `chunk`-row statements."""
 		escape = connection_escape()
 		rows = [(f"n{i}", TRICKY[i % len(TRICKY)], i * 1.25, dt.date(2025, 1, 1 + i % 28)) for i in range(23)]
 		fields = ["name", "remarks", "taxable_value", "document_date"]
 		constants = {"company": "IMS Test Company", "is_gone": 0, "modified": dt.datetime(2025, 1, 2, 3, 4)}
 		sent: list[str] = []
-		original = frappe.db.sql
-		frappe.db.sql = lambda query, *args, **kwargs: sent.append(query)
-		try:
-			insert_rows("X", fields, rows, constants=constants, chunk=10)
-		finally:
-			frappe.db.sql = original
+		with patch("ims_compliance.services.bulk_sql.execute", sent.append):
+			self.assertEqual(insert_rows("X", fields, iter(rows), constants=constants, chunk=10), 23)
+		tail = "".join("," + sql_literal(v, escape) for v in constants.values())
+		head = "INSERT INTO `tabX` (`name`, `remarks`, `taxable_value`, `document_date`, `company`, `is_gone`, `modified`) VALUES "
+		expected = [
+			head
+			+ ",".join(
+				"(" + ",".join(sql_literal(v, escape) for v in row) + tail + ")" for row in rows[i : i + 10]
+			)
+			for i in (0, 10, 20)
+		]
+		self.assertEqual(sent, expected)
 		columns = {f: [row[i] for row in rows] for i, f in enumerate(fields)}
-		statements = list(insert_statements("X", columns, escape=escape, constants=constants, chunk=10))
-		self.assertEqual(len(statements), 3)
-		self.assertEqual(statements, sent)
+		self.assertEqual(
+			list(insert_statements("X", columns, escape=escape, constants=constants, chunk=10)), expected
+		)
 		with self.assertRaises(ValueError):
 			list(insert_statements("X", {"a": [1, 2], "b": [1]}, escape=escape))
 
