@@ -218,7 +218,8 @@ def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str 
 	reads = pool_reads(frappe)
 	with StatementCounter(frappe) as counter, StagePeaks(service) as peaks:
 		start = time.perf_counter()
-		result = service.reconcile(gstin, "102025", "102025", check_permission=False)
+		# as the page's job runs it (reconcile_job: the bills on a second connection)
+		result = service.reconcile(gstin, "102025", "102025", check_permission=False, parallel_bills=True)
 		frappe.db.commit()
 		seconds = time.perf_counter() - start
 	reads = pool_reads(frappe) - reads

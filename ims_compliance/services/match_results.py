@@ -13,7 +13,7 @@ from frappe.query_builder.functions import Function
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.books import BILL_LINK_COLUMNS, HEADS
-from ims_compliance.services.bulk_sql import update_stream
+from ims_compliance.services.bulk_sql import SideWriter, update_stream
 
 #: What a record holds of its last result besides its status and link, read with the supplies so
 #: that only records whose result changed are written. The reasons (JSON text, often hundreds of
@@ -69,7 +69,20 @@ RESULT_COLUMNS = (
 WRITE_SLICE = 10000
 
 
-def write_results(company_gstin: str, supplies_result, purchases=None, stored=None, bills=None) -> int:
+#: Bills that make a second connection worth it (SideWriter): below this the bills go on the job's
+#: own connection after the records.
+SIDE_WRITE_MIN_BILLS = 5000
+
+
+def write_results(
+	company_gstin: str,
+	supplies_result,
+	purchases=None,
+	stored=None,
+	bills=None,
+	*,
+	parallel_bills: bool = False,
+) -> int:
 	"""Bulk write-back of what changed, in primary-key order (issue 18).
 
 	`stored`: what the records hold now (read_supplies(with_stored=True), by name); `bills`: what
@@ -79,7 +92,9 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 	At 100k the tables no longer fit a small buffer pool: rows written in the engine's order
 	touched a random page each (the write grew ~20x for 10x the data), rows in key order share
 	their pages. The records are compared WRITE_SLICE at a time in that order, on update_stream's
-	helper thread while the server writes the rows before. Returns how many records were written."""
+	helper thread while the server writes the rows before. With `parallel_bills` (a background
+	job: see bulk_sql.SideWriter) many bills are written on a second connection meanwhile.
+	Returns how many records were written."""
 	import numpy as np
 
 	frame = supplies_result.reset_index() if "name" not in supplies_result.columns else supplies_result
@@ -126,8 +141,22 @@ def write_results(company_gstin: str, supplies_result, purchases=None, stored=No
 				):
 					yield row
 
-	written = update_stream(supply_doctype(), ("name", *RESULT_COLUMNS), changed())
-	_write_bills(names, links, old_links, frame["match_status"].tolist(), actions, bills)
+	bill_values = _bill_values(names, links, old_links, frame["match_status"].tolist(), actions, bills)
+	bill_rows = ((bill, *bill_values[bill]) for bill in sorted(bill_values))
+	side = None
+	if parallel_bills and len(bill_values) >= SIDE_WRITE_MIN_BILLS:
+		side = SideWriter("Purchase Invoice", ("name", *BILL_LINK_COLUMNS), bill_rows)
+	try:
+		written = update_stream(supply_doctype(), ("name", *RESULT_COLUMNS), changed(), upsert=True)
+	except BaseException:
+		if side is not None:
+			side.rollback()
+		raise
+	if side is not None and not side.finish():
+		bill_rows = side.rows_again()  # it met a lock of this job's own: written here instead
+		side = None
+	if side is None:
+		update_stream("Purchase Invoice", ("name", *BILL_LINK_COLUMNS), bill_rows)
 	return written
 
 
@@ -168,11 +197,12 @@ def _stored_state(names: list[str]):
 	return frame.set_index("name")
 
 
-def _write_bills(names, links, old_links, statuses, actions, bills) -> None:
+def _bill_values(names, links, old_links, statuses, actions, bills) -> dict[str, tuple]:
 	"""The Purchase Invoice side (what a bill shows of its record): set where a record links it,
 	cleared where a record of this run used to link it or the bill points at one of this run's
-	records that no longer links it. Bills already showing the right values are not written. The
-	window's bills are compared as they are walked (no second map of 100k bills)."""
+	records that no longer links it: bill -> (record, status, action) to write. Bills already
+	showing the right values are left out. The window's bills are compared as they are walked (no
+	second map of 100k bills)."""
 	desired = {
 		link: (name, status, action)
 		for name, link, status, action in zip(names, links, statuses, actions, strict=True)
@@ -200,9 +230,7 @@ def _write_bills(names, links, old_links, statuses, actions, bills) -> None:
 	for bill in old_links:
 		if bill and bill not in desired and bill not in window:
 			values[bill] = blank  # outside the window: cleared as before, its state unknown
-	update_stream(
-		"Purchase Invoice", ("name", *BILL_LINK_COLUMNS), ((bill, *values[bill]) for bill in sorted(values))
-	)
+	return values
 
 
 def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | None]:
