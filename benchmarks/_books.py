@@ -188,17 +188,31 @@ class StatementCounter:
 	bulk writes' own cursor calls) are counted too. The two SHOW STATUS reads are left out."""
 
 	def __init__(self, frappe):
-		self.frappe, self.counts = frappe, {}
+		self.frappe, self.counts, self.sides = frappe, {}, []
 
 	def _read(self) -> dict[str, int]:
 		rows = self.frappe.db.sql("show session status like 'Com\\_%%'")
 		return {name[4:]: int(value) for name, value in rows if str(value).isdigit()}
 
 	def __enter__(self):
+		from ims_compliance.services import match_results
+
+		sides = self.sides
+
+		class CountedSideWriter(match_results.SideWriter):  # the job's second connection
+			def __init__(self, *args, **kwargs):
+				super().__init__(*args, **kwargs)
+				sides.append(self)
+
+		self.original_side = match_results.SideWriter
+		match_results.SideWriter = CountedSideWriter
 		self.before = self._read()
 		return self
 
 	def __exit__(self, *exc):
+		from ims_compliance.services import match_results
+
+		match_results.SideWriter = self.original_side
 		after = self._read()
 		self.counts = {
 			kind: count - self.before.get(kind, 0)
@@ -209,6 +223,8 @@ class StatementCounter:
 			self.counts["show_status"] -= 1  # the read in __enter__ (the one in __exit__ is not in `after`)
 			if not self.counts["show_status"]:
 				del self.counts["show_status"]
+		if self.sides:  # statements the second connection sent (its own session's counters)
+			self.counts["second_connection_update"] = sum(side.sent for side in self.sides)
 
 	@property
 	def total(self) -> int:

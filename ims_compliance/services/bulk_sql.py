@@ -340,6 +340,7 @@ class SideWriter:
 		self.connection = frappe.db.create_connection()
 		self.error: BaseException | None = None
 		self.gave_up = False
+		self.sent = self.rows_sent = 0  # statements and rows the side sent (for benchmarks)
 		self.thread = threading.Thread(target=self._run, name="ims-side-writer", daemon=True)
 		frappe.db.after_commit.add(self.commit)
 		frappe.db.after_rollback.add(self.rollback)
@@ -349,8 +350,10 @@ class SideWriter:
 		try:
 			with self.connection.cursor() as cursor:
 				cursor.execute("set session innodb_lock_wait_timeout = %s", self.LOCK_WAIT)
-				for statement, _names in self.statements:
+				for statement, names in self.statements:
 					cursor.execute(statement)
+					self.sent += 1
+					self.rows_sent += len(names)
 		except BaseException as exc:  # raised in the job's thread by finish()
 			self.error = exc
 
