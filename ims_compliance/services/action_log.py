@@ -48,7 +48,7 @@ SOURCES = (
 )
 
 
-def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> int:
+def write_logs(entries: list[dict], *, source: str, user: str | None = None, side=None) -> int:
 	"""Insert one log row per entry: {inward_supply, from_action, to_action, remarks?, changed_values?}.
 
 	Multi-row INSERTs rendered by services.bulk_sql.insert_rows, the columns every row shares
@@ -56,7 +56,8 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 	random page): at 100k rows frappe.db.bulk_insert spent most of its time building the query
 	(issue 18). The record's fields (RECORD_FIELDS) go in with the row when every entry carries
 	them (a caller that read the records already has them: no second pass over 100k log rows);
-	otherwise they are copied from the records by one joined UPDATE per 5,000 rows."""
+	otherwise they are copied from the records by one joined UPDATE per 5,000 rows. `side`: a
+	bulk_sql.SideQueue the INSERTs go to (only with the record's fields carried)."""
 	from ims_compliance.services.bulk_sql import insert_rows, row_names
 
 	if source not in SOURCES:
@@ -67,6 +68,8 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 	now = frappe.utils.now_datetime()
 	names = row_names(len(entries))
 	carried = all(field in entry for entry in entries for field in RECORD_FIELDS)
+	if not carried:
+		side = None  # the copy afterwards reads the rows on this connection
 	record = RECORD_FIELDS if carried else ()
 	rows = (
 		(
@@ -97,6 +100,7 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None) -> 
 			"user": user,
 			"timestamp": now,
 		},
+		side=side,
 	)
 	if not carried:
 		copy_record_fields(names)

@@ -137,8 +137,10 @@ def rule_contexts(today: dt.date | None = None) -> dict[str, RuleContext]:
 	}
 
 
-def record_states(rows: list[dict]) -> dict[str, RecordState]:
-	"""RecordState for each row, with what R5 needs about the amended original."""
+def record_states(rows: list[dict], applied: dict[str, str] | None = None) -> dict[str, RecordState]:
+	"""RecordState for each row, with what R5 needs about the amended original. `applied`: the
+	actions this operation already gave records (name -> action), which the database may not
+	show yet on this connection (a SideQueue writes them)."""
 	original_names = {r["original_inward_supply"] for r in rows if r.get("original_inward_supply")}
 	originals = {}
 	if original_names:
@@ -156,7 +158,7 @@ def record_states(rows: list[dict]) -> dict[str, RecordState]:
 		original = originals.get(row.get("original_inward_supply"))
 		if original:
 			extra = {
-				"original_action": original.action,
+				"original_action": (applied or {}).get(original.name, original.action),
 				"original_period": original.supplier_period,
 				"amendment_direction": direction_of(row["document_value"] or 0, original.document_value or 0),
 			}
@@ -216,11 +218,15 @@ def apply_to_rows(
 	*,
 	source: str,
 	dry_run: bool = False,
+	side=None,
+	applied: dict[str, str] | None = None,
 ) -> None:
 	"""Check `request` against each row (read with STATE_FIELDS through get_list, so the reader's
 	permissions already applied) and write what passes: the rules (core.rules: R3 locks, R5/R6
-	amendments, R7 credit notes, ...) run per record, the write is set-based."""
-	states = record_states(rows)
+	amendments, R7 credit notes, ...) run per record, the write is set-based. `side`: a
+	bulk_sql.SideQueue the writes go to; `applied` (name -> action) is read for R5 and extended
+	with what this call applies."""
+	states = record_states(rows, applied)
 	to_apply = []
 	for row in rows:
 		refusal = check_action(states[row.name], request, checker.context(row.company_gstin))
@@ -244,7 +250,9 @@ def apply_to_rows(
 			)
 		to_apply.append(row)
 	if not dry_run:
-		_write(to_apply, request, source)
+		_write(to_apply, request, source, side=side)
+		if applied is not None:
+			applied.update((row.name, request.action.value) for row in to_apply)
 	result.applied += len(to_apply)
 
 
@@ -267,7 +275,7 @@ def _unchanged(row, request: ActionRequest) -> bool:
 	return same_r7 and (row.remarks or None) == (request.remarks or None)
 
 
-def _write(rows: list, request: ActionRequest, source: str) -> None:
+def _write(rows: list, request: ActionRequest, source: str, side=None) -> None:
 	"""Set-based: UPDATEs by sorted primary key, 1,000 names each, one per upload state (which
 	depends on GSTN's action per row), then the log rows in bulk, in the same transaction."""
 	if not rows:
@@ -297,7 +305,7 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 	for upload_state, names in by_state.items():
 		names.sort()
 		for start in range(0, len(names), 1000):
-			frappe.db.sql(
+			(side.sql if side is not None else frappe.db.sql)(
 				statement,
 				{**values, "upload_state": upload_state, "names": tuple(names[start : start + 1000])},
 			)
@@ -314,6 +322,7 @@ def _write(rows: list, request: ActionRequest, source: str) -> None:
 			for row in rows
 		],
 		source=source,
+		side=side,
 	)
 
 

@@ -241,11 +241,13 @@ def insert_rows(
 	*,
 	constants: dict[str, object] | None = None,
 	chunk: int = 2000,
+	side: SideQueue | None = None,
 ) -> int:
 	"""Multi-row INSERTs of `rows` (tuples in `fields` order) with `constants` appended to every
 	row. `rows` may be produced lazily: producing and rendering them (column by column, as
 	`insert_statements`) runs on a helper thread while the server runs the statement before, so
-	`rows` must not touch Frappe. Returns how many rows were inserted."""
+	`rows` must not touch Frappe. With `side` the statements are queued there instead. Returns
+	how many rows were inserted."""
 	escape = connection_escape()
 
 	def statements() -> Iterator[tuple[str, int]]:
@@ -257,6 +259,11 @@ def insert_rows(
 				yield statement, len(part)
 
 	count = 0
+	if side is not None:
+		for statement, size in statements():
+			side.sql(statement)
+			count += size
+		return count
 	for statement, size in run_ahead(statements()):
 		execute(statement)
 		count += size
@@ -385,6 +392,89 @@ class SideWriter:
 		if self.connection is None:
 			return
 		self.thread.join()
+		connection, self.connection = self.connection, None
+		try:
+			getattr(connection, how)()
+		finally:
+			connection.close()
+
+
+class SideQueue:
+	"""Statements run in the order given on a second connection of this request or job, by a
+	thread, while the caller's own connection goes on reading (issue 18: Apply Recommended reads
+	and checks the next 5,000 records while the server writes the last 5,000's actions and log
+	rows; on two cores the two take about as long as the longer one).
+
+	Like SideWriter it commits after the caller's transaction commits and rolls back with it. It
+	is for writes to rows the caller's connection has not locked: a lock the side meets (its own
+	caller's, or anyone's for more than LOCK_WAIT seconds) makes it roll back, and finish()
+	returns False; the caller then runs `replay()` on its own connection, which sends every
+	statement again there, in order."""
+
+	LOCK_WAIT = 5
+	_DONE = object()
+
+	def __init__(self):
+		self.connection = frappe.db.create_connection()
+		self.sent: list[tuple[str, object]] = []  # every statement given, for replay()
+		self.box: queue.Queue = queue.Queue()
+		self.error: BaseException | None = None
+		self.gave_up = False
+		self.thread = threading.Thread(target=self._run, name="ims-side-queue", daemon=True)
+		frappe.db.after_commit.add(self.commit)
+		frappe.db.after_rollback.add(self.rollback)
+		self.thread.start()
+
+	def sql(self, statement: str, values: object = None) -> None:
+		"""Queue one statement (pymysql's %(name)s / %s parameters in `values`)."""
+		self.sent.append((statement, values))
+		if self.error is None:  # (once the side has stopped, only replay() sends it)
+			self.box.put((statement, values))
+
+	def _run(self) -> None:
+		try:
+			with self.connection.cursor() as cursor:
+				cursor.execute("set session innodb_lock_wait_timeout = %s", self.LOCK_WAIT)
+				while (item := self.box.get()) is not self._DONE:
+					statement, values = item
+					cursor.execute(statement, values)
+		except BaseException as exc:  # finish() raises it in the caller's thread
+			self.error = exc
+
+	def finish(self) -> bool:
+		"""Wait until every queued statement ran. False: the side met a lock and rolled back
+		(call replay()); anything else that failed there is raised here."""
+		self.box.put(self._DONE)
+		self.thread.join()
+		if self.error is None:
+			return True
+		self.rollback()
+		code = getattr(self.error, "args", (None,))[0]
+		if code in (1205, 1213):  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
+			self.gave_up = True
+			return False
+		raise self.error
+
+	def replay(self) -> None:
+		"""Every statement given, on the caller's own connection, in order."""
+		for statement, values in self.sent:
+			if values is None:
+				execute(statement)
+			else:
+				frappe.db.sql(statement, values)
+
+	def commit(self) -> None:
+		self._end("commit")
+
+	def rollback(self) -> None:
+		self._end("rollback")
+
+	def _end(self, how: str) -> None:
+		if self.connection is None:
+			return
+		if self.thread.is_alive():
+			self.box.put(self._DONE)
+			self.thread.join()
 		connection, self.connection = self.connection, None
 		try:
 			getattr(connection, how)()

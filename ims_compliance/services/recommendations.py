@@ -20,6 +20,7 @@ from ims_compliance.services.actions import (
 	RuleChecker,
 	apply_to_rows,
 )
+from ims_compliance.services.bulk_sql import SideQueue
 from ims_compliance.services.filters import to_db_filters
 
 SETTING_FOR_STATUS = {
@@ -72,6 +73,10 @@ def apply_recommendations(filters, *, dry_run: bool = False, include_after_revie
 	results: dict[str, ActionResult] = defaultdict(ActionResult)
 	records: dict[str, int] = defaultdict(int)
 	after_review = 0
+	# the writes go to a second connection while this one reads and checks the next chunk
+	# (bulk_sql.SideQueue); not in tests, which read back before committing
+	side = SideQueue() if _writes_on_the_side(dry_run) else None
+	applied: dict[str, str] = {}
 	for rows in _chunks(to_db_filters(filters)):
 		by_action: dict[str, list] = defaultdict(list)
 		for row in rows:
@@ -89,7 +94,11 @@ def apply_recommendations(filters, *, dry_run: bool = False, include_after_revie
 				checker,
 				source="Recommendation",
 				dry_run=dry_run,
+				side=side,
+				applied=applied,
 			)
+	if side is not None and not side.finish():
+		side.replay()  # it met a lock: everything again, on this connection
 	summary = {
 		"dry_run": dry_run,
 		"by_action": {},
@@ -111,6 +120,10 @@ def apply_recommendations(filters, *, dry_run: bool = False, include_after_revie
 		summary["refused"].extend(result.refused[:200])
 	summary["refused_by_rule"] = dict(summary["refused_by_rule"])
 	return summary
+
+
+def _writes_on_the_side(dry_run: bool) -> bool:
+	return not dry_run and not frappe.flags.in_test
 
 
 def _chunks(db_filters: list, size: int = 5000):

@@ -1,8 +1,11 @@
+from unittest.mock import patch
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
 from ims_compliance.doctype_names import supply_doctype
+from ims_compliance.services import bulk_sql, recommendations
 from ims_compliance.tests.factories import bulk_inward_supplies
 from ims_compliance.tests.fixtures import ACCOUNTS_USER
 
@@ -57,3 +60,33 @@ class TestRecommendations(FrappeTestCase):
 		frappe.db.set_single_value("IMS Settings", "recommend_mismatch", "Pending")
 		api.apply_recommendations(self.filters, dry_run=0)
 		self.assertEqual(self.actions(self.mismatch), {"Pending"})
+
+	def test_writes_on_a_second_connection_meet_this_transactions_locks_and_are_replayed_here(self):
+		"""The job's writes go to a SideQueue; these rows were inserted by this (uncommitted)
+		transaction, so the side meets our own locks, gives up and everything is sent again on
+		this connection: the outcome is the single-connection one."""
+		made = []
+
+		class Spy(bulk_sql.SideQueue):
+			LOCK_WAIT = 1
+
+			def __init__(self):
+				super().__init__()
+				made.append(self)
+
+		with (
+			patch.object(recommendations, "SideQueue", Spy),
+			patch.object(recommendations, "_writes_on_the_side", lambda dry_run: not dry_run),
+		):
+			api.apply_recommendations(self.filters, dry_run=0)
+		(side,) = made
+		self.assertTrue(side.gave_up)
+		self.assertIsNone(side.connection)
+		self.assertGreater(len(side.sent), 1)  # the UPDATEs and the log INSERTs went to the side
+		self.assertEqual(self.actions(self.exact), {"Accepted"})
+		self.assertEqual(self.actions(self.mismatch), {"Rejected"})
+		self.assertEqual(self.actions(self.missing + self.unfiled), {"Pending"})
+		logs = frappe.db.count(
+			"IMS Action Log", {"inward_supply": ("in", self.exact), "source": "Recommendation"}
+		)
+		self.assertEqual(logs, len(self.exact))  # replayed once, not twice
