@@ -204,15 +204,25 @@ class StatementCounter:
 				super().__init__(*args, **kwargs)
 				sides.append(self)
 
+		from ims_compliance.services import recommendations
+
+		class CountedSideQueue(recommendations.SideQueue):
+			def __init__(self, *args, **kwargs):
+				super().__init__(*args, **kwargs)
+				sides.append(self)
+
 		self.original_side = match_results.SideWriter
+		self.original_queue = recommendations.SideQueue
 		match_results.SideWriter = CountedSideWriter
+		recommendations.SideQueue = CountedSideQueue
 		self.before = self._read()
 		return self
 
 	def __exit__(self, *exc):
-		from ims_compliance.services import match_results
+		from ims_compliance.services import match_results, recommendations
 
 		match_results.SideWriter = self.original_side
+		recommendations.SideQueue = self.original_queue
 		after = self._read()
 		self.counts = {
 			kind: count - self.before.get(kind, 0)
@@ -224,7 +234,10 @@ class StatementCounter:
 			if not self.counts["show_status"]:
 				del self.counts["show_status"]
 		if self.sides:  # statements the second connection sent (its own session's counters)
-			self.counts["second_connection_update"] = sum(side.sent for side in self.sides)
+			sent = sum(side.sent if isinstance(side.sent, int) else len(side.sent) for side in self.sides)
+			self.counts["second_connection"] = sent
+			if any(side.gave_up for side in self.sides):
+				self.counts["second_connection_gave_up_and_replayed"] = 1
 
 	@property
 	def total(self) -> int:
@@ -407,7 +420,7 @@ def wait_for_quiet(frappe, *, limit: float = 90.0) -> tuple[float, dict]:
 				quiet = state["history_entries"] < 1000 and state["checkpoint_age_mb"] < 64
 				if quiet or time.monotonic() - started > limit:
 					return time.monotonic() - started, state
-				time.sleep(0.5)
+				time.sleep(3)  # (a busy poll keeps InnoDB from flushing as an idle server does)
 	finally:
 		root.close()
 
@@ -423,3 +436,15 @@ def delete_bench_rows(frappe, tag: str) -> None:
 		("Purchase Taxes and Charges", f"PB{tag}%"),
 	):
 		frappe.db.sql(f"delete from `tab{doctype}` where name like %s", prefix)
+
+
+def cpu_reference_seconds() -> float:
+	"""Seconds this machine takes for a fixed piece of pure-Python work, printed beside the
+	figures: on this shared 2-core machine the same job's CPU-bound stages (the match, the
+	reads) have taken up to twice as long from one run to the next; this says how fast the CPU
+	was when the run started (lower is faster)."""
+	start = time.perf_counter()
+	total = 0
+	for i in range(3_000_000):
+		total += i * i % 7
+	return time.perf_counter() - start

@@ -77,6 +77,7 @@ def book_purchases(frappe, gstin: str, company: str, periods: list[str], run: st
 
 def in_bench(size: int) -> None:
 	from _bench import connect, peak_rss_mb
+	from _books import cpu_reference_seconds
 
 	frappe = connect()
 	from ims_compliance.core.gstin import make_gstin
@@ -98,6 +99,11 @@ def in_bench(size: int) -> None:
 	sandbox = SandboxServer(state_path=f"{tmp.name}/state.json", port=0, flush_interval=60).start()
 	stages: list[tuple[str, float, str]] = []
 	run = "CY" + frappe.generate_hash(length=4).upper()
+
+	print(
+		f"cycle_cpu_reference_before_{size}: {cpu_reference_seconds():.2f} s "
+		"(a fixed pure-Python loop: how fast this shared machine was; lower is faster)"
+	)
 
 	def stage(name: str, fn):
 		start = time.perf_counter()
@@ -200,6 +206,10 @@ def in_bench(size: int) -> None:
 
 	total = sum(seconds for _, seconds, _ in stages)
 	print(f"cycle_total_seconds_{size}: {total:.2f} s")
+	print(
+		f"cycle_cpu_reference_after_{size}: {cpu_reference_seconds():.2f} s "
+		"(a fixed pure-Python loop: how fast this shared machine was; lower is faster)"
+	)
 	print()
 	print(f"{'stage':<22}{'seconds':>10}  detail")
 	for name, seconds, detail in stages:

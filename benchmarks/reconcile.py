@@ -35,6 +35,7 @@ import pandas as pd
 from _books import (
 	StagePeaks,
 	StatementCounter,
+	cpu_reference_seconds,
 	delete_bench_rows,
 	insert_bench_rows,
 	pool_mb,
@@ -214,6 +215,10 @@ def _timed_job(frappe, service, gstin: str, size: int, label: str, profile: str 
 		profiler.start()
 	print(
 		f"bench_job{label}_rss_before_{size}: {rss_now_mb():.0f} MB (the process before the job: Frappe, pandas)"
+	)
+	print(
+		f"bench_job{label}_cpu_reference_{size}: {cpu_reference_seconds():.2f} s "
+		"(a fixed pure-Python loop just before the job: how fast this shared machine was; lower is faster)"
 	)
 	reads = pool_reads(frappe)
 	with StatementCounter(frappe) as counter, StagePeaks(service) as peaks:
