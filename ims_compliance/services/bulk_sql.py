@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import islice, product
+from itertools import chain, islice, product
 from operator import methodcaller
 from typing import TypeVar
 
@@ -322,28 +322,67 @@ def update_stream(
 	return count
 
 
+class SharedRows:
+	"""Rows handed out `chunk` at a time to whichever connection asks next (thread-safe), so two
+	connections can share one table's write: each takes the next 1,000 rows when it is free."""
+
+	def __init__(self, rows: Iterable[tuple], *, chunk: int = 1000):
+		self.parts = _chunks(rows, chunk)
+		self.lock = threading.Lock()
+
+	def take(self, taken: list[list[tuple]] | None = None) -> Iterator[tuple]:
+		"""The rows this taker gets, part by part; each part is recorded in `taken`."""
+		while True:
+			with self.lock:
+				part = next(self.parts, None)
+			if part is None:
+				return
+			if taken is not None:
+				taken.append(part)
+			yield from part
+
+
 class SideWriter:
 	"""`update_stream`'s joined UPDATEs of one table, sent on a second connection of this job from
 	a thread, while the job's own connection writes another table (issue 18: a first reconcile
 	writes 100k records and 100k Purchase Invoices; each is a few seconds of the server's work on
-	one core, and the machine has two).
+	one core, and the machine has two). With `then` (doctype, fields, SharedRows), once its own
+	rows are written the side takes a share of the job's table too.
 
 	It commits when the job's transaction commits (frappe.db.after_commit) and rolls back when it
 	rolls back, so the two sides land together: only a failure between the two commits could
-	leave the side table behind, and the next reconcile writes whatever differs. A row the job's
+	leave the side's rows behind, and the next reconcile writes whatever differs. A row the job's
 	own connection has locked (it changed the row earlier in its transaction) would make the side
 	wait for a lock the job releases only after waiting for the side: the side gives up after
-	LOCK_WAIT seconds, rolls back, and finish() says so; the caller then writes the rows itself.
-	Not for tests that read back before committing."""
+	LOCK_WAIT seconds, rolls back, and finish() says so; the caller then writes the side's rows
+	itself (`rows_again`, `shared_rows_again`). Not for tests that read back before committing."""
 
 	#: seconds the side waits for a row lock before it gives its rows back to the job
 	LOCK_WAIT = 5
 
-	def __init__(self, doctype: str, fields: Sequence[str], rows: Iterable[tuple], *, chunk: int = 1000):
+	def __init__(
+		self,
+		doctype: str,
+		fields: Sequence[str],
+		rows: Iterable[tuple],
+		*,
+		then: tuple[str, Sequence[str], SharedRows] | None = None,
+		chunk: int = 1000,
+	):
+		escape = connection_escape()
 		self.rows = _Replayable(rows)
+		self.taken: list[list[tuple]] = []  # the parts of `then` this side took
 		self.statements = joined_update_statements(
-			doctype, tuple(fields), self.rows, escape=connection_escape(), chunk=chunk
+			doctype, tuple(fields), self.rows, escape=escape, chunk=chunk
 		)
+		if then is not None:
+			shared_doctype, shared_fields, shared = then
+			self.statements = chain(
+				self.statements,
+				joined_update_statements(
+					shared_doctype, tuple(shared_fields), shared.take(self.taken), escape=escape, chunk=chunk
+				),
+			)
 		self.connection = frappe.db.create_connection()
 		self.error: BaseException | None = None
 		self.gave_up = False
@@ -366,8 +405,8 @@ class SideWriter:
 
 	def finish(self) -> bool:
 		"""Wait for the side's statements. True: they ran; False: the side met a lock (timeout or
-		deadlock), rolled back, and `rows_again()` gives every row back. Anything else that
-		failed there is raised here."""
+		deadlock), rolled back, and `rows_again()` / `shared_rows_again()` give every row back.
+		Anything else that failed there is raised here."""
 		self.thread.join()
 		if self.error is None:
 			return True
@@ -379,8 +418,17 @@ class SideWriter:
 		raise self.error
 
 	def rows_again(self) -> Iterator[tuple]:
-		"""Every row given, from the first (after finish() returned False)."""
+		"""Every row of its own table given, from the first (after finish() returned False)."""
 		return self.rows.again()
+
+	def shared_rows_again(self) -> list[tuple]:
+		"""The rows of the shared table this side took (after finish() returned False)."""
+		return [row for part in self.taken for row in part]
+
+	@property
+	def shared_count(self) -> int:
+		"""Rows of the shared table this side took (and wrote, once finish() returned True)."""
+		return sum(map(len, self.taken))
 
 	def commit(self) -> None:
 		self._end("commit")

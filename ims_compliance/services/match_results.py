@@ -13,7 +13,7 @@ from frappe.query_builder.functions import Function
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.books import BILL_LINK_COLUMNS, HEADS
-from ims_compliance.services.bulk_sql import SideWriter, update_stream
+from ims_compliance.services.bulk_sql import SharedRows, SideWriter, update_stream
 
 #: What a record holds of its last result besides its status and link, read with the supplies so
 #: that only records whose result changed are written. The reasons (JSON text, often hundreds of
@@ -72,6 +72,9 @@ WRITE_SLICE = 10000
 #: Bills that make a second connection worth it (SideWriter): below this the bills go on the job's
 #: own connection after the records.
 SIDE_WRITE_MIN_BILLS = 5000
+#: Records each connection takes at a time when the side shares the records' write (its
+#: statements' size)
+SHARE_CHUNK = 1000
 
 
 def write_results(
@@ -106,7 +109,7 @@ def write_results(
 	stored = stored.reindex(names)
 	links = [p if isinstance(p, str) and p else None for p in frame["purchase"].tolist()]
 	old_links = [_text(p) for p in stored["purchase"].tolist()]
-	actions = _revert_accepted_on_relink(names, links, old_links, stored)
+	actions, reverted = _revert_accepted_on_relink(names, links, old_links, stored)
 	amounts = _purchase_amounts(links, purchases)
 	reason = frame["recommendation_reason"] if "recommendation_reason" in frame else None
 	new_columns = [
@@ -143,20 +146,29 @@ def write_results(
 
 	bill_values = _bill_values(names, links, old_links, frame["match_status"].tolist(), actions, bills)
 	bill_rows = ((bill, *bill_values[bill]) for bill in sorted(bill_values))
+	fields = ("name", *RESULT_COLUMNS)
+	records = SharedRows(changed(), chunk=SHARE_CHUNK)
 	side = None
 	if parallel_bills and len(bill_values) >= SIDE_WRITE_MIN_BILLS:
-		side = SideWriter("Purchase Invoice", ("name", *BILL_LINK_COLUMNS), bill_rows)
+		# once the bills are written, the side takes a share of the records too; not when P2
+		# reverted records on this connection (the side would wait for their locks)
+		share = None if reverted else (supply_doctype(), fields, records)
+		side = SideWriter("Purchase Invoice", ("name", *BILL_LINK_COLUMNS), bill_rows, then=share)
 	try:
-		written = update_stream(supply_doctype(), ("name", *RESULT_COLUMNS), changed(), upsert=True)
+		written = update_stream(supply_doctype(), fields, records.take(), upsert=True)
 	except BaseException:
 		if side is not None:
 			side.rollback()
 		raise
 	if side is not None and not side.finish():
-		bill_rows = side.rows_again()  # it met a lock of this job's own: written here instead
+		# it met a lock of this job's own: its rows are written here instead
+		bill_rows = side.rows_again()
+		written += update_stream(supply_doctype(), fields, side.shared_rows_again(), upsert=True)
 		side = None
 	if side is None:
 		update_stream("Purchase Invoice", ("name", *BILL_LINK_COLUMNS), bill_rows)
+	else:
+		written += side.shared_count
 	return written
 
 
@@ -233,10 +245,10 @@ def _bill_values(names, links, old_links, statuses, actions, bills) -> dict[str,
 	return values
 
 
-def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | None]:
+def _revert_accepted_on_relink(names, links, old_links, stored) -> tuple[list[str | None], int]:
 	"""P2 holds for automatic matching too: an Accepted record whose Purchase Invoice changes (a
 	new link, another invoice, or none) goes back to No Action, logged as an automatic revert.
-	Returns every record's action after it (what its bill shows)."""
+	Returns every record's action after it (what its bill shows) and how many were reverted."""
 	actions = [_text(a) for a in stored["action"].tolist()]
 	gstn_actions = stored["gstn_action"].tolist()
 	moved = [
@@ -245,7 +257,7 @@ def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | No
 		if action == "Accepted" and new != old
 	]
 	if not moved:
-		return actions
+		return actions, 0
 	table = frappe.qb.DocType(supply_doctype())
 	for gstn_action_is_none, upload_state in ((True, ""), (False, "Pending Upload")):
 		chosen = [names[i] for i in moved if (gstn_actions[i] == "No Action") == gstn_action_is_none]
@@ -273,7 +285,7 @@ def _revert_accepted_on_relink(names, links, old_links, stored) -> list[str | No
 	)
 	for i in moved:
 		actions[i] = "No Action"
-	return actions
+	return actions, len(moved)
 
 
 def _purchase_amounts(links: list[str | None], purchases=None):

@@ -8,7 +8,9 @@ from frappe.tests.utils import FrappeTestCase
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.bulk_sql import (
 	MISSING_ROW_OWNER,
+	SharedRows,
 	SideQueue,
+	SideWriter,
 	_upsert_allowed,
 	connection_escape,
 	insert_rows,
@@ -267,3 +269,21 @@ class TestSideQueue(FrappeTestCase):
 		self.assertTrue(side.gave_up)
 		side.replay()
 		self.assertEqual((self.priority(self.names[0]), self.priority(self.names[1])), ("High", "Medium"))
+
+	def test_a_side_writer_takes_its_share_of_the_shared_rows_after_its_own(self):
+		extra = [frappe.get_doc({"doctype": "ToDo", "description": "x", "priority": "Low"}).insert().name]
+		self.names += extra
+		frappe.db.commit()
+		shared = SharedRows(iter([(self.names[1], "Medium"), (extra[0], "High")]), chunk=1)
+		side = SideWriter(
+			"ToDo",
+			("name", "description"),
+			[(self.names[0], "own")],
+			then=("ToDo", ("name", "priority"), shared),
+		)
+		self.assertTrue(side.finish())
+		self.assertEqual((side.rows_sent, side.shared_count), (3, 2))  # nobody else took any
+		self.assertEqual(list(shared.take()), [])
+		frappe.db.commit()
+		self.assertEqual(frappe.db.get_value("ToDo", self.names[0], "description"), "own")
+		self.assertEqual((self.priority(self.names[1]), self.priority(extra[0])), ("Medium", "High"))

@@ -42,6 +42,9 @@ class TestReconcileSideConnection(FrappeTestCase):
 		self.patches = [
 			patch.object(match_results, "SIDE_WRITE_MIN_BILLS", 1),
 			patch.object(match_results, "SideWriter", SpySideWriter),
+			patch.object(
+				match_results, "SHARE_CHUNK", 1
+			),  # one record a statement: both connections take some
 		]
 		for p in self.patches:
 			p.start()
@@ -120,3 +123,16 @@ class TestReconcileSideConnection(FrappeTestCase):
 		self.assertTrue(side.gave_up)
 		self.assertIsNone(side.connection)  # rolled back and closed
 		self.assertEqual(bill_side(pi.name), (record, "Exact Match", "No Action"))
+		self.assertEqual(frappe.db.get_value(supply_doctype(), record, "purchase_invoice"), pi.name)
+
+	def test_the_side_shares_the_records_write_once_its_bills_are_done(self):
+		pairs = [self.committed_pair(f"SIDE-4{i}") for i in range(6)]
+		result = reconcile(COMPANY_GSTIN, PERIOD, check_permission=False, parallel_bills=True)
+		self.assertEqual(result["written"], 6)
+		(side,) = SpySideWriter.made
+		self.assertFalse(side.gave_up)
+		self.assertEqual(side.rows_sent, 6 + side.shared_count)  # its bills, then its share of records
+		frappe.db.commit()
+		for record, bill in pairs:
+			self.assertEqual(frappe.db.get_value(supply_doctype(), record, "purchase_invoice"), bill)
+			self.assertEqual(bill_side(bill), (record, "Exact Match", "No Action"))
