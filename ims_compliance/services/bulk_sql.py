@@ -343,46 +343,33 @@ class SharedRows:
 
 
 class SideWriter:
-	"""`update_stream`'s joined UPDATEs of one table, sent on a second connection of this job from
-	a thread, while the job's own connection writes another table (issue 18: a first reconcile
-	writes 100k records and 100k Purchase Invoices; each is a few seconds of the server's work on
-	one core, and the machine has two). With `then` (doctype, fields, SharedRows), once its own
-	rows are written the side takes a share of the job's table too.
+	"""`update_stream`'s joined UPDATEs sent on a second connection of this job from a thread,
+	while the job's own connection writes too (issue 18: a first reconcile writes 100k records
+	and 100k Purchase Invoices; each is a few seconds of the server's work on one core, and the
+	machine has two). `jobs`: (doctype, fields, SharedRows) in the order the side takes them;
+	the job's own connection takes from the same SharedRows in its own order, so whichever
+	connection is free writes the next 1,000 rows and both finish together.
 
 	It commits when the job's transaction commits (frappe.db.after_commit) and rolls back when it
 	rolls back, so the two sides land together: only a failure between the two commits could
 	leave the side's rows behind, and the next reconcile writes whatever differs. A row the job's
 	own connection has locked (it changed the row earlier in its transaction) would make the side
 	wait for a lock the job releases only after waiting for the side: the side gives up after
-	LOCK_WAIT seconds, rolls back, and finish() says so; the caller then writes the side's rows
-	itself (`rows_again`, `shared_rows_again`). Not for tests that read back before committing."""
+	LOCK_WAIT seconds, rolls back, and finish() says so; the caller then writes the rows the side
+	had taken (`taken_rows`) itself. Not for tests that read back before committing."""
 
 	#: seconds the side waits for a row lock before it gives its rows back to the job
 	LOCK_WAIT = 5
 
-	def __init__(
-		self,
-		doctype: str,
-		fields: Sequence[str],
-		rows: Iterable[tuple],
-		*,
-		then: tuple[str, Sequence[str], SharedRows] | None = None,
-		chunk: int = 1000,
-	):
+	def __init__(self, jobs: Sequence[tuple[str, Sequence[str], SharedRows]], *, chunk: int = 1000):
 		escape = connection_escape()
-		self.rows = _Replayable(rows)
-		self.taken: list[list[tuple]] = []  # the parts of `then` this side took
-		self.statements = joined_update_statements(
-			doctype, tuple(fields), self.rows, escape=escape, chunk=chunk
-		)
-		if then is not None:
-			shared_doctype, shared_fields, shared = then
-			self.statements = chain(
-				self.statements,
-				joined_update_statements(
-					shared_doctype, tuple(shared_fields), shared.take(self.taken), escape=escape, chunk=chunk
-				),
+		self.taken: dict[str, list[list[tuple]]] = {doctype: [] for doctype, _f, _r in jobs}
+		self.statements = chain.from_iterable(
+			joined_update_statements(
+				doctype, tuple(fields), shared.take(self.taken[doctype]), escape=escape, chunk=chunk
 			)
+			for doctype, fields, shared in jobs
+		)
 		self.connection = frappe.db.create_connection()
 		self.error: BaseException | None = None
 		self.gave_up = False
@@ -405,8 +392,8 @@ class SideWriter:
 
 	def finish(self) -> bool:
 		"""Wait for the side's statements. True: they ran; False: the side met a lock (timeout or
-		deadlock), rolled back, and `rows_again()` / `shared_rows_again()` give every row back.
-		Anything else that failed there is raised here."""
+		deadlock) and rolled back: `taken_rows()` gives back every row it had taken. Anything else
+		that failed there is raised here."""
 		self.thread.join()
 		if self.error is None:
 			return True
@@ -417,18 +404,12 @@ class SideWriter:
 			return False
 		raise self.error
 
-	def rows_again(self) -> Iterator[tuple]:
-		"""Every row of its own table given, from the first (after finish() returned False)."""
-		return self.rows.again()
+	def taken_rows(self, doctype: str) -> list[tuple]:
+		"""The rows of `doctype` this side took."""
+		return [row for part in self.taken.get(doctype, ()) for row in part]
 
-	def shared_rows_again(self) -> list[tuple]:
-		"""The rows of the shared table this side took (after finish() returned False)."""
-		return [row for part in self.taken for row in part]
-
-	@property
-	def shared_count(self) -> int:
-		"""Rows of the shared table this side took (and wrote, once finish() returned True)."""
-		return sum(map(len, self.taken))
+	def taken_count(self, doctype: str) -> int:
+		return sum(map(len, self.taken.get(doctype, ())))
 
 	def commit(self) -> None:
 		self._end("commit")
@@ -528,22 +509,6 @@ class SideQueue:
 			getattr(connection, how)()
 		finally:
 			connection.close()
-
-
-class _Replayable:
-	"""An iterator that keeps what it gave, so that it can be given again from the start."""
-
-	def __init__(self, items: Iterable):
-		self.items, self.given = iter(items), []
-
-	def __iter__(self):
-		for item in self.items:
-			self.given.append(item)
-			yield item
-
-	def again(self) -> Iterator:
-		yield from self.given
-		yield from self.items
 
 
 def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:

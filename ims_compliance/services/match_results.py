@@ -145,30 +145,32 @@ def write_results(
 					yield row
 
 	bill_values = _bill_values(names, links, old_links, frame["match_status"].tolist(), actions, bills)
-	bill_rows = ((bill, *bill_values[bill]) for bill in sorted(bill_values))
+	bill_fields = ("name", *BILL_LINK_COLUMNS)
+	bills = SharedRows(((bill, *bill_values[bill]) for bill in sorted(bill_values)), chunk=SHARE_CHUNK)
 	fields = ("name", *RESULT_COLUMNS)
 	records = SharedRows(changed(), chunk=SHARE_CHUNK)
 	side = None
 	if parallel_bills and len(bill_values) >= SIDE_WRITE_MIN_BILLS:
-		# once the bills are written, the side takes a share of the records too; not when P2
-		# reverted records on this connection (the side would wait for their locks)
-		share = None if reverted else (supply_doctype(), fields, records)
-		side = SideWriter("Purchase Invoice", ("name", *BILL_LINK_COLUMNS), bill_rows, then=share)
+		# the side starts on the bills and then helps with the records, this connection the
+		# other way round; not the records when P2 reverted some on this connection (the side
+		# would wait for their locks)
+		jobs = [("Purchase Invoice", bill_fields, bills)]
+		if not reverted:
+			jobs.append((supply_doctype(), fields, records))
+		side = SideWriter(jobs)
 	try:
 		written = update_stream(supply_doctype(), fields, records.take(), upsert=True)
+		update_stream("Purchase Invoice", bill_fields, bills.take())
 	except BaseException:
 		if side is not None:
 			side.rollback()
 		raise
-	if side is not None and not side.finish():
-		# it met a lock of this job's own: its rows are written here instead
-		bill_rows = side.rows_again()
-		written += update_stream(supply_doctype(), fields, side.shared_rows_again(), upsert=True)
-		side = None
-	if side is None:
-		update_stream("Purchase Invoice", ("name", *BILL_LINK_COLUMNS), bill_rows)
-	else:
-		written += side.shared_count
+	if side is not None:
+		if side.finish():
+			written += side.taken_count(supply_doctype())
+		else:  # it met a lock of this job's own: the rows it had taken are written here
+			written += update_stream(supply_doctype(), fields, side.taken_rows(supply_doctype()), upsert=True)
+			update_stream("Purchase Invoice", bill_fields, side.taken_rows("Purchase Invoice"))
 	return written
 
 

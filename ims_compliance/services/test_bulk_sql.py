@@ -270,20 +270,18 @@ class TestSideQueue(FrappeTestCase):
 		side.replay()
 		self.assertEqual((self.priority(self.names[0]), self.priority(self.names[1])), ("High", "Medium"))
 
-	def test_a_side_writer_takes_its_share_of_the_shared_rows_after_its_own(self):
+	def test_a_side_writer_takes_the_shared_rows_table_by_table(self):
 		extra = [frappe.get_doc({"doctype": "ToDo", "description": "x", "priority": "Low"}).insert().name]
 		self.names += extra
 		frappe.db.commit()
-		shared = SharedRows(iter([(self.names[1], "Medium"), (extra[0], "High")]), chunk=1)
+		descriptions = SharedRows(iter([(self.names[0], "own")]), chunk=1)
+		priorities = SharedRows(iter([(self.names[1], "Medium"), (extra[0], "High")]), chunk=1)
 		side = SideWriter(
-			"ToDo",
-			("name", "description"),
-			[(self.names[0], "own")],
-			then=("ToDo", ("name", "priority"), shared),
+			[("ToDo", ("name", "description"), descriptions), ("Note", ("name", "title"), priorities)]
 		)
-		self.assertTrue(side.finish())
-		self.assertEqual((side.rows_sent, side.shared_count), (3, 2))  # nobody else took any
-		self.assertEqual(list(shared.take()), [])
+		self.assertTrue(side.finish())  # (the second job is Note's: nothing matches those names)
+		self.assertEqual((side.rows_sent, side.taken_count("ToDo"), side.taken_count("Note")), (3, 1, 2))
+		self.assertEqual(side.taken_rows("Note"), [(self.names[1], "Medium"), (extra[0], "High")])
+		self.assertEqual(list(priorities.take()), [])  # nothing left for anyone else
 		frappe.db.commit()
 		self.assertEqual(frappe.db.get_value("ToDo", self.names[0], "description"), "own")
-		self.assertEqual((self.priority(self.names[1]), self.priority(extra[0])), ("Medium", "High"))
