@@ -57,7 +57,7 @@ def write_logs(entries: list[dict], *, source: str, user: str | None = None, sid
 	(issue 18). The record's fields (RECORD_FIELDS) go in with the row when every entry carries
 	them (a caller that read the records already has them: no second pass over 100k log rows);
 	otherwise they are copied from the records by one joined UPDATE per 5,000 rows. `side`: a
-	bulk_sql.SideQueue the INSERTs go to (only with the record's fields carried)."""
+	second_connection.SideQueue the INSERTs go to (only with the record's fields carried)."""
 	from ims_compliance.services.bulk_sql import insert_rows, row_names
 
 	if source not in SOURCES:

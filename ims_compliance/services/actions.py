@@ -224,7 +224,7 @@ def apply_to_rows(
 	"""Check `request` against each row (read with STATE_FIELDS through get_list, so the reader's
 	permissions already applied) and write what passes: the rules (core.rules: R3 locks, R5/R6
 	amendments, R7 credit notes, ...) run per record, the write is set-based. `side`: a
-	bulk_sql.SideQueue the writes go to; `applied` (name -> action) is read for R5 and extended
+	second_connection.SideQueue the writes go to; `applied` (name -> action) is read for R5 and extended
 	with what this call applies."""
 	states = record_states(rows, applied)
 	to_apply = []

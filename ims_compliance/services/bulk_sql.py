@@ -19,11 +19,14 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice, product
+from itertools import islice, product
 from operator import methodcaller
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import frappe
+
+if TYPE_CHECKING:
+	from ims_compliance.services.second_connection import SideQueue
 
 Escape = Callable[[str], str]
 T = TypeVar("T")
@@ -320,195 +323,6 @@ def update_stream(
 				{"names": tuple(names), "owner": MISSING_ROW_OWNER},
 			)
 	return count
-
-
-class SharedRows:
-	"""Rows handed out `chunk` at a time to whichever connection asks next (thread-safe), so two
-	connections can share one table's write: each takes the next 1,000 rows when it is free."""
-
-	def __init__(self, rows: Iterable[tuple], *, chunk: int = 1000):
-		self.parts = _chunks(rows, chunk)
-		self.lock = threading.Lock()
-
-	def take(self, taken: list[list[tuple]] | None = None) -> Iterator[tuple]:
-		"""The rows this taker gets, part by part; each part is recorded in `taken`."""
-		while True:
-			with self.lock:
-				part = next(self.parts, None)
-			if part is None:
-				return
-			if taken is not None:
-				taken.append(part)
-			yield from part
-
-
-class SideWriter:
-	"""`update_stream`'s joined UPDATEs sent on a second connection of this job from a thread,
-	while the job's own connection writes too (issue 18: a first reconcile writes 100k records
-	and 100k Purchase Invoices; each is a few seconds of the server's work on one core, and the
-	machine has two). `jobs`: (doctype, fields, SharedRows) in the order the side takes them;
-	the job's own connection takes from the same SharedRows in its own order, so whichever
-	connection is free writes the next 1,000 rows and both finish together.
-
-	It commits when the job's transaction commits (frappe.db.after_commit) and rolls back when it
-	rolls back, so the two sides land together: only a failure between the two commits could
-	leave the side's rows behind, and the next reconcile writes whatever differs. A row the job's
-	own connection has locked (it changed the row earlier in its transaction) would make the side
-	wait for a lock the job releases only after waiting for the side: the side gives up after
-	LOCK_WAIT seconds, rolls back, and finish() says so; the caller then writes the rows the side
-	had taken (`taken_rows`) itself. Not for tests that read back before committing."""
-
-	#: seconds the side waits for a row lock before it gives its rows back to the job
-	LOCK_WAIT = 5
-
-	def __init__(self, jobs: Sequence[tuple[str, Sequence[str], SharedRows]], *, chunk: int = 1000):
-		escape = connection_escape()
-		self.taken: dict[str, list[list[tuple]]] = {doctype: [] for doctype, _f, _r in jobs}
-		self.statements = chain.from_iterable(
-			joined_update_statements(
-				doctype, tuple(fields), shared.take(self.taken[doctype]), escape=escape, chunk=chunk
-			)
-			for doctype, fields, shared in jobs
-		)
-		self.connection = frappe.db.create_connection()
-		self.error: BaseException | None = None
-		self.gave_up = False
-		self.sent = self.rows_sent = 0  # statements and rows the side sent (for benchmarks)
-		self.thread = threading.Thread(target=self._run, name="ims-side-writer", daemon=True)
-		frappe.db.after_commit.add(self.commit)
-		frappe.db.after_rollback.add(self.rollback)
-		self.thread.start()
-
-	def _run(self) -> None:
-		try:
-			with self.connection.cursor() as cursor:
-				cursor.execute("set session innodb_lock_wait_timeout = %s", self.LOCK_WAIT)
-				for statement, names in self.statements:
-					cursor.execute(statement)
-					self.sent += 1
-					self.rows_sent += len(names)
-		except BaseException as exc:  # raised in the job's thread by finish()
-			self.error = exc
-
-	def finish(self) -> bool:
-		"""Wait for the side's statements. True: they ran; False: the side met a lock (timeout or
-		deadlock) and rolled back: `taken_rows()` gives back every row it had taken. Anything else
-		that failed there is raised here."""
-		self.thread.join()
-		if self.error is None:
-			return True
-		self.rollback()
-		code = getattr(self.error, "args", (None,))[0]
-		if code in (1205, 1213):  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
-			self.gave_up = True
-			return False
-		raise self.error
-
-	def taken_rows(self, doctype: str) -> list[tuple]:
-		"""The rows of `doctype` this side took."""
-		return [row for part in self.taken.get(doctype, ()) for row in part]
-
-	def taken_count(self, doctype: str) -> int:
-		return sum(map(len, self.taken.get(doctype, ())))
-
-	def commit(self) -> None:
-		self._end("commit")
-
-	def rollback(self) -> None:
-		self._end("rollback")
-
-	def _end(self, how: str) -> None:
-		if self.connection is None:
-			return
-		self.thread.join()
-		connection, self.connection = self.connection, None
-		try:
-			getattr(connection, how)()
-		finally:
-			connection.close()
-
-
-class SideQueue:
-	"""Statements run in the order given on a second connection of this request or job, by a
-	thread, while the caller's own connection goes on reading (issue 18: Apply Recommended reads
-	and checks the next 5,000 records while the server writes the last 5,000's actions and log
-	rows; on two cores the two take about as long as the longer one).
-
-	Like SideWriter it commits after the caller's transaction commits and rolls back with it. It
-	is for writes to rows the caller's connection has not locked: a lock the side meets (its own
-	caller's, or anyone's for more than LOCK_WAIT seconds) makes it roll back, and finish()
-	returns False; the caller then runs `replay()` on its own connection, which sends every
-	statement again there, in order."""
-
-	LOCK_WAIT = 5
-	_DONE = object()
-
-	def __init__(self):
-		self.connection = frappe.db.create_connection()
-		self.sent: list[tuple[str, object]] = []  # every statement given, for replay()
-		self.box: queue.Queue = queue.Queue()
-		self.error: BaseException | None = None
-		self.gave_up = False
-		self.thread = threading.Thread(target=self._run, name="ims-side-queue", daemon=True)
-		frappe.db.after_commit.add(self.commit)
-		frappe.db.after_rollback.add(self.rollback)
-		self.thread.start()
-
-	def sql(self, statement: str, values: object = None) -> None:
-		"""Queue one statement (pymysql's %(name)s / %s parameters in `values`)."""
-		self.sent.append((statement, values))
-		if self.error is None:  # (once the side has stopped, only replay() sends it)
-			self.box.put((statement, values))
-
-	def _run(self) -> None:
-		try:
-			with self.connection.cursor() as cursor:
-				cursor.execute("set session innodb_lock_wait_timeout = %s", self.LOCK_WAIT)
-				while (item := self.box.get()) is not self._DONE:
-					statement, values = item
-					cursor.execute(statement, values)
-		except BaseException as exc:  # finish() raises it in the caller's thread
-			self.error = exc
-
-	def finish(self) -> bool:
-		"""Wait until every queued statement ran. False: the side met a lock and rolled back
-		(call replay()); anything else that failed there is raised here."""
-		self.box.put(self._DONE)
-		self.thread.join()
-		if self.error is None:
-			return True
-		self.rollback()
-		code = getattr(self.error, "args", (None,))[0]
-		if code in (1205, 1213):  # ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK
-			self.gave_up = True
-			return False
-		raise self.error
-
-	def replay(self) -> None:
-		"""Every statement given, on the caller's own connection, in order."""
-		for statement, values in self.sent:
-			if values is None:
-				execute(statement)
-			else:
-				frappe.db.sql(statement, values)
-
-	def commit(self) -> None:
-		self._end("commit")
-
-	def rollback(self) -> None:
-		self._end("rollback")
-
-	def _end(self, how: str) -> None:
-		if self.connection is None:
-			return
-		if self.thread.is_alive():
-			self.box.put(self._DONE)
-			self.thread.join()
-		connection, self.connection = self.connection, None
-		try:
-			getattr(connection, how)()
-		finally:
-			connection.close()
 
 
 def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:

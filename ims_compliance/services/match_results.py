@@ -13,7 +13,8 @@ from frappe.query_builder.functions import Function
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.action_log import write_logs
 from ims_compliance.services.books import BILL_LINK_COLUMNS, HEADS
-from ims_compliance.services.bulk_sql import SharedRows, SideWriter, update_stream
+from ims_compliance.services.bulk_sql import update_stream
+from ims_compliance.services.second_connection import SharedRows, SideWriter
 
 #: What a record holds of its last result besides its status and link, read with the supplies so
 #: that only records whose result changed are written. The reasons (JSON text, often hundreds of
@@ -96,7 +97,7 @@ def write_results(
 	touched a random page each (the write grew ~20x for 10x the data), rows in key order share
 	their pages. The records are compared WRITE_SLICE at a time in that order, on update_stream's
 	helper thread while the server writes the rows before. With `parallel_bills` (a background
-	job: see bulk_sql.SideWriter) many bills are written on a second connection meanwhile.
+	job: see second_connection.SideWriter) many bills are written on a second connection meanwhile.
 	Returns how many records were written."""
 	import numpy as np
 

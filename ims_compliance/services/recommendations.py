@@ -20,8 +20,8 @@ from ims_compliance.services.actions import (
 	RuleChecker,
 	apply_to_rows,
 )
-from ims_compliance.services.bulk_sql import SideQueue
 from ims_compliance.services.filters import to_db_filters
+from ims_compliance.services.second_connection import SideQueue
 
 SETTING_FOR_STATUS = {
 	"Exact Match": "recommend_exact_match",
@@ -74,7 +74,7 @@ def apply_recommendations(filters, *, dry_run: bool = False, include_after_revie
 	records: dict[str, int] = defaultdict(int)
 	after_review = 0
 	# the writes go to a second connection while this one reads and checks the next chunk
-	# (bulk_sql.SideQueue); not in tests, which read back before committing
+	# (second_connection.SideQueue); not in tests, which read back before committing
 	side = SideQueue() if _writes_on_the_side(dry_run) else None
 	applied: dict[str, str] = {}
 	for rows in _chunks(to_db_filters(filters)):

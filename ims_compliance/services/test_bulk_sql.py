@@ -8,9 +8,6 @@ from frappe.tests.utils import FrappeTestCase
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.services.bulk_sql import (
 	MISSING_ROW_OWNER,
-	SharedRows,
-	SideQueue,
-	SideWriter,
 	_upsert_allowed,
 	connection_escape,
 	insert_rows,
@@ -210,78 +207,3 @@ class TestUpdateRows(FrappeTestCase):
 		names = self.make_todos(2)
 		update_rows("ToDo", [{"name": n, "owner": "Administrator"} for n in names])  # joined UPDATE
 		self.assertEqual({frappe.db.get_value("ToDo", n, "owner") for n in names}, {"Administrator"})
-
-
-class TestSideQueue(FrappeTestCase):
-	"""Statements on a second connection: they land with the caller's commit, vanish with its
-	rollback, and a lock of the caller's makes them come back to the caller's connection."""
-
-	def setUp(self):
-		self.names = [
-			frappe.get_doc({"doctype": "ToDo", "description": f"side {i}", "priority": "Low"}).insert().name
-			for i in range(2)
-		]
-		frappe.db.commit()
-		self.addCleanup(self.cleanup)
-
-	def cleanup(self):
-		frappe.db.rollback()
-		frappe.db.sql("delete from `tabToDo` where name in %s", (tuple(self.names),))
-		frappe.db.commit()
-
-	def priority(self, name):
-		return frappe.db.sql("select priority from `tabToDo` where name = %s", name)[0][0]
-
-	def test_statements_land_with_the_callers_commit(self):
-		side = SideQueue()
-		side.sql(
-			"update `tabToDo` set priority = %(p)s where name = %(n)s", {"p": "High", "n": self.names[0]}
-		)
-		insert_rows(
-			"ToDo",
-			["name", "description", "priority", "status"],
-			[(self.names[1] + "x", "it's", "Low", "Open")],
-			side=side,
-		)
-		self.names.append(self.names[1] + "x")
-		self.assertTrue(side.finish())
-		self.assertEqual(self.priority(self.names[0]), "Low")  # not on this connection yet
-		frappe.db.commit()
-		self.assertIsNone(side.connection)
-		self.assertEqual(self.priority(self.names[0]), "High")
-		self.assertEqual(frappe.db.get_value("ToDo", self.names[2], "description"), "it's")
-
-	def test_a_rollback_takes_them_back(self):
-		side = SideQueue()
-		side.sql("update `tabToDo` set priority = 'High' where name = %s", self.names[0])
-		self.assertTrue(side.finish())
-		frappe.db.rollback()
-		self.assertIsNone(side.connection)
-		self.assertEqual(self.priority(self.names[0]), "Low")
-
-	def test_a_row_this_connection_holds_is_given_back_and_replayed_here(self):
-		frappe.db.sql("update `tabToDo` set description = 'mine' where name = %s", self.names[0])  # our lock
-		with patch.object(SideQueue, "LOCK_WAIT", 1):
-			side = SideQueue()
-			side.sql("update `tabToDo` set priority = 'High' where name = %s", self.names[0])
-			side.sql("update `tabToDo` set priority = 'Medium' where name = %s", self.names[1])
-			self.assertFalse(side.finish())
-		self.assertTrue(side.gave_up)
-		side.replay()
-		self.assertEqual((self.priority(self.names[0]), self.priority(self.names[1])), ("High", "Medium"))
-
-	def test_a_side_writer_takes_the_shared_rows_table_by_table(self):
-		extra = [frappe.get_doc({"doctype": "ToDo", "description": "x", "priority": "Low"}).insert().name]
-		self.names += extra
-		frappe.db.commit()
-		descriptions = SharedRows(iter([(self.names[0], "own")]), chunk=1)
-		priorities = SharedRows(iter([(self.names[1], "Medium"), (extra[0], "High")]), chunk=1)
-		side = SideWriter(
-			[("ToDo", ("name", "description"), descriptions), ("Note", ("name", "title"), priorities)]
-		)
-		self.assertTrue(side.finish())  # (the second job is Note's: nothing matches those names)
-		self.assertEqual((side.rows_sent, side.taken_count("ToDo"), side.taken_count("Note")), (3, 1, 2))
-		self.assertEqual(side.taken_rows("Note"), [(self.names[1], "Medium"), (extra[0], "High")])
-		self.assertEqual(list(priorities.take()), [])  # nothing left for anyone else
-		frappe.db.commit()
-		self.assertEqual(frappe.db.get_value("ToDo", self.names[0], "description"), "own")

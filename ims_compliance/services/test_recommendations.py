@@ -5,7 +5,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
 from ims_compliance.doctype_names import supply_doctype
-from ims_compliance.services import bulk_sql, recommendations
+from ims_compliance.services import recommendations, second_connection
 from ims_compliance.tests.factories import bulk_inward_supplies
 from ims_compliance.tests.fixtures import ACCOUNTS_USER
 
@@ -67,7 +67,7 @@ class TestRecommendations(FrappeTestCase):
 		this connection: the outcome is the single-connection one."""
 		made = []
 
-		class Spy(bulk_sql.SideQueue):
+		class Spy(second_connection.SideQueue):
 			LOCK_WAIT = 1
 
 			def __init__(self):

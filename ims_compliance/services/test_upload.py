@@ -57,13 +57,9 @@ class TestUpload(UploadTestCase):
 
 
 class TestUploadResults(UploadTestCase):
-	def test_pe_with_25_refused_records_keeps_exactly_them_pending_and_upload_again_sends_only_them(self):
-		rows = self.rows()
-		wanted = self.set_actions(rows, pick=lambda i, row: "Rejected")
-		chosen = [r for r in rows if r.name in wanted and r.section == "CN"][:8]
-		chosen += [r for r in rows if r.name in wanted and r.section != "CN"][: 25 - len(chosen)]
-		self.assertEqual(len(chosen), 25)
-		for row in chosen:
+	def refuse(self, rows):
+		"""The sandbox (as GSTN) refuses these records with IMSSAV0099."""
+		for row in rows:
 			self.sandbox.control(
 				"refuse",
 				{
@@ -75,6 +71,14 @@ class TestUploadResults(UploadTestCase):
 					"message": "refused for the test",
 				},
 			)
+
+	def test_pe_with_25_refused_records_keeps_exactly_them_pending_and_upload_again_sends_only_them(self):
+		rows = self.rows()
+		wanted = self.set_actions(rows, pick=lambda i, row: "Rejected")
+		chosen = [r for r in rows if r.name in wanted and r.section == "CN"][:8]
+		chosen += [r for r in rows if r.name in wanted and r.section != "CN"][: 25 - len(chosen)]
+		self.assertEqual(len(chosen), 25)
+		self.refuse(chosen)
 		first = self.upload()
 		self.assertEqual((first.failed, first.processed), (25, len(wanted) - 25))
 		failed = self.rows(upload_state="Failed")
@@ -96,18 +100,7 @@ class TestUploadResults(UploadTestCase):
 		rows = self.rows()
 		wanted = self.set_actions(rows, pick=lambda i, row: "Rejected")
 		refused = [r for r in rows if r.name in wanted][:3]
-		for row in refused:
-			self.sandbox.control(
-				"refuse",
-				{
-					"gstin": GSTIN,
-					"section": row.section,
-					"stin": row.supplier_gstin,
-					"number": row.document_number,
-					"code": "IMSSAV0099",
-					"message": "refused for the test",
-				},
-			)
+		self.refuse(refused)
 		self.sandbox.set_faults(FaultPlan(lost_error_reports=True))
 		result = self.upload()
 		self.assertTrue(any("does not name" in m for m in result.messages), result.messages)
