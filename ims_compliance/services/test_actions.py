@@ -211,3 +211,26 @@ class TestRecordDetail(FrappeTestCase):
 		frappe.set_user(NO_ROLE_USER)
 		with self.assertRaises(frappe.PermissionError):
 			api.get_record_detail(doc.name)
+
+
+class TestRecordStates(FrappeTestCase):
+	def tearDown(self):
+		frappe.db.rollback()
+
+	def test_r5_reads_the_action_this_operation_already_gave_the_original(self):
+		"""Apply Recommended writes on a second connection, so the database does not show this
+		connection the original's new action yet: record_states takes it from `applied`."""
+		from ims_compliance.core.actions import Action
+		from ims_compliance.services.actions import STATE_FIELDS, record_states
+
+		original = make_inward_supply(document_number="RS-ORIG-1")
+		amendment = make_inward_supply(
+			document_number="RS-AMD-1", section="B2BA", original_inward_supply=original.name
+		)
+		row = frappe.get_all(supply_doctype(), filters={"name": amendment.name}, fields=list(STATE_FIELDS))
+		self.assertEqual(record_states(row)[amendment.name].original_action, Action.NO_ACTION)
+		states = record_states(row, {original.name: "Rejected"})
+		self.assertEqual(states[amendment.name].original_action, Action.REJECTED)
+		self.assertEqual(
+			record_states(row, {"someone-else": "Rejected"})[amendment.name].original_action, Action.NO_ACTION
+		)
