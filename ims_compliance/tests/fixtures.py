@@ -120,22 +120,9 @@ def tax_account(head: str) -> str:
 
 
 def make_tax_accounts():
-	parent = frappe.db.get_value(
-		"Account", {"company": TEST_COMPANY, "account_name": "Duties and Taxes", "is_group": 1}, "name"
-	)
-	for head, account_name in TAX_ACCOUNTS.items():
-		if frappe.db.exists("Account", tax_account(head)):
-			continue
-		frappe.get_doc(
-			{
-				"doctype": "Account",
-				"account_name": account_name,
-				"parent_account": parent,
-				"company": TEST_COMPANY,
-				"account_type": "Tax",
-				"is_group": 0,
-			}
-		).insert(ignore_permissions=True)
+	from ims_compliance.services.demo.books import ensure_tax_accounts
+
+	ensure_tax_accounts(TEST_COMPANY, TAX_ACCOUNTS)
 
 
 def make_item():

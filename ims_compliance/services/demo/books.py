@@ -152,21 +152,24 @@ def tax_account(head: str) -> str:
 	return f"{TAX_ACCOUNTS[head]} - {DEMO_ABBR}"
 
 
-def ensure_tax_accounts() -> int:
-	"""Input IGST/CGST/SGST/cess accounts under Duties and Taxes, the heads IMS Settings maps."""
+def ensure_tax_accounts(company: str = DEMO_COMPANY, names: dict[str, str] = TAX_ACCOUNTS) -> int:
+	"""Input IGST/CGST/SGST/cess accounts (`names`: tax head -> account name) under the company's
+	Duties and Taxes, the heads IMS Settings maps; the test fixtures make theirs the same way.
+	Returns how many were made."""
 	parent = frappe.db.get_value(
-		"Account", {"company": DEMO_COMPANY, "account_name": "Duties and Taxes", "is_group": 1}, "name"
+		"Account", {"company": company, "account_name": "Duties and Taxes", "is_group": 1}, "name"
 	)
+	abbr = frappe.get_cached_value("Company", company, "abbr")
 	made = 0
-	for head, account_name in TAX_ACCOUNTS.items():
-		if frappe.db.exists("Account", tax_account(head)):
+	for account_name in names.values():
+		if frappe.db.exists("Account", f"{account_name} - {abbr}"):
 			continue
 		frappe.get_doc(
 			{
 				"doctype": "Account",
 				"account_name": account_name,
 				"parent_account": parent,
-				"company": DEMO_COMPANY,
+				"company": company,
 				"account_type": "Tax",
 				"is_group": 0,
 			}
