@@ -170,6 +170,7 @@ bench_tier() {
 	bench_user="$(stat -c %U "$sites")"
 	note
 	note "== bench tier ($bench_dir, site $test_site, user $bench_user) =="
+	ensure_services || { tier bench failed "MariaDB or Redis is down and could not be started (see above)"; return; }
 	# Frappe runs as the bench's user: it must read this checkout. A root-owned CI clone may be
 	# unreadable to it: copy the checkout into a private temporary folder it can read (removed at
 	# the end) and import from there instead.
@@ -260,6 +261,34 @@ bench_tier() {
 		if [ "${tier_status[bench]}" = passed ]; then browser_tier "$before"; else tier browser skipped "the bench tier failed"; fi
 	fi
 	return 0
+}
+
+# MariaDB and Redis are machine services. A server restarted from a working session (to load a
+# config change, say) ends with that session, so the next run may find the port closed: start it
+# again, as the machine does, rather than fail the tier on a connection refused. Only root can,
+# and only a server that is down is started; one that answers is never touched.
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+ensure_services() {
+	local host="127.0.0.1" ok=0
+	if ! port_open "$host" 3306; then
+		note "-- MariaDB does not answer on $host:3306"
+		if [ "$(id -u)" -eq 0 ] && [ -x /usr/sbin/mariadbd ]; then
+			note "-- starting MariaDB (start-stop-daemon --exec /usr/sbin/mariadbd)"
+			start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
+			for _ in $(seq 1 120); do port_open "$host" 3306 && break; sleep 0.5; done
+		fi
+		port_open "$host" 3306 || { note "-- MariaDB is still down"; ok=1; }
+	fi
+	if ! port_open "$host" 6379; then
+		note "-- Redis does not answer on $host:6379"
+		if [ "$(id -u)" -eq 0 ] && command -v redis-server >/dev/null; then
+			note "-- starting Redis"
+			redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+			for _ in $(seq 1 40); do port_open "$host" 6379 && break; sleep 0.25; done
+		fi
+		port_open "$host" 6379 || { note "-- Redis is still down"; ok=1; }
+	fi
+	return "$ok"
 }
 
 # frappe.get_app_path as the bench's Python sees it with this checkout on PYTHONPATH (no site).
