@@ -126,7 +126,7 @@ def in_bench(size: int) -> None:
 		client.authenticate(SANDBOX_OTP)
 		filters = {"company_gstin": gstin}
 
-		stage("download", lambda: f"{download(gstin, client=client)['new']} new records")
+		stage("download", lambda: f"{download(gstin, client=client, early=True)['new']} new records")
 		periods = [str(ReturnPeriod.parse("102025").add(-k)) for k in (2, 1, 0)]
 		book_purchases(frappe, gstin, company, periods, run, size)
 
@@ -186,7 +186,9 @@ def in_bench(size: int) -> None:
 		stage("supplier_edits", supplier_edits)
 		stage(
 			"redownload",
-			lambda: f"{download(gstin, client=client).get('changed_by_supplier', 0)} changed by supplier",
+			lambda: (
+				f"{download(gstin, client=client, early=True).get('changed_by_supplier', 0)} changed by supplier"
+			),
 		)
 	finally:
 		sandbox.stop()

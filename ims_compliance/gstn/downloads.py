@@ -84,7 +84,11 @@ class DownloadCalls:
 		return records
 
 	def get_sections(
-		self, sections: Iterable[str], *, on_warning: Warn | None = None
+		self,
+		sections: Iterable[str],
+		*,
+		on_warning: Warn | None = None,
+		on_part: Callable[[str, list[InwardRecord]], None] | None = None,
 	) -> Iterator[SectionRecords]:
 		"""`get_records` of several sections with GSTN's waits overlapped. Every section's GETINV
 		is sent first and direct answers are parsed as they come; the sections GSTN queued are
@@ -92,7 +96,12 @@ class DownloadCalls:
 		files' waits added up (three queued sections of a 100k download: three waits, now one,
 		and the parsing of the direct answers fills it). Yields each section once, directly
 		answered ones first, with its records or the GstnError / IMSValidationError it met: the
-		caller decides whether to go on, and closing the iterator stops the remaining calls."""
+		caller decides whether to go on, and closing the iterator stops the remaining calls.
+
+		`on_part(code, records)` is called with each part's records as soon as they are parsed
+		(a direct answer is one part), before GSTN is asked for the next: a caller can write a
+		section's first parts while its last ones download. The section's own result follows
+		(all its records, or its error, which may come after some parts were given)."""
 		queued: list[tuple[p.Section, _Queued]] = []
 		for section in sections:
 			code = str(section)
@@ -107,12 +116,17 @@ class DownloadCalls:
 			except (GstnError, IMSValidationError) as exc:
 				yield SectionRecords(code, [], exc)
 				continue
+			if on_part is not None and records:
+				on_part(code, records)
 			yield SectionRecords(code, records, None)
 		for sec, file in queued:
 			records = []
 			try:
 				for part in self._queued_parts(sec.code, file.token, est=file.est, asked_at=file.asked_at):
-					records.extend(p.parse_section(sec.code, part, on_warning=on_warning, start=len(records)))
+					parsed = p.parse_section(sec.code, part, on_warning=on_warning, start=len(records))
+					records.extend(parsed)
+					if on_part is not None and parsed:
+						on_part(sec.code, parsed)
 			except (GstnError, IMSValidationError) as exc:
 				yield SectionRecords(sec.code, [], exc)
 				continue

@@ -18,7 +18,7 @@ from ims_compliance.core.sections import IMPORT_SECTIONS
 from ims_compliance.gstn.client import SectionRecords
 from ims_compliance.gstn.errors import AuthError, GstnError, OtpRequired, StopJob
 from ims_compliance.services.connection import make_client, request_ip
-from ims_compliance.services.ingest import ingest
+from ims_compliance.services.ingest import ingest, start_early_inserts
 from ims_compliance.services.notify import accounts_managers, notify
 
 COUNTS_KEY = "ims_gstn_counts::{}"
@@ -83,11 +83,15 @@ def download(
 	commit: bool = True,
 	sections: list[str] | None = None,
 	client=None,
+	early: bool = False,
 ) -> dict:
 	"""Download and upsert. `sections` (codes) fetches exactly those, whatever the counts say:
 	the upload job uses it to learn GSTN's status of records whose request outcome is unknown.
 	Otherwise every section is fetched when `force`, when the count call is unavailable or when
-	the last full download is too old (`full_download_due`); else only sections whose counts moved."""
+	the last full download is too old (`full_download_due`); else only sections whose counts moved.
+	`early`: write new rows while GSTN is still being read (`EarlyInserts`), on a second
+	connection that commits with this one's first commit after the reading: for background
+	jobs, not for callers that read the rows back before committing."""
 	client = client or make_client(company_gstin)
 	if not client.has_session:
 		raise OtpRequired(_("GSTN needs an OTP for {0}: request one from the page.").format(company_gstin))
@@ -105,34 +109,47 @@ def download(
 	warnings: list[str] = []
 	unavailable = []
 	asked = len(sections)
-	with closing(_section_records(client, list(sections), warnings.append)) as results:
-		for index, (code, section_records, exc) in enumerate(results):
-			if exc is not None:
-				if code not in IMPORT_SECTIONS or isinstance(exc, AuthError | StopJob):
-					raise exc
-				# a GSP that does not serve Bills of Entry yet (or records in a shape not yet
-				# seen: their keys are unverified): the other sections still count, and rows of
-				# this section are not judged gone (it is left out of the upsert)
-				sections.remove(code)
-				unavailable.append({"section": code, "error": str(exc)})
-			records.extend(section_records)
-			if publish:
-				frappe.publish_progress(
-					(index + 1) * 80 / max(asked, 1),
-					title=_("Downloading {0}").format(company_gstin),
-					description=_("{0}: {1} records so far").format(code, len(records)),
-				)
-	result = (
-		ingest(
-			company_gstin,
-			records,
-			sections=sections,
-			commit=commit,
-			on_progress=_ingest_progress(company_gstin) if publish else None,
+	writing = start_early_inserts(company_gstin) if early and sections else None
+	try:
+		with closing(
+			_section_records(
+				client, list(sections), warnings.append, on_part=writing.add if writing else None
+			)
+		) as results:
+			for index, (code, section_records, exc) in enumerate(results):
+				if exc is not None:
+					if code not in IMPORT_SECTIONS or isinstance(exc, AuthError | StopJob):
+						raise exc
+					# a GSP that does not serve Bills of Entry yet (or records in a shape not yet
+					# seen: their keys are unverified): the other sections still count, and rows
+					# of this section are not judged gone (it is left out of the upsert)
+					sections.remove(code)
+					unavailable.append({"section": code, "error": str(exc)})
+				records.extend(section_records)
+				if publish:
+					frappe.publish_progress(
+						(index + 1) * 80 / max(asked, 1),
+						title=_("Downloading {0}").format(company_gstin),
+						description=_("{0}: {1} records so far").format(code, len(records)),
+					)
+		result = (
+			ingest(
+				company_gstin,
+				records,
+				sections=sections,
+				commit=commit,
+				on_progress=_ingest_progress(company_gstin) if publish else None,
+				early=writing,
+			)
+			if sections
+			else {"unchanged": 0}
 		)
-		if sections
-		else {"unchanged": 0}
-	)
+	except BaseException:
+		if writing is not None:
+			writing.abandon()  # (after `settle`, it rolls back with the caller's transaction)
+		raise
+	if writing is not None:
+		result["written_while_reading"] = writing.rows
 	# a partial, explicit fetch did not look at the other sections: their last counts stay
 	if counts is not None and not explicit:
 		frappe.cache.set_value(COUNTS_KEY.format(company_gstin), counts)
@@ -151,17 +168,22 @@ def download(
 	return result
 
 
-def _section_records(client, sections: list[str], on_warning) -> Iterator[SectionRecords]:
+def _section_records(client, sections: list[str], on_warning, *, on_part=None) -> Iterator[SectionRecords]:
 	"""The client's `get_sections` (GSTN's waits for queued sections overlapped); a stand-in
-	client that only has `get_records` is read one section at a time, with the same results."""
+	client that only has `get_records` is read one section at a time, with the same results
+	(each section one part)."""
 	if hasattr(client, "get_sections"):
-		yield from client.get_sections(sections, on_warning=on_warning)
+		yield from client.get_sections(sections, on_warning=on_warning, on_part=on_part)
 		return
 	for code in sections:
 		try:
-			yield SectionRecords(code, client.get_records(code, on_warning=on_warning), None)
+			records = client.get_records(code, on_warning=on_warning)
 		except (GstnError, IMSValidationError) as exc:
 			yield SectionRecords(code, [], exc)
+			continue
+		if on_part is not None and records:
+			on_part(code, records)
+		yield SectionRecords(code, records, None)
 
 
 def _ingest_progress(company_gstin: str):
@@ -205,7 +227,14 @@ def download_job(
 	recipients = accounts_managers() if scheduled or not user else [user]
 	try:
 		client = make_client(company_gstin, ip_usr=ip_usr) if ip_usr else None
-		result = download(company_gstin, publish=True, force=force or scheduled, commit=commit, client=client)
+		result = download(
+			company_gstin,
+			publish=True,
+			force=force or scheduled,
+			commit=commit,
+			client=client,
+			early=commit and not frappe.flags.in_test,  # a background job: see `download`
+		)
 	except OtpRequired as exc:
 		if commit:
 			frappe.db.rollback()

@@ -32,6 +32,7 @@ from ims_compliance.services.bulk_sql import (
 	run_ahead,
 	update_rows,
 )
+from ims_compliance.services.early_inserts import EarlyInserts
 
 BATCH = 5000
 LIGHT_FIELDS = (
@@ -143,6 +144,28 @@ def supplier_lookup(gstins: Iterable[str]) -> dict[str, tuple[str, str]]:
 	return found
 
 
+def company_of(company_gstin: str) -> str:
+	company = frappe.db.get_value(
+		"IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}, "company"
+	)
+	if not company:
+		frappe.throw(frappe._("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin))
+	return company
+
+
+def start_early_inserts(company_gstin: str) -> EarlyInserts:
+	"""An `EarlyInserts` for a download of `company_gstin`: pass its `add` to the client as
+	`on_part`, then the object itself to `ingest`."""
+	writer = _Writer(
+		company=company_of(company_gstin),
+		company_gstin=company_gstin,
+		suppliers={},
+		commit=False,
+		on_progress=None,
+	)
+	return EarlyInserts(company_gstin, writer)
+
+
 def ingest(
 	company_gstin: str,
 	records: list[InwardRecord],
@@ -150,28 +173,30 @@ def ingest(
 	sections: Iterable[str],
 	commit: bool = False,
 	on_progress=None,
+	early: EarlyInserts | None = None,
 ) -> dict:
 	"""Upsert one download of `sections` for `company_gstin`. Returns the plan's counts and the
-	GSTINs with no ERPNext Supplier (kept with GSTN's name, listed for the user)."""
-	company = frappe.db.get_value(
-		"IMS Company GSTIN", {"parent": "IMS Settings", "gstin": company_gstin}, "company"
-	)
-	if not company:
-		frappe.throw(frappe._("Company GSTIN {0} is not configured in IMS Settings").format(company_gstin))
+	GSTINs with no ERPNext Supplier (kept with GSTN's name, listed for the user). `early`: the
+	rows this download already wrote while it was reading GSTN (`start_early_inserts`)."""
 	keyed = KeyedRecords.of(records, company_gstin)
 	stored, links = load_stored(company_gstin, keyed.by_key)
 	plan = plan_upsert(keyed, stored, company_gstin=company_gstin, sections=sections)
-	suppliers = supplier_lookup(r.supplier_gstin for r in records)
-	writer = _Writer(
-		company=company,
-		company_gstin=company_gstin,
-		suppliers=suppliers,
-		commit=commit,
-		on_progress=on_progress,
-	)
-	writer.write(plan, stored=stored, links=links)
+	gstins = {r.supplier_gstin for r in records}
+	if early is None:
+		writer = _Writer(
+			company=company_of(company_gstin),
+			company_gstin=company_gstin,
+			suppliers=supplier_lookup(gstins),
+			commit=commit,
+			on_progress=on_progress,
+		)
+	else:
+		writer = early.writer
+		early.look_up_suppliers(gstins)
+		writer.commit, writer.on_progress = commit, on_progress or writer.on_progress
+	writer.write(plan, stored=stored, links=links, early=early)
 	counts = plan.counts()
-	counts["unknown_suppliers"] = sorted({r.supplier_gstin for r in records} - set(suppliers))
+	counts["unknown_suppliers"] = sorted(gstins - set(writer.suppliers))
 	return counts
 
 
@@ -204,19 +229,33 @@ class _Writer:
 		if self.commit:
 			frappe.db.commit()  # nosemgrep: the download commits per batch so a failure keeps finished batches
 
-	def write(self, plan: UpsertPlan, *, stored: list[StoredRow], links: dict[str, str]) -> None:
+	def write(
+		self,
+		plan: UpsertPlan,
+		*,
+		stored: list[StoredRow],
+		links: dict[str, str],
+		early: EarlyInserts | None = None,
+	) -> None:
 		total = (
 			len(plan.inserts)
 			+ len(plan.supplier_changed)
 			+ len(plan.gstn_status_changed)
 			+ len(plan.returned)
 		)
+		names = {row.key: row.name for row in stored}
+		written = early.names if early is not None else {}
+		names.update(written)
 		# Originals first, then key order: the unique key index and the time-ordered names both
 		# grow in insert order, and an amendment never points at a row a later batch inserts.
-		inserts = sorted(plan.inserts, key=lambda new: (new.original_key is not None, new.key))
-		names = {row.key: row.name for row in stored}
+		inserts = sorted(
+			(new for new in plan.inserts if new.key not in written),
+			key=lambda new: (new.original_key is not None, new.key),
+		)
 		names.update(zip((new.key for new in inserts), row_names(len(inserts)), strict=True))
-		done = 0
+		if early is not None:
+			early.settle(plan, names)  # before the first commit: see EarlyInserts
+		done = len(written)
 		# the next statements are rendered on a helper thread while the server runs this one
 		for statement, rows in run_ahead(self.insert_statements(inserts, names)):
 			execute(statement)
@@ -233,7 +272,8 @@ class _Writer:
 			done += len(updates[start : start + BATCH])
 			self._commit()
 			self.on_progress(done, total)
-		inserted = {new.key for new in inserts}
+		# (rows new in this download, early ones included, were written with their link)
+		inserted = {new.key for new in plan.inserts}
 		self.link_originals(
 			{
 				names[amendment]: names[original]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 
 import frappe
@@ -50,14 +50,22 @@ class _SecondConnection:
 	#: seconds the second connection waits for a row lock before it gives its work back
 	LOCK_WAIT = 5
 
-	def _start(self, name: str) -> None:
+	def _start(self, name: str, *, tie: bool = True) -> None:
 		self.connection = frappe.db.create_connection()
 		self.error: BaseException | None = None
 		self.gave_up = False
 		self.thread = threading.Thread(target=self._guarded, name=name, daemon=True)
+		if tie:
+			self.tie()
+		self.thread.start()
+
+	def tie(self) -> None:
+		"""From now on, commit right after the caller's next commit and roll back with it. Left
+		for later (`tie=False`) by a caller whose own connection commits before the second one's
+		work should land: a download logs each GSTN call and commits it while its new rows are
+		still being written."""
 		frappe.db.after_commit.add(self.commit)
 		frappe.db.after_rollback.add(self.rollback)
-		self.thread.start()
 
 	def _guarded(self) -> None:
 		try:
@@ -147,21 +155,35 @@ class SideQueue(_SecondConnection):
 	statement again on the caller's connection, in order."""
 
 	_DONE = object()
+	_RENDER = object()  # in place of values: the statement is a function that renders statements
 
-	def __init__(self):
-		self.sent: list[tuple[str, object]] = []  # every statement given, for replay()
+	def __init__(self, *, tie: bool = True):
+		self.sent: list[tuple[object, object]] = []  # every statement given, for replay()
 		self.box: queue.Queue = queue.Queue()
-		self._start("ims-side-queue")
+		self._start("ims-side-queue", tie=tie)
 
 	def sql(self, statement: str, values: object = None) -> None:
 		"""Queue one statement (pymysql's %(name)s / %s parameters in `values`)."""
-		self.sent.append((statement, values))
+		self._put((statement, values))
+
+	def rendered(self, render: Callable[[], Iterable[str]]) -> None:
+		"""Queue the statements `render()` gives, rendered on the side's thread when their turn
+		comes (pure: no Frappe, no connection), so the caller's thread goes on meanwhile."""
+		self._put((render, self._RENDER))
+
+	def _put(self, item: tuple[object, object]) -> None:
+		self.sent.append(item)
 		if self.error is None:  # (once the side has stopped, only replay() sends it)
-			self.box.put((statement, values))
+			self.box.put(item)
 
 	def _work(self, cursor) -> None:
 		while (item := self.box.get()) is not self._DONE:
-			cursor.execute(*item)
+			statement, values = item
+			if values is self._RENDER:
+				for text in statement():
+					cursor.execute(text)
+			else:
+				cursor.execute(statement, values)
 
 	def _stop(self) -> None:
 		if self.thread.is_alive():
@@ -170,7 +192,10 @@ class SideQueue(_SecondConnection):
 	def replay(self) -> None:
 		"""Every statement given, on the caller's own connection, in order."""
 		for statement, values in self.sent:
-			if values is None:
+			if values is self._RENDER:
+				for text in statement():
+					execute(text)
+			elif values is None:
 				execute(statement)
 			else:
 				frappe.db.sql(statement, values)

@@ -190,6 +190,31 @@ def test_get_sections_gives_each_section_as_get_records_does(small_parts, connec
 	assert len(got["B2B"]) > 10 and 0 < len(got["DNA"]) <= 10  # both kinds were met
 
 
+def test_on_part_gives_each_part_as_it_is_parsed_before_the_next_is_fetched(small_parts, connect):
+	"""The download writes a queued section's first parts while GSTN serves its last ones: every
+	part reaches on_part once, in order, before the following file part is fetched, and the
+	parts of a section add up to its result."""
+	small_parts.state.generate(RECIPIENT, 240, seed=12)
+	client = connect(small_parts)
+	fetched: list[int] = []
+	file_part = small_parts.api.file_part
+	small_parts.api.file_part = lambda token, index: (fetched.append(index), file_part(token, index))[1]
+	seen: list[tuple[str, list, int]] = []
+	results = {
+		r.code: r.records
+		for r in client.get_sections(
+			("B2B", "DNA"), on_part=lambda code, records: seen.append((code, records, len(fetched)))
+		)
+	}
+	b2b = [(records, parts_fetched) for code, records, parts_fetched in seen if code == "B2B"]
+	assert len(b2b) == -(-len(results["B2B"]) // 7) > 1  # one call a part (parts of 7 records)
+	assert [r for records, _n in b2b for r in records] == results["B2B"]
+	# part k reached on_part when k parts had been fetched, not after the last
+	assert [parts_fetched for _records, parts_fetched in b2b] == list(range(1, len(b2b) + 1))
+	assert [records for code, records, _n in seen if code == "DNA"] == [results["DNA"]]
+	assert [code for code, _r, _n in seen].index("DNA") == 0  # a direct answer first, as it came
+
+
 def test_queued_sections_wait_for_gstn_together_not_one_after_another(tmp_path):
 	"""Every GETINV goes out before the first FILEDET, and each file is first polled `est`
 	after its own GETINV: the waits overlap instead of adding up (est 1 minute = 0.3 s here)."""
