@@ -8,8 +8,9 @@ company GSTIN's rows and a sandbox of their own, and remove what they committed 
 
 from unittest.mock import patch
 
-import frappe
 import pymysql
+
+import frappe
 
 from ims_compliance.doctype_names import supply_doctype
 from ims_compliance.gstn.errors import GstnError
@@ -138,7 +139,9 @@ class TestEarlyInserts(SandboxCase):
 	def test_a_failure_after_some_parts_were_written_leaves_no_row(self):
 		file_part = self.sandbox.api.file_part
 		# the fourth part of the first queued file is not what FILEDET's hash says
-		self.sandbox.api.file_part = lambda token, index: b"not the file" if index == 3 else file_part(token, index)
+		self.sandbox.api.file_part = lambda token, index: (
+			b"not the file" if index == 3 else file_part(token, index)
+		)
 		try:
 			with self.assertRaises(GstnError):
 				download(GSTIN, early=True)
