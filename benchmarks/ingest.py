@@ -148,7 +148,7 @@ class TimedClient:
 			yield result
 
 
-def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
+def in_bench(size: int, baseline: int, in_process: bool, profile: bool, early: bool) -> None:
 	from _bench import connect, peak_rss_mb
 	from _books import cpu_reference_seconds, wait_for_quiet
 
@@ -172,6 +172,7 @@ def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
 	tmp = tempfile.TemporaryDirectory()
 	sandbox = (SandboxThread if in_process else SandboxProcess)(f"{tmp.name}/state.json")
 	print(f"sandbox_in_own_process: {0 if in_process else 1} flag")
+	print(f"early_inserts: {int(early)} flag (0: every row written after the last part, as before)")
 	try:
 		settings.append("company_gstins", {"company": company, "gstin": gstin, "gstn_username": "bench"})
 		settings.base_url, settings.connection_mode = sandbox.url, "Sandbox"
@@ -201,10 +202,10 @@ def in_bench(size: int, baseline: int, in_process: bool, profile: bool) -> None:
 			import pstats
 
 			profiler = cProfile.Profile()
-			first = profiler.runcall(download, gstin, client=timed, early=True)
+			first = profiler.runcall(download, gstin, client=timed, early=early)
 			pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 		else:
-			first = download(gstin, client=timed, early=True)  # as the download job does
+			first = download(gstin, client=timed, early=early)  # early: as the download job does
 		seconds = time.perf_counter() - start
 		cpu = time.process_time() - cpu
 		print(f"first_download_seconds_{size}: {seconds:.2f} s")
@@ -280,10 +281,17 @@ def main() -> None:
 	)
 	parser.add_argument("--in-process-sandbox", action="store_true", help="serve GSTN from this process")
 	parser.add_argument("--profile", action="store_true", help="cProfile the first download")
+	parser.add_argument(
+		"--write-after-reading",
+		action="store_true",
+		help="no early inserts: every row is written once GSTN is read (the code before them)",
+	)
 	parser.add_argument("--in-bench", action="store_true", help=argparse.SUPPRESS)
 	args = parser.parse_args()
 	if args.in_bench:
-		in_bench(args.size, args.baseline, args.in_process_sandbox, args.profile)
+		in_bench(
+			args.size, args.baseline, args.in_process_sandbox, args.profile, not args.write_after_reading
+		)
 		return
 	from _bench import bench_available, run_in_bench
 
@@ -292,7 +300,11 @@ def main() -> None:
 		return
 	extra = [
 		flag
-		for flag, on in (("--in-process-sandbox", args.in_process_sandbox), ("--profile", args.profile))
+		for flag, on in (
+			("--in-process-sandbox", args.in_process_sandbox),
+			("--profile", args.profile),
+			("--write-after-reading", args.write_after_reading),
+		)
 		if on
 	]
 	run_in_bench(__file__, ["--size", str(args.size), "--baseline", str(args.baseline), *extra])
