@@ -365,16 +365,26 @@ def joined_update_statements(
 		)
 
 
-_UPSERT_FACTS: dict[tuple[str, str], tuple[frozenset, frozenset]] = {}
+_UPSERT_FACTS: dict[tuple[str, str, int], tuple[frozenset, frozenset]] = {}
 
 
 def _upsert_allowed(doctype: str, fields: Sequence[str]) -> bool:
 	"""Whether an upsert of `fields` can only update existing rows or insert one that is
 	removed at once: no column NOT NULL without a default outside `fields` (the insert would
 	fail), no set column in a unique index besides the name (the insert could update another
-	row), and an `owner` column to mark inserts with."""
-	key = (frappe.local.site, doctype)
+	row), and an `owner` column to mark inserts with. The facts are read from the table once per
+	shape of the DocType's fields: a migrate or a new custom field (which clear Frappe's cached
+	meta for every process) makes a long-running worker read them again."""
+	shape = hash(
+		tuple(
+			(f.fieldname, f.fieldtype, f.unique, f.get("not_nullable"), f.get("default"))
+			for f in frappe.get_meta(doctype).fields
+		)
+	)
+	key = (frappe.local.site, doctype, shape)
 	if key not in _UPSERT_FACTS:
+		for old in [k for k in _UPSERT_FACTS if k[:2] == key[:2]]:
+			del _UPSERT_FACTS[old]
 		columns = frappe.db.sql(
 			"""select column_name, is_nullable = 'NO' and column_default is null
 			and extra not like '%%auto_increment%%'

@@ -207,3 +207,29 @@ class TestUpdateRows(FrappeTestCase):
 		names = self.make_todos(2)
 		update_rows("ToDo", [{"name": n, "owner": "Administrator"} for n in names])  # joined UPDATE
 		self.assertEqual({frappe.db.get_value("ToDo", n, "owner") for n in names}, {"Administrator"})
+
+
+class TestUpsertFactsAfterASchemaChange(FrappeTestCase):
+	"""A long-running worker learns a table's NOT NULL and unique columns once; a custom field
+	added later (a migrate does the same) must be seen, or an upsert could write through a new
+	unique index."""
+
+	FIELD = "ims_upsert_probe"
+
+	def tearDown(self):
+		# (DDL commits on its own: the field and its column are removed the same way)
+		frappe.db.delete("Custom Field", {"dt": "ToDo", "fieldname": self.FIELD})
+		if frappe.db.has_column("ToDo", self.FIELD):
+			frappe.db.sql_ddl(f"alter table `tabToDo` drop column `{self.FIELD}`")
+		frappe.clear_cache(doctype="ToDo")
+		frappe.db.commit()  # nosemgrep: the probe column is gone for every later test
+
+	def test_a_unique_custom_field_added_later_is_seen(self):
+		from frappe.custom.doctype.custom_field.custom_field import create_custom_field
+
+		self.assertTrue(_upsert_allowed("ToDo", ("name", "description", "priority")))  # facts read
+		create_custom_field(
+			"ToDo", {"fieldname": self.FIELD, "label": "IMS upsert probe", "fieldtype": "Data", "unique": 1}
+		)
+		self.assertFalse(_upsert_allowed("ToDo", ("name", self.FIELD)))
+		self.assertTrue(_upsert_allowed("ToDo", ("name", "description", "priority")))
