@@ -52,6 +52,8 @@ class _SecondConnection:
 
 	def _start(self, name: str, *, tie: bool = True) -> None:
 		self.connection = frappe.db.create_connection()
+		# the caller's statement time limit (Frappe sets one for web requests) holds here too
+		self.statement_time = frappe.db.sql("select @@session.max_statement_time")[0][0]
 		self.error: BaseException | None = None
 		self.gave_up = False
 		self.thread = threading.Thread(target=self._guarded, name=name, daemon=True)
@@ -71,6 +73,7 @@ class _SecondConnection:
 		try:
 			with self.connection.cursor() as cursor:
 				cursor.execute("set session innodb_lock_wait_timeout = %s", self.LOCK_WAIT)
+				cursor.execute("set session max_statement_time = %s", self.statement_time)
 				self._work(cursor)
 		except BaseException as exc:  # raised in the caller's thread by finish()
 			self.error = exc

@@ -65,6 +65,33 @@ class TestSecondConnection(FrappeTestCase):
 		side.replay()
 		self.assertEqual((self.priority(self.names[0]), self.priority(self.names[1])), ("High", "Medium"))
 
+	def test_untied_it_ignores_the_callers_commits_until_tied(self):
+		"""A download commits each GSTN call's log while its new rows are still being written: those
+		commits must not take the second connection's rows along; once tied, the next one does."""
+		side = SideQueue(tie=False)
+		side.rendered(
+			lambda: iter([f"update `tabToDo` set priority = 'High' where name = '{self.names[0]}'"])
+		)
+		frappe.db.commit()  # a GSTN call's log, say
+		self.assertIsNotNone(side.connection)
+		self.assertEqual(self.priority(self.names[0]), "Low")
+		self.assertTrue(side.finish())
+		side.tie()
+		frappe.db.commit()
+		self.assertIsNone(side.connection)
+		self.assertEqual(self.priority(self.names[0]), "High")
+
+	def test_it_keeps_the_callers_statement_time_limit(self):
+		frappe.db.sql("set session max_statement_time = 0.2")
+		try:
+			side = SideQueue()
+			side.sql("select sleep(2)")
+			with self.assertRaises(Exception) as raised:  # (pymysql's "max_statement_time exceeded")
+				side.finish()
+			self.assertIn("max_statement_time", str(raised.exception))
+		finally:
+			frappe.db.sql("set session max_statement_time = 0")
+
 	def test_a_side_writer_takes_the_shared_rows_table_by_table(self):
 		extra = [frappe.get_doc({"doctype": "ToDo", "description": "x", "priority": "Low"}).insert().name]
 		self.names += extra
