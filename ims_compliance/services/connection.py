@@ -143,48 +143,71 @@ def end_user_ip(store: CacheSessionStore, settings) -> str:
 def _exchange_logger(company_gstin: str):
 	"""One Integration Request per exchange (Frappe's own log of calls to other systems, where
 	an ERPNext admin looks), already redacted by the transport: no tokens, keys, OTPs, secrets.
-	Bodies are clipped. In tests the row joins the test's transaction; otherwise Frappe's
-	`create_request_log` writes (and commits) it at once, so a job that fails later keeps it."""
+	Bodies are clipped. In tests the row joins the test's transaction; otherwise it is written
+	and committed on a connection of its own (`write_log_aside`), so a job that fails later keeps
+	it, and the job's own transaction is never committed half-way by a call to GSTN (Frappe's
+	`create_request_log` commits the caller's connection)."""
 
 	def log(exchange: dict) -> None:
 		status = exchange.get("status")
 		failed = bool(exchange.get("error")) or not isinstance(status, int) or status >= 400
-		values = {
-			"data": _clip({k: exchange.get(k) for k in ("method", "url", "params", "request", "attempt")}),
-			"output": _clip(
-				{k: exchange.get(k) for k in ("status", "response", "bytes", "elapsed_ms") if k in exchange}
-			),
-			"error": _clip(exchange.get("error")) if exchange.get("error") else None,
-			"request_headers": _clip(exchange.get("headers") or {}),
-		}
-		fields = {
-			"service_name": SERVICE,
-			"status": "Failed" if failed else "Completed",
-			"url": str(exchange.get("url") or "")[:1000],
-			"request_description": f"{exchange.get('method', '')} {_action(exchange)} {company_gstin}"[:140],
-			"reference_doctype": "IMS Settings",
-			"reference_docname": "IMS Settings",
-		}
+		doc = frappe.get_doc(
+			{
+				"doctype": "Integration Request",
+				"integration_request_service": SERVICE,
+				"status": "Failed" if failed else "Completed",
+				"url": str(exchange.get("url") or "")[:1000],
+				"request_description": f"{exchange.get('method', '')} {_action(exchange)} {company_gstin}"[
+					:140
+				],
+				"reference_doctype": "IMS Settings",
+				"reference_docname": "IMS Settings",
+				"data": _clip(
+					{k: exchange.get(k) for k in ("method", "url", "params", "request", "attempt")}
+				),
+				"output": _clip(
+					{
+						k: exchange.get(k)
+						for k in ("status", "response", "bytes", "elapsed_ms")
+						if k in exchange
+					}
+				),
+				"error": _clip(exchange.get("error")) if exchange.get("error") else None,
+				"request_headers": _clip(exchange.get("headers") or {}),
+			}
+		)
 		try:
 			if frappe.flags.in_test:
-				frappe.get_doc(
-					{
-						"doctype": "Integration Request",
-						"integration_request_service": fields.pop("service_name"),
-						**values,
-						**fields,
-					}
-				).insert(ignore_permissions=True)
+				doc.insert(ignore_permissions=True)
 			else:
-				from frappe.integrations.utils import create_request_log
-
-				create_request_log(values.pop("data"), **values, **fields)
+				write_log_aside(doc)
 		except Exception:
 			# the log must never break the GSTN conversation it describes
 			frappe.logger("ims_compliance.gstn", allow_site=True).exception("Integration Request not written")
 		frappe.logger("ims_compliance.gstn", allow_site=True).info(exchange)
 
 	return log
+
+
+def write_log_aside(doc) -> None:
+	"""Insert a new log document (no controller of its own to run: Integration Request) and commit
+	it on a short-lived second connection, leaving the caller's transaction as it is."""
+	from frappe.model.naming import set_new_name
+
+	now = frappe.utils.now_datetime()
+	doc.creation = doc.modified = now
+	doc.owner = doc.modified_by = frappe.session.user
+	set_new_name(doc)
+	values = doc.get_valid_dict(convert_dates_to_str=True, ignore_nulls=True)
+	columns = ", ".join(f"`{column}`" for column in values)
+	statement = f"insert into `tab{doc.doctype}` ({columns}) values ({', '.join(['%s'] * len(values))})"
+	connection = frappe.db.create_connection()
+	try:
+		with connection.cursor() as cursor:
+			cursor.execute(statement, list(values.values()))
+		connection.commit()
+	finally:
+		connection.close()
 
 
 def _action(exchange: dict) -> str:

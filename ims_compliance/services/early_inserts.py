@@ -17,8 +17,9 @@ What keeps the result the one the plan alone would give:
 - An amendment whose original has not come yet is written without its link; `settle` sets the
   link once the plan knows the original.
 - The second connection commits right after the download's first commit once every part is
-  written (`tie`), not before: each GSTN call is logged and committed on the job's connection
-  while the new rows are still being written, and those commits must not take them along.
+  written (`tie`), not before: anything the job's connection commits while the new rows are
+  still being written (a hook, a notification; GSTN calls log on a connection of their own)
+  must not take them along half-written.
 - A row another process inserts with the same key during the download (an Excel import of the
   same GSTIN, say) makes the second connection's INSERT fail: the download fails and rolls back,
   and the next run finds that row stored.

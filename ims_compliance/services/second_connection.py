@@ -63,9 +63,8 @@ class _SecondConnection:
 
 	def tie(self) -> None:
 		"""From now on, commit right after the caller's next commit and roll back with it. Left
-		for later (`tie=False`) by a caller whose own connection commits before the second one's
-		work should land: a download logs each GSTN call and commits it while its new rows are
-		still being written."""
+		for later (`tie=False`) by a caller whose own connection may commit before the second
+		one's work should land: a download's new rows land only once every part is written."""
 		frappe.db.after_commit.add(self.commit)
 		frappe.db.after_rollback.add(self.rollback)
 

@@ -55,6 +55,38 @@ class TestConnectionGlue(SandboxCase):
 		self.assertTrue(all(log.status == "Completed" for log in logs))
 		self.assertLessEqual(max(len(log.output) for log in logs), 4100)  # bodies clipped
 
+	def test_in_a_job_each_log_is_committed_alone_and_the_jobs_work_is_not(self):
+		"""Outside tests a GSTN call's log lands at once on a connection of its own: it survives
+		the job's rollback, and the job's own uncommitted writes are not committed with it."""
+		self.log_in(GSTIN)
+		frappe.db.commit()  # nosemgrep: the session the download needs
+		todo = frappe.get_doc({"doctype": "ToDo", "description": "the job's own write"}).insert().name
+		frappe.flags.in_test = False
+		try:
+			result = download(GSTIN, commit=False)
+		finally:
+			frappe.flags.in_test = True
+		frappe.db.rollback()  # the job fails after its calls
+		try:
+			self.assertFalse(frappe.db.exists("ToDo", todo))
+			self.assertEqual(self.count_supplies(), 0)
+			logs = gstn_logs()
+			self.assertEqual(len(logs), 2 + result["api_calls"])  # the login's two, committed above
+			self.assertTrue(all(log.status == "Completed" and log.name for log in logs))
+			self.assertTrue(any("GETINV" in log.request_description for log in logs))
+			owner, creation = frappe.db.get_value("Integration Request", logs[0].name, ["owner", "creation"])
+			self.assertEqual(owner, "Administrator")
+			self.assertIsNotNone(creation)
+		finally:
+			frappe.db.delete("Integration Request", {"integration_request_service": SERVICE})
+			self.use_sandbox(GSTIN)
+			frappe.db.commit()  # nosemgrep: the committed logs are removed
+
+	def count_supplies(self) -> int:
+		from ims_compliance.doctype_names import supply_doctype
+
+		return frappe.db.count(supply_doctype(), {"company_gstin": GSTIN})
+
 	def test_accounts_managers_read_the_gstn_log_and_the_grant_is_idempotent(self):
 		ensure_integration_request_access()
 		ensure_integration_request_access()
