@@ -94,28 +94,7 @@ def insert_purchase_invoices(frappe, p, *, run: str, company: str, gstin: str, a
 					nil_rates,
 				)
 			)
-		for idx, (head, amount) in enumerate(
-			(("IGST", r.igst), ("CGST", r.cgst), ("SGST", r.sgst), ("Cess", r.cess)), start=1
-		):
-			if amount and head in head_account:
-				taxes.append(
-					(
-						f"{name}-t{idx}",
-						*stamp,
-						name,
-						"Purchase Invoice",
-						"taxes",
-						idx,
-						head_account[head],
-						"Actual",
-						"Add",
-						"Total",
-						head,
-						sign * amount,
-						sign * amount,
-						sign * amount,
-					)
-				)
+		taxes += tax_rows(name, stamp, r, sign, head_account)
 	frappe.db.bulk_insert(
 		"Purchase Invoice",
 		[
@@ -158,28 +137,42 @@ def insert_purchase_invoices(frappe, p, *, run: str, company: str, gstin: str, a
 		items,
 		chunk_size=10000,
 	)
-	frappe.db.bulk_insert(
-		"Purchase Taxes and Charges",
-		[
-			"name",
-			*meta,
-			"parent",
-			"parenttype",
-			"parentfield",
-			"idx",
-			"account_head",
-			"charge_type",
-			"add_deduct_tax",
-			"category",
-			"description",
-			"tax_amount",
-			"base_tax_amount",
-			"base_tax_amount_after_discount_amount",
-		],
-		taxes,
-		chunk_size=10000,
-	)
+	insert_tax_rows(frappe, meta, taxes)
 	return nil_lines
+
+
+#: Purchase Taxes and Charges columns after name, the standard columns and the child-row links
+TAX_COLUMNS = (
+	"account_head",
+	"charge_type",
+	"add_deduct_tax",
+	"category",
+	"description",
+	"tax_amount",
+	"base_tax_amount",
+	"base_tax_amount_after_discount_amount",
+)
+
+
+def tax_rows(
+	name: str, stamp: tuple, record, sign: int, head_account: dict, *, docstatus=None
+) -> list[tuple]:
+	"""One bill's tax rows: an "Actual" row per GST head it carries, on the head's account."""
+	rows = []
+	heads = (("IGST", record.igst), ("CGST", record.cgst), ("SGST", record.sgst), ("Cess", record.cess))
+	for idx, (head, amount) in enumerate(heads, start=1):
+		if amount and head in head_account:
+			status = () if docstatus is None else (docstatus,)
+			link = (name, "Purchase Invoice", "taxes", idx)
+			values = (head_account[head], "Actual", "Add", "Total", head, *[sign * amount] * 3)
+			rows.append((f"{name}-t{idx}", *stamp, *status, *link, *values))
+	return rows
+
+
+def insert_tax_rows(frappe, meta: list[str], rows: list[tuple], *, docstatus: bool = False) -> None:
+	status = ["docstatus"] if docstatus else []
+	columns = ["name", *meta, *status, "parent", "parenttype", "parentfield", "idx", *TAX_COLUMNS]
+	frappe.db.bulk_insert("Purchase Taxes and Charges", columns, rows, chunk_size=10000)
 
 
 class StatementCounter:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from _books import NIL_SHARE
+from _books import NIL_SHARE, insert_tax_rows, tax_rows
 
 IC_SUPPLY = "GST Inward Supply"  # India Compliance's DocType (ours is supply_doctype() on this site)
 PERIOD = "102025"  # the GSTR-2B month of the generated records
@@ -197,29 +197,7 @@ def insert_ic_rows(frappe, s, p, *, run: str, company: str, gstin: str, accounts
 					sign * cess,
 				)
 			)
-		for idx, (head, amount) in enumerate(
-			(("IGST", r.igst), ("CGST", r.cgst), ("SGST", r.sgst), ("Cess", r.cess)), start=1
-		):
-			if amount and head in head_account:
-				taxes.append(
-					(
-						f"{name}-t{idx}",
-						*stamp,
-						1,
-						name,
-						"Purchase Invoice",
-						"taxes",
-						idx,
-						head_account[head],
-						"Actual",
-						"Add",
-						"Total",
-						head,
-						sign * amount,
-						sign * amount,
-						sign * amount,
-					)
-				)
+		taxes += tax_rows(name, stamp, r, sign, head_account, docstatus=1)
 	frappe.db.bulk_insert(
 		"Purchase Invoice",
 		[
@@ -277,28 +255,7 @@ def insert_ic_rows(frappe, s, p, *, run: str, company: str, gstin: str, accounts
 		lines,
 		chunk_size=10000,
 	)
-	frappe.db.bulk_insert(
-		"Purchase Taxes and Charges",
-		[
-			"name",
-			*meta,
-			"docstatus",
-			"parent",
-			"parenttype",
-			"parentfield",
-			"idx",
-			"account_head",
-			"charge_type",
-			"add_deduct_tax",
-			"category",
-			"description",
-			"tax_amount",
-			"base_tax_amount",
-			"base_tax_amount_after_discount_amount",
-		],
-		taxes,
-		chunk_size=10000,
-	)
+	insert_tax_rows(frappe, meta, taxes, docstatus=True)
 	return {"records": len(records), "bills": len(bills), "nil_lines": nil_lines, "tax_rows": len(taxes)}
 
 

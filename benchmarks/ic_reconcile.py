@@ -351,6 +351,10 @@ def in_bench(sizes: list[int], *, keep: bool) -> None:
 	company, gstin = _company(frappe)
 	ic_version = frappe.get_attr("india_compliance.__version__")
 	print(f"site: {frappe.local.site}; india_compliance {ic_version}; company {company}, GSTIN {gstin}")
+	packet = frappe.db.sql("select @@global.max_allowed_packet")[0][0] / 2**20
+	print(
+		f"server_max_allowed_packet: {packet:.0f} MB (India Compliance stores its whole report in one statement)"
+	)
 	for note in NOTES:
 		print(f"note: {note}")
 	snapshot = _tool_snapshot(frappe)
