@@ -3,6 +3,7 @@ connection (second_connection.SideWriter) while it writes the records. The two s
 on commit, vanish together on rollback, and a bill this job itself holds locked must still be
 written (the side gives its rows back)."""
 
+import time
 from unittest.mock import patch
 
 import frappe
@@ -29,16 +30,31 @@ def bill_side(name: str) -> tuple:
 
 
 class SpySideWriter(second_connection.SideWriter):
-	made: list = []
+	"""The job's second connection, kept for the test to look at. `bills_only`: it takes only the
+	bills, and the job goes on only once it has taken them, so which connection writes which row
+	is fixed (the two otherwise race for the rows, and a test reading a record back before the
+	commit, or waiting for a lock on a bill, could find the other connection had it)."""
 
-	def __init__(self, *args, **kwargs):
-		super().__init__(*args, **kwargs)
+	made: list = []
+	bills_only = True
+
+	def __init__(self, jobs, *args, **kwargs):
+		if self.bills_only:
+			jobs = [job for job in jobs if job[0] == "Purchase Invoice"]
+		super().__init__(jobs, *args, **kwargs)
 		SpySideWriter.made.append(self)
+		if self.bills_only:
+			deadline = time.monotonic() + 30
+			while (
+				not self.taken["Purchase Invoice"] and self.thread.is_alive() and time.monotonic() < deadline
+			):
+				time.sleep(0.005)
 
 
 class TestReconcileSideConnection(FrappeTestCase):
 	def setUp(self):
 		SpySideWriter.made = []
+		SpySideWriter.bills_only = True
 		self.patches = [
 			patch.object(match_results, "SIDE_WRITE_MIN_BILLS", 1),
 			patch.object(match_results, "SideWriter", SpySideWriter),
@@ -129,6 +145,7 @@ class TestReconcileSideConnection(FrappeTestCase):
 		self.assertEqual(bill_side(pi.name), (record, row[1], row[2]))
 
 	def test_both_connections_share_both_tables(self):
+		SpySideWriter.bills_only = False  # (setUp puts it back)
 		pairs = [self.committed_pair(f"SIDE-4{i}") for i in range(6)]
 		result = reconcile(COMPANY_GSTIN, PERIOD, check_permission=False, parallel_bills=True)
 		self.assertEqual(result["written"], 6)
