@@ -43,6 +43,19 @@ UNIQUE_COLUMNS = frozenset(
 
 
 _EMPTY = {"date": "datetime64[s]", "int": "int64", "float": "float64", "text": object}
+_NULL_TEXT = {"date": "NaT", "int": "0", "float": "nan"}
+_SEP = "\x1f"  # char(31), the unit separator: between the values of a packed row
+
+
+def _packing_errors() -> tuple:
+	from pymysql.err import InternalError, OperationalError, ProgrammingError
+
+	return (InternalError, OperationalError, ProgrammingError)
+
+
+#: What a packed read may meet that a plain one would not (columns of two collations cannot be
+#: concatenated on a site whose tables differ): the query is then read plainly.
+PACKING_ERRORS = _packing_errors()
 
 
 class ColumnChunks:
@@ -84,6 +97,53 @@ class ColumnChunks:
 				part = np.array(values, dtype=object)
 			self.parts[position].append(part)
 
+	def add_packed(self, packed: list[str]) -> bool:
+		"""Rows as `packed_sql` returns them (one string a row). False, adding nothing, when a
+		value held the separator (the field count does not add up): read that query plainly."""
+		import numpy as np
+
+		width = len(self.columns)
+		values = _SEP.join(packed).split(_SEP)
+		if len(values) != width * len(packed):
+			return False
+		columns = [values[position::width] for position in range(width)]
+		del values
+		for position, kind in enumerate(self.kinds):
+			column = columns[position]
+			if kind == "date":
+				part = np.array(column, dtype="datetime64[s]")
+			elif kind == "int":
+				part = np.array(column).astype(np.int64)
+			elif kind == "float":
+				part = np.array(column, dtype=float)
+			else:  # "" is NULL, "v..." a value (see packed_sql)
+				if self.columns[position] in UNIQUE_COLUMNS:
+					texts = [v[1:] if v else None for v in column]
+				else:  # each distinct value decoded once, and shared
+					shared = self.shared
+					decoded = {v: shared.setdefault(v[1:], v[1:]) if v else None for v in set(column)}
+					texts = list(map(decoded.__getitem__, column))
+				part = np.array(texts, dtype=object)
+			columns[position] = None
+			self.parts[position].append(part)
+		return True
+
+	def packed_sql(self, sql: str, *, order_by: str | None = None) -> str:
+		"""`sql` (selecting `columns`, in order, under those names) with each row packed into one
+		string: PyMySQL spends about 0.6 us a value turning rows into Python objects, 1.8 s for
+		100k supply rows of 30 columns, against 0.3 s for one string a row that numpy and
+		`str.split` take apart (issue 18). Text is prefixed with "v" ("" is NULL), NULL amounts
+		are "nan", NULL dates "NaT", NULL flags "0"."""
+		parts = []
+		for column, kind in zip(self.columns, self.kinds, strict=True):
+			ref = f"t.`{column}`"
+			if kind == "text":
+				parts.append(f"ifnull(concat('v', {ref}), '')")
+			else:
+				parts.append(f"ifnull({ref}, '{_NULL_TEXT[kind]}')")
+		order = f" order by t.`{order_by}`" if order_by else ""
+		return f"select concat_ws(char(31), {', '.join(parts)}) from ({sql}) t{order}"
+
 	def frame(self):
 		import numpy as np
 		import pandas as pd
@@ -115,8 +175,39 @@ def batches(query, size: int = 5000):
 
 def read_frame(query, columns, **kinds):
 	"""A query's rows as a frame built by `ColumnChunks` (`kinds`: its dates, ints and floats),
-	streamed in batches."""
+	streamed in batches, packed one string a row (`ColumnChunks.packed_sql`); read plainly when a
+	value held the separator."""
+	reader = ColumnChunks(columns, **kinds)
+	sql, params = query_sql(query)
+	whole = True
+	try:
+		for batch in sql_batches(reader.packed_sql(sql), params):
+			whole = whole and reader.add_packed([row[0] for row in batch])
+	except PACKING_ERRORS:
+		whole = False
+	if whole:
+		return reader.frame()
 	reader = ColumnChunks(columns, **kinds)
 	for batch in batches(query):
 		reader.add(batch)
 	return reader.frame()
+
+
+def query_sql(query) -> tuple[str, dict]:
+	"""A query-builder query's text and parameters, as its `run()` sends them."""
+	from frappe.query_builder.terms import NamedParameterWrapper
+
+	wrapper = NamedParameterWrapper()
+	return query.get_sql(param_wrapper=wrapper), wrapper.get_parameters()
+
+
+def sql_batches(sql: str, params, size: int = 5000):
+	"""`batches` for SQL text."""
+	import itertools
+
+	import frappe
+
+	with frappe.db.unbuffered_cursor():
+		rows = frappe.db.sql(sql, params, as_iterator=True, as_list=True)
+		while batch := list(itertools.islice(rows, size)):
+			yield batch

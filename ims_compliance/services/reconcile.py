@@ -20,7 +20,7 @@ from ims_compliance.services.books import (  # noqa: F401  (tax_accounts: re-exp
 	read_purchases,
 	tax_accounts,
 )
-from ims_compliance.services.frames import ColumnChunks
+from ims_compliance.services.frames import PACKING_ERRORS, ColumnChunks, query_sql
 from ims_compliance.services.match_results import STORED_RESULT_COLUMNS, stored_result_terms, write_results
 
 SUPPLY_COLUMNS = (
@@ -68,14 +68,9 @@ def read_supplies(company_gstin: str, periods: list[str], *, with_stored: bool =
 	table = frappe.qb.DocType(supply_doctype())
 	terms = [table[c] for c in SUPPLY_COLUMNS] + (stored_result_terms(table) if with_stored else [])
 	columns = [*SUPPLY_COLUMNS, *(STORED_RESULT_COLUMNS if with_stored else ())]
-	reader = ColumnChunks(
-		columns,
-		dates=("document_date", "original_date"),
-		ints=("reverse_charge", "supplier_filed", "needs_review"),
-	)
-	last = ""
-	while True:
-		rows = (
+
+	def chunk_query(last: str):
+		return (
 			frappe.qb.from_(table)
 			.select(*terms)
 			.where(table.company_gstin == company_gstin)
@@ -84,18 +79,53 @@ def read_supplies(company_gstin: str, periods: list[str], *, with_stored: bool =
 			.where(table.name > last)
 			.orderby(table.name)
 			.limit(chunk)
-		).run()  # tuples as the driver made them (as_list copies each into a list)
-		if not rows:
-			break
-		last = rows[-1][0]
-		reader.add(rows)
-		if len(rows) < chunk:
-			break
-		del rows
-	frame = reader.frame().rename(columns={"purchase_invoice": "purchase"})
+		)
+
+	def reader():
+		return ColumnChunks(
+			columns,
+			dates=("document_date", "original_date"),
+			ints=("reverse_charge", "supplier_filed", "needs_review"),
+		)
+
+	frame = _read_packed(chunk_query, reader(), chunk)
+	if frame is None:  # a value held the packing's separator: read plainly
+		plain, last = reader(), ""
+		while True:
+			rows = chunk_query(last).run()  # tuples as the driver made them
+			if not rows:
+				break
+			last = rows[-1][0]
+			plain.add(rows)
+			if len(rows) < chunk:
+				break
+			del rows
+		frame = plain.frame()
+	frame = frame.rename(columns={"purchase_invoice": "purchase"})
 	frame["reverse_charge"] = frame["reverse_charge"].astype(bool)
 	frame["supplier_filed"] = frame["supplier_filed"].astype(bool)
 	return frame
+
+
+def _read_packed(chunk_query, reader: ColumnChunks, chunk: int):
+	"""`read_supplies`' keyset chunks, each row packed into one string (`ColumnChunks.packed_sql`);
+	None when a value held the separator (or the site's collations forbid packing)."""
+	last = ""
+	try:
+		while True:
+			sql, params = query_sql(chunk_query(last))
+			packed = [row[0] for row in frappe.db.sql(reader.packed_sql(sql, order_by="name"), params)]
+			if not packed:
+				break
+			if not reader.add_packed(packed):
+				return None
+			last = packed[-1].split("\x1f", 1)[0][1:]  # the name: the first value, "v"-prefixed
+			if len(packed) < chunk:
+				break
+			del packed
+	except PACKING_ERRORS:
+		return None
+	return reader.frame()
 
 
 def period_window(from_period: str, to_period: str, days: int) -> tuple[list[str], object, object]:
