@@ -1,13 +1,11 @@
-from unittest.mock import patch
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from ims_compliance import api
 from ims_compliance.doctype_names import supply_doctype
-from ims_compliance.services import recommendations, second_connection
 from ims_compliance.tests.factories import bulk_inward_supplies
 from ims_compliance.tests.fixtures import ACCOUNTS_USER
+from ims_compliance.tests.side_spy import recommendations_on_the_side
 
 
 class TestRecommendations(FrappeTestCase):
@@ -65,19 +63,7 @@ class TestRecommendations(FrappeTestCase):
 		"""The job's writes go to a SideQueue; these rows were inserted by this (uncommitted)
 		transaction, so the side meets our own locks, gives up and everything is sent again on
 		this connection: the outcome is the single-connection one."""
-		made = []
-
-		class Spy(second_connection.SideQueue):
-			LOCK_WAIT = 1
-
-			def __init__(self):
-				super().__init__()
-				made.append(self)
-
-		with (
-			patch.object(recommendations, "SideQueue", Spy),
-			patch.object(recommendations, "_writes_on_the_side", lambda dry_run: not dry_run),
-		):
+		with recommendations_on_the_side(lock_wait=1) as made:
 			api.apply_recommendations(self.filters, dry_run=0)
 		(side,) = made
 		self.assertTrue(side.gave_up)

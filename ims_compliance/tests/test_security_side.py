@@ -3,14 +3,12 @@
 its Company's records, an Accounts User's moves both, and what the second connection wrote is
 committed when the request ends."""
 
-from unittest.mock import patch
-
 import frappe
 
 from ims_compliance.doctype_names import supply_doctype
-from ims_compliance.services import recommendations
 from ims_compliance.tests.factories import make_inward_supply
 from ims_compliance.tests.security_case import OTHER_COMPANY, OTHER_GSTIN, SecurityCase
+from ims_compliance.tests.side_spy import recommendations_on_the_side
 
 PATH = "/api/method/ims_compliance.api.apply_recommendations"
 
@@ -35,17 +33,7 @@ class TestApplyRecommendedOnTheSecondConnection(SecurityCase):
 		frappe.db.commit()  # nosemgrep: remove the committed rows
 
 	def apply(self, user_headers, period: str):
-		made = []
-
-		class Spy(recommendations.SideQueue):
-			def __init__(self):
-				super().__init__()
-				made.append(self)
-
-		with (
-			patch.object(recommendations, "SideQueue", Spy),
-			patch.object(recommendations, "_writes_on_the_side", lambda dry_run: not dry_run),
-		):
+		with recommendations_on_the_side() as made:
 			response = self.http(
 				"post", PATH, user_headers, {"filters": {"supplier_period": period}, "dry_run": 0}
 			)
