@@ -159,18 +159,9 @@ class ColumnChunks:
 
 
 def batches(query, size: int = 5000):
-	"""The rows of a query-builder query, `size` at a time, from an unbuffered cursor: the driver
-	parses rows as they are consumed, so a 200k-row result never exists as one list of tuples
-	(with a Decimal, a date or a string object per value). Consume every batch: the connection
-	serves no other query until the result is read."""
-	import itertools
-
-	import frappe
-
-	with frappe.db.unbuffered_cursor():
-		rows = query.run(as_iterator=True, as_list=True)
-		while batch := list(itertools.islice(rows, size)):
-			yield batch
+	"""The rows of a query-builder query, `size` at a time, from an unbuffered cursor (see
+	`sql_batches`)."""
+	return sql_batches(*query_sql(query), size)
 
 
 def read_frame(query, columns, **kinds):
@@ -202,7 +193,10 @@ def query_sql(query) -> tuple[str, dict]:
 
 
 def sql_batches(sql: str, params, size: int = 5000):
-	"""`batches` for SQL text."""
+	"""The rows of `sql`, `size` at a time, from an unbuffered cursor: the driver parses rows as
+	they are consumed, so a 200k-row result never exists as one list of tuples (with a Decimal,
+	a date or a string object per value). Consume every batch: the connection serves no other
+	query until the result is read."""
 	import itertools
 
 	import frappe
